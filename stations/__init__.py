@@ -1,0 +1,1 @@
+"""Station behaviours: SimPy processes that move lots through buffers (see stations/base.py)."""

@@ -1,0 +1,286 @@
+"""The station life cycle every behaviour shares: lots, buffers with blocking, machine state timelines.
+
+A `Lot` is what moves. A `Buffer` is the waiting room in front of a station; it hands lots to idle
+machines directly and keeps blocked upstream machines in line (blocking after service: the slot goes
+to the blocked lot the instant one frees; with 0 slots a lot passes straight from machine to
+machine). Buffers do their bookkeeping without SimPy resources, which keeps the engine within a
+small factor of a bare SimPy model. A `Machine` owns one state timeline; its station turns the
+machines' states into active periods for the bottleneck analysis.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING, Callable, Optional
+
+from simpy import Environment, Event
+
+if TYPE_CHECKING:
+    from twin.monitors import LineMonitor, StationMonitor
+
+# Machine states: one timeline per machine, mutually exclusive, summing to calendar time.
+WORKING, SETUP, STARVED, BLOCKED, DOWN, OFF_SHIFT, WAITING_BATCH = range(7)
+STATE_NAMES = ("working", "setup", "starved", "blocked", "down", "off_shift", "waiting_batch")
+# Roser's active period method: a machine is active unless it waits for work or for room downstream.
+# Off-shift time is not active either (the method excludes it from the analysis).
+IS_IDLE = (False, False, True, True, False, True, True)
+
+
+class Lot:
+    """A tray of cells moving through the line; scrap makes it shrink."""
+
+    __slots__ = ("cells", "released_at", "queued_at", "entered_at", "source")
+
+    def __init__(self, cells: int, source: "ReleasePolicy | None" = None) -> None:
+        self.cells = cells
+        self.released_at = -1.0  # set when the first station accepts it
+        self.queued_at = 0.0
+        self.entered_at = 0.0
+        self.source = source
+
+
+class ReleasePolicy:
+    """What a source does when one of its lots leaves the line (CONWIP releases a new one)."""
+
+    def lot_left(self, lot: Lot) -> None:
+        pass
+
+
+class Buffer:
+    """Waiting slots in front of one station, with blocking after service.
+
+    `try_get`/`try_put` answer at once when they can (no SimPy event is made); otherwise
+    `get_event`/`put_event` return an event that fires when the lot can move. A rework lane ahead
+    of the queue takes returned lots without counting against the capacity, so a rework loop
+    cannot deadlock the station that feeds it.
+    """
+
+    __slots__ = ("env", "capacity", "items", "rework", "getters", "putters", "monitor", "line", "new_lot")
+
+    def __init__(self, env: Environment, capacity: float, monitor: "StationMonitor", line: "LineMonitor") -> None:
+        self.env = env
+        self.capacity = capacity
+        self.items: deque[Lot] = deque()
+        self.rework: deque[Lot] = deque()
+        self.getters: deque[Event] = deque()
+        self.putters: deque[tuple[Event, Lot]] = deque()
+        self.monitor = monitor
+        self.line = line
+        self.new_lot: Optional[Callable[[], Lot]] = None  # set by a saturated source
+
+    # -- accepting lots -------------------------------------------------------------------
+    def _accept(self, lot: Lot, queued: bool) -> None:
+        now = self.env.now
+        if lot.released_at < 0:
+            lot.released_at = now
+            self.line.release(lot, now)
+        lot.entered_at = now
+        lot.queued_at = now
+        self.monitor.arrive(lot.cells, now, queued)
+
+    def try_put(self, lot: Lot) -> bool:
+        """Place `lot` if there is room (or an idle machine); False if the caller is blocked."""
+        if self.getters:
+            self._accept(lot, False)
+            self.getters.popleft().succeed(lot)
+            return True
+        if len(self.items) < self.capacity:
+            self._accept(lot, True)
+            self.items.append(lot)
+            return True
+        return False
+
+    def put_event(self, lot: Lot) -> Event:
+        """An event that fires when `lot` has been accepted (the caller stays blocked until then)."""
+        event = Event(self.env)
+        self.putters.append((event, lot))
+        return event
+
+    def put_rework(self, lot: Lot) -> None:
+        """A reworked lot rejoins ahead of new lots, whatever the capacity."""
+        if self.getters:
+            self._accept(lot, False)
+            self.getters.popleft().succeed(lot)
+        else:
+            self._accept(lot, True)
+            self.rework.append(lot)
+
+    def cancel_put(self, event: Event) -> bool:
+        """Withdraw a pending put (its machine failed while blocked); False if it already went through."""
+        for index, (pending, _) in enumerate(self.putters):
+            if pending is event:
+                del self.putters[index]
+                return True
+        return False
+
+    # -- handing lots out -----------------------------------------------------------------
+    def _take_waiting(self) -> Optional[Lot]:
+        if self.rework:
+            lot = self.rework.popleft()
+        elif self.items:
+            lot = self.items.popleft()
+        else:
+            return None
+        self.monitor.leave_queue(lot, self.env.now)
+        if self.putters and len(self.items) < self.capacity:
+            event, blocked = self.putters.popleft()
+            self._accept(blocked, True)
+            self.items.append(blocked)
+            event.succeed()
+        return lot
+
+    def try_get(self) -> Optional[Lot]:
+        """The next lot if one is waiting (or held by a blocked machine upstream), else None."""
+        lot = self._take_waiting()
+        if lot is not None:
+            return lot
+        if self.putters:  # no slot between the machines: take the blocked lot directly
+            event, lot = self.putters.popleft()
+            self._accept(lot, False)
+            event.succeed()
+            return lot
+        if self.new_lot is not None:
+            lot = self.new_lot()
+            self._accept(lot, False)
+            return lot
+        return None
+
+    def get_event(self) -> Event:
+        """An event whose value is the next lot to arrive."""
+        event = Event(self.env)
+        self.getters.append(event)
+        return event
+
+    def cancel_get(self, event: Event) -> bool:
+        """Withdraw a pending get (its machine failed while idle); False if a lot was already handed over."""
+        try:
+            self.getters.remove(event)
+            return True
+        except ValueError:
+            return False
+
+    def waiting_lots(self) -> int:
+        return len(self.items) + len(self.rework)
+
+
+class BatchBuffer(Buffer):
+    """A buffer in front of a batch station: a free machine takes min..max lots at once."""
+
+    __slots__ = ("batch_min", "batch_max", "waiting_machines")
+
+    def __init__(self, env, capacity, monitor, line, batch_min: int, batch_max: int) -> None:
+        super().__init__(env, capacity, monitor, line)
+        self.batch_min = batch_min
+        self.batch_max = batch_max
+        self.waiting_machines: deque["Machine"] = deque()
+
+    def try_put(self, lot: Lot) -> bool:
+        if len(self.items) >= self.capacity:
+            return False
+        self._accept(lot, True)
+        self.items.append(lot)
+        self._serve()
+        return True
+
+    def put_rework(self, lot: Lot) -> None:
+        self._accept(lot, True)
+        self.rework.append(lot)
+        self._serve()
+
+    def _serve(self) -> None:
+        if not self.getters:
+            return
+        if self.waiting_lots() >= self.batch_min or self.new_lot is not None:
+            self.waiting_machines.popleft()
+            self.getters.popleft().succeed(self._take_batch())
+        else:
+            for machine in self.waiting_machines:
+                machine.set_state(WAITING_BATCH)
+
+    def _take_batch(self) -> list[Lot]:
+        lots: list[Lot] = []
+        while len(lots) < self.batch_max:
+            lot = self._take_waiting()
+            if lot is None:
+                break
+            lots.append(lot)
+        while self.new_lot is not None and len(lots) < self.batch_max:
+            lot = self.new_lot()
+            self._accept(lot, False)
+            lots.append(lot)
+        return lots
+
+    def try_get_batch(self) -> Optional[list[Lot]]:
+        if self.waiting_lots() >= self.batch_min or self.new_lot is not None:
+            return self._take_batch()
+        return None
+
+    def get_batch_event(self, machine: "Machine") -> Event:
+        self.waiting_machines.append(machine)
+        return self.get_event()
+
+    def cancel_get(self, event: Event) -> bool:
+        for index, pending in enumerate(self.getters):
+            if pending is event:
+                del self.getters[index]
+                del self.waiting_machines[index]
+                return True
+        return False
+
+    def try_get(self):  # pragma: no cover - batch machines use try_get_batch
+        raise TypeError("a batch buffer hands out batches: use try_get_batch")
+
+
+class Machine:
+    """One machine of a station: its state timeline (seconds per state since the statistics reset)."""
+
+    __slots__ = ("env", "station", "index", "state", "since", "seconds")
+
+    def __init__(self, env: Environment, station: "StationRuntime", index: int) -> None:
+        self.env = env
+        self.station = station
+        self.index = index
+        self.state = STARVED
+        self.since = env.now
+        self.seconds = [0.0] * len(STATE_NAMES)
+
+    def set_state(self, new: int) -> None:
+        old = self.state
+        if new == old:
+            return
+        now = self.env.now
+        self.seconds[old] += now - self.since
+        self.since = now
+        self.state = new
+        if IS_IDLE[old] != IS_IDLE[new]:
+            self.station.monitor.machine_idle_changed(IS_IDLE[new], now)
+
+    def reset(self, now: float) -> None:
+        self.seconds = [0.0] * len(STATE_NAMES)
+        self.since = now
+
+    def close(self, now: float) -> list[float]:
+        """State seconds up to `now`, the open interval included."""
+        seconds = list(self.seconds)
+        seconds[self.state] += now - self.since
+        return seconds
+
+
+class StationRuntime:
+    """What every station behaviour has: a name, its input buffer, its monitor and its route out."""
+
+    def __init__(self, env: Environment, name: str, buffer: Buffer, monitor: "StationMonitor") -> None:
+        self.env = env
+        self.name = name
+        self.buffer = buffer
+        self.monitor = monitor
+        self.destination: Buffer | None = None  # set by twin.model once every station exists
+
+    def start(self) -> None:  # pragma: no cover - every behaviour overrides
+        raise NotImplementedError
+
+    def state_seconds(self, now: float) -> list[float]:  # pragma: no cover
+        raise NotImplementedError
+
+    def reset(self, now: float) -> None:  # pragma: no cover
+        raise NotImplementedError

@@ -1,0 +1,22 @@
+"""The line's end: good lots leave here and are counted."""
+
+from __future__ import annotations
+
+from simpy import Environment
+
+from stations.base import Lot
+from twin.monitors import LineMonitor
+
+
+class Exit:
+    """Accepts every lot at once (the line's output is never blocked)."""
+
+    def __init__(self, env: Environment, line: LineMonitor) -> None:
+        self.env = env
+        self.line = line
+
+    def try_put(self, lot: Lot) -> bool:
+        self.line.exit(lot, self.env.now)
+        if lot.source is not None:
+            lot.source.lot_left(lot)
+        return True

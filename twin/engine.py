@@ -1,0 +1,50 @@
+"""Run one replication: build, warm up, reset statistics, run, collect. The only place env.run is called."""
+
+from __future__ import annotations
+
+from twin.kpis import replication_kpis
+from twin.model import Model, build
+from twin.monitors import Series
+from twin.results import ReplicationResult
+from twin.rng import Streams
+from twin.scenario import Scenario
+
+SERIES_POINTS = 200
+
+
+def _sample_series(model: Model, series: Series, every_s: float):
+    """Cumulative good output and WIP integral at regular times (warm-up included)."""
+    env, line = model.env, model.line
+    while True:
+        now = env.now
+        series.times_s.append(now)
+        series.good.append(line.good)
+        series.wip_area.append(line.wip.area_until(now))
+        series.wip.append(line.wip.value)
+        yield env.timeout(every_s)
+
+
+def simulate(scenario: Scenario, replication: int, seed: int | None = None) -> tuple[Model, Series]:
+    """Run replication `replication` of `scenario` and return the finished model and its series."""
+    run = scenario.run
+    streams = Streams(run.seed if seed is None else seed, replication)
+    model = build(scenario, streams)
+    series = Series()
+    end = run.warmup + run.length
+    model.env.process(_sample_series(model, series, end / SERIES_POINTS))
+    if run.warmup > 0:
+        model.env.run(until=run.warmup)
+    model.reset_statistics()
+    model.env.run(until=end)
+    if series.times_s[-1] < end:  # run(until=end) stops before events due at `end`
+        series.times_s.append(end)
+        series.good.append(model.line.good)
+        series.wip_area.append(model.line.wip.area_until(end))
+        series.wip.append(model.line.wip.value)
+    return model, series
+
+
+def run_replication(scenario: Scenario, replication: int, seed: int | None = None) -> ReplicationResult:
+    """KPIs of one replication (a pure function of scenario, seed and replication index)."""
+    model, series = simulate(scenario, replication, seed)
+    return replication_kpis(model, series, replication)

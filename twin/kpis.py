@@ -1,0 +1,105 @@
+"""KPIs of one replication, derived from the finished model's monitors (pure arithmetic, no SimPy).
+
+Definitions follow shared/reference/methods.md: state shares from the machine timelines, OEE as
+ISO 22400 availability x performance x quality, the bottleneck by the active period method.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from stations.base import OFF_SHIFT, STATE_NAMES, WORKING
+from twin.bottleneck import active_period_shares
+from twin.model import Model
+from twin.monitors import Series
+from twin.results import LineReplication, ReplicationResult, SeriesReplication, StationReplication
+
+HOURS_PER_YEAR = 8760.0
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator > 0 else math.nan
+
+
+def line_kpis(model: Model) -> LineReplication:
+    now = model.env.now
+    line, base = model.line, model.line.baseline
+    window_s = now - base.time
+    window_h = window_s / 3600
+    good = line.good - base.good
+    scrapped = line.scrapped - base.scrapped
+    throughput = _ratio(good, window_h)
+    return LineReplication(
+        throughput_per_h=throughput,
+        gwh_per_year=throughput * HOURS_PER_YEAR * model.scenario.product.wh_per_cell / 1e9,
+        yield_=_ratio(good, good + scrapped),
+        wip_cells=_ratio(line.wip.area_until(now) - base.wip_area, window_s),
+        lead_time_h=_ratio(line.good_lead_time_s - base.good_lead_time_s, good) / 3600,
+        released_cells=line.released - base.released,
+        good_cells=good,
+        scrapped_cells=scrapped,
+    )
+
+
+def station_kpis(model: Model) -> dict[str, StationReplication]:
+    now = model.env.now
+    start = model.line.baseline.time
+    window_s = now - start
+    names = list(model.stations)
+    periods = []
+    for name in names:
+        starts, ends = model.stations[name].monitor.active_periods(now)
+        periods.append((np.asarray(starts), np.asarray(ends)))
+    shares = active_period_shares(periods, start, now)
+    result = {}
+    for k, name in enumerate(names):
+        station = model.stations[name]
+        monitor = station.monitor
+        flows = monitor.snapshot(now).minus(monitor.baseline)
+        seconds = station.state_seconds(now)
+        total = sum(seconds)
+        planned = total - seconds[OFF_SHIFT]
+        working = seconds[WORKING]
+        availability = _ratio(working, planned)
+        performance = _ratio(flows.ideal_work_s, working)
+        quality = _ratio(flows.processed_cells - flows.scrapped, flows.processed_cells)
+        starts, ends = periods[k]
+        result[name] = StationReplication(
+            throughput_per_h=_ratio(flows.cells_out, window_s / 3600),
+            utilization=availability,
+            availability=availability,
+            performance=performance,
+            quality=quality,
+            oee=availability * performance * quality,
+            states={state: _ratio(seconds[i], total) for i, state in enumerate(STATE_NAMES)},
+            active_period_mean_h=float(np.mean(ends - starts)) / 3600 if len(starts) else 0.0,
+            bottleneck_sole=float(shares.sole[k]),
+            bottleneck_shifting=float(shares.shifting[k]),
+            wip_cells=_ratio(flows.wip_area, window_s),
+            queue_cells=_ratio(flows.queue_area, window_s),
+            waiting_time_h=_ratio(flows.wait_cell_s, flows.waited_cells) / 3600,
+            scrapped_cells=flows.scrapped,
+            failures=flows.failures,
+        )
+    return result
+
+
+def series_kpis(series: Series) -> SeriesReplication:
+    times = np.asarray(series.times_s)
+    dt = np.diff(times)
+    return SeriesReplication(
+        times_h=(times[1:] / 3600).tolist(),
+        throughput_per_h=(np.diff(series.good) / (dt / 3600)).tolist(),
+        wip_cells=(np.diff(series.wip_area) / dt).tolist(),
+    )
+
+
+def replication_kpis(model: Model, series: Series, replication: int) -> ReplicationResult:
+    return ReplicationResult(
+        replication=replication,
+        line=line_kpis(model),
+        stations=station_kpis(model),
+        series=series_kpis(series),
+    )
