@@ -29,11 +29,13 @@ IS_IDLE = (False, False, True, True, False, True, True)
 class Lot:
     """A tray of cells moving through the line; scrap makes it shrink."""
 
-    __slots__ = ("cells", "released_at", "queued_at", "entered_at", "source")
+    __slots__ = ("cells", "item", "released_at", "counted_at", "queued_at", "entered_at", "source")
 
-    def __init__(self, cells: int, source: "ReleasePolicy | None" = None) -> None:
-        self.cells = cells
-        self.released_at = -1.0  # set when the first station accepts it
+    def __init__(self, cells: int, item: int = 0, source: "ReleasePolicy | None" = None) -> None:
+        self.cells = cells  # cells of a product, or units of a material
+        self.item = item  # index into the line's items (products, then materials)
+        self.released_at = -1.0  # set when the first station accepts it (made lots inherit their inputs')
+        self.counted_at = -1.0  # when its units joined the line's counts
         self.queued_at = 0.0
         self.entered_at = 0.0
         self.source = source
@@ -72,7 +74,7 @@ class Buffer:
     def _accept(self, lot: Lot, queued: bool) -> None:
         now = self.env.now
         if lot.released_at < 0:
-            lot.released_at = now
+            lot.released_at = lot.counted_at = now
             self.line.release(lot, now)
         lot.entered_at = now
         lot.queued_at = now
@@ -188,12 +190,10 @@ class BatchBuffer(Buffer):
         self._serve()
 
     def _serve(self) -> None:
-        if not self.getters:
-            return
-        if self.waiting_lots() >= self.batch_min or self.new_lot is not None:
+        while self.getters and (self.waiting_lots() >= self.batch_min or self.new_lot is not None):
             self.waiting_machines.popleft()
             self.getters.popleft().succeed(self._take_batch())
-        else:
+        if self.getters and self.waiting_lots():
             for machine in self.waiting_machines:
                 machine.set_state(WAITING_BATCH)
 
@@ -212,7 +212,9 @@ class BatchBuffer(Buffer):
 
     def try_get_batch(self) -> Optional[list[Lot]]:
         if self.waiting_lots() >= self.batch_min or self.new_lot is not None:
-            return self._take_batch()
+            lots = self._take_batch()
+            self._serve()  # taking can pull blocked lots in, enough for a waiting machine
+            return lots
         return None
 
     def get_batch_event(self, machine: "Machine") -> Event:
@@ -275,6 +277,10 @@ class StationRuntime:
         self.buffer = buffer
         self.monitor = monitor
         self.destination: Buffer | None = None  # set by twin.model once every station exists
+
+    def input_buffer(self, upstream: str) -> Buffer:
+        """The buffer that lots from `upstream` (a station or source name) enter."""
+        return self.buffer
 
     def start(self) -> None:  # pragma: no cover - every behaviour overrides
         raise NotImplementedError

@@ -7,7 +7,7 @@ from typing import Generator
 
 from simpy import Event
 
-from stations.base import STARVED, WAITING_BATCH, WORKING, BatchBuffer, Machine
+from stations.base import STARVED, WAITING_BATCH, BatchBuffer, Machine
 from stations.processing import ProcessingStation
 
 
@@ -18,30 +18,17 @@ class BatchStation(ProcessingStation):
         for machine in self.machines:
             self.env.process(self._run(machine))
 
+    def idle_state(self) -> int:
+        return WAITING_BATCH if self.buffer.waiting_lots() else STARVED
+
     def _run(self, machine: Machine) -> Generator[Event, object, None]:
-        env = self.env
         buffer = self.buffer
         batch_max = self.spec.batch.max  # type: ignore[union-attr]
-        breakdowns = self.breakdowns[machine.index]
         while True:
-            lots = buffer.try_get_batch()
-            if lots is None:
-                machine.set_state(WAITING_BATCH if buffer.waiting_lots() else STARVED)
-                request = buffer.get_batch_event(machine)
-                if breakdowns is None:
-                    lots = yield request
-                else:
-                    lots = yield from breakdowns.wait(
-                        machine, request, buffer.cancel_get,
-                        lambda: (True, got) if (got := buffer.try_get_batch()) is not None
-                        else (False, buffer.get_batch_event(machine)),
-                    )
-            machine.set_state(WORKING)
-            work = self.cycle.draw(1)
-            if breakdowns is None:
-                yield env.timeout(work)
-            else:
-                yield from breakdowns.work(machine, work)
+            lots = yield from self.take(
+                machine, buffer.try_get_batch, lambda: buffer.get_batch_event(machine), buffer.cancel_get
+            )
+            yield from self.process(machine, self.cycle.draw(1), lots[0].item)
             self.monitor.ideal_work_s += self.cycle.mean_s * len(lots) / batch_max
             for lot in lots:
                 destination = self.finish(lot)

@@ -6,7 +6,7 @@ from typing import Generator
 
 from simpy import Event
 
-from stations.base import STARVED, WORKING, Machine
+from stations.base import WORKING, Machine
 from stations.processing import ProcessingStation
 
 
@@ -16,30 +16,16 @@ class MachineStation(ProcessingStation):
             self.env.process(self._run(machine))
 
     def _run(self, machine: Machine) -> Generator[Event, object, None]:
-        env = self.env
-        buffer = self.buffer
-        cycle = self.cycle
-        monitor = self.monitor
-        breakdowns = self.breakdowns[machine.index]
+        buffer, cycle, monitor = self.buffer, self.cycle, self.monitor
+        plain = self.clocks[machine.index] is None and self.changeover is None
         while True:
-            lot = buffer.try_get()
-            if lot is None:
-                machine.set_state(STARVED)
-                request = buffer.get_event()
-                if breakdowns is None:
-                    lot = yield request
-                else:
-                    lot = yield from breakdowns.wait(
-                        machine, request, buffer.cancel_get,
-                        lambda: (True, got) if (got := buffer.try_get()) is not None else (False, buffer.get_event()),
-                    )
-            machine.set_state(WORKING)
+            lot = yield from self.take(machine, buffer.try_get, buffer.get_event, buffer.cancel_get)
             cells = lot.cells
-            work = cycle.draw(cells)
-            if breakdowns is None:
-                yield env.timeout(work)
+            if plain:  # the common case without shifts, failures or changeovers, kept lean
+                machine.set_state(WORKING)
+                yield self.env.timeout(cycle.draw(cells))
             else:
-                yield from breakdowns.work(machine, work)
+                yield from self.process(machine, cycle.draw(cells), lot.item)
             monitor.ideal_work_s += cycle.ideal_s(cells)
             destination = self.finish(lot)
             if destination is not None:

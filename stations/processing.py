@@ -1,8 +1,9 @@
-"""What machine and batch stations share: cycle times, failures, scrap, rework and moving a lot on.
+"""What machine, batch and assembly stations share: cycle times, changeovers, shifts and failures,
+scrap, rework, splitting, and moving a finished lot on.
 
-`ProcessingStation` holds the per-station random samplers and the two moves every machine makes,
-getting work and handing a finished lot downstream (blocked until there is room), so the
-behaviours in machine.py and batch.py only describe what is particular to them.
+`ProcessingStation` holds the per-station samplers and the moves every machine makes: getting work
+ready (setup), processing it, and handing it downstream (blocked until there is room, or onto a
+conveyor), so machine.py, batch.py and assembly.py only describe what is particular to them.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from typing import Generator, Optional
 
 from simpy import Environment, Event
 
-from stations.base import BLOCKED, Buffer, Lot, Machine, StationRuntime
-from stations.failures import Breakdowns
+from stations.base import BLOCKED, SETUP, STARVED, STATE_NAMES, WORKING, Buffer, Lot, Machine, StationRuntime
+from stations.calendar import ShiftCalendar
+from stations.crew import Crew
+from stations.interruptions import Breakdowns, MachineClock
 from stations.quality import Rework, Scrap
 from twin.monitors import LineMonitor, StationMonitor
 from twin.rng import Streams
@@ -42,6 +45,22 @@ class CycleTime:
         return self.mean_s * cells if self.per_cell else self.mean_s
 
 
+class Changeover:
+    """Setup time when a machine switches product (a default time, or a from/to table)."""
+
+    def __init__(self, spec, item_index: dict[str, int], streams: Streams, station: str) -> None:
+        generator = streams.generator(station, "setup")
+        self.default = spec.time.sampler(generator) if spec.time is not None else None
+        self.pairs = {
+            (item_index[a], item_index[b]): dist.sampler(generator)
+            for a, row in spec.from_to.items() for b, dist in row.items()
+        }
+
+    def time_s(self, previous: int, item: int) -> float:
+        sampler = self.pairs.get((previous, item), self.default)
+        return sampler.draw() if sampler is not None else 0.0
+
+
 class ProcessingStation(StationRuntime):
     def __init__(
         self,
@@ -51,6 +70,9 @@ class ProcessingStation(StationRuntime):
         monitor: StationMonitor,
         line: LineMonitor,
         streams: Streams,
+        calendar: Optional[ShiftCalendar] = None,
+        crew: Optional[Crew] = None,
+        item_index: Optional[dict[str, int]] = None,
     ) -> None:
         super().__init__(env, spec.name, buffer, monitor)
         self.spec = spec
@@ -60,18 +82,24 @@ class ProcessingStation(StationRuntime):
         self.scrap = Scrap(spec.yield_, streams.generator(spec.name, "quality")) if spec.yield_ < 1 else None
         self.rework = Rework(spec.rework.fraction, streams.generator(spec.name, "routing")) if spec.rework else None
         self.rework_target: Optional[Buffer] = None  # set by twin.model
-        self.breakdowns: list[Optional[Breakdowns]] = [
-            Breakdowns(
-                env, spec.failures,
-                streams.generator(spec.name, "failure", i), streams.generator(spec.name, "repair", i), monitor,
+        self.changeover = Changeover(spec.setup, item_index or {}, streams, spec.name) if spec.setup else None
+        self.transfer = spec.transfer_time.sampler(streams.generator(spec.name, "transfer")) if spec.transfer_time else None
+        self.last_item: list[Optional[int]] = [None] * spec.machines
+        self.clocks: list[Optional[MachineClock]] = []
+        for i, machine in enumerate(self.machines):
+            breakdowns = (
+                Breakdowns(
+                    env, spec.failures, streams.generator(spec.name, "failure", i),
+                    streams.generator(spec.name, "repair", i), monitor, crew,
+                )
+                if spec.failures
+                else None
             )
-            if spec.failures
-            else None
-            for i in range(spec.machines)
-        ]
+            needs_clock = calendar is not None or breakdowns is not None
+            self.clocks.append(MachineClock(env, machine, calendar, breakdowns) if needs_clock else None)
 
     def state_seconds(self, now: float) -> list[float]:
-        totals = [0.0] * 7
+        totals = [0.0] * len(STATE_NAMES)
         for machine in self.machines:
             for state, seconds in enumerate(machine.close(now)):
                 totals[state] += seconds
@@ -82,12 +110,52 @@ class ProcessingStation(StationRuntime):
         for machine in self.machines:
             machine.reset(now)
 
-    def capacity_units(self) -> int:
-        return len(self.machines)
+    # the moves every machine makes ---------------------------------------------------------
+    def take(self, machine: Machine, try_take, request_take, cancel) -> Generator[Event, object, object]:
+        """Get the next job: at once if one is waiting, else wait (starved) for it."""
+        clock = self.clocks[machine.index]
+        if clock is not None:
+            yield from clock.ready()
+        job = try_take()
+        if job is not None:
+            return job
+        machine.set_state(self.idle_state())
+        request = request_take()
+        if clock is None:
+            return (yield request)
 
-    # shared moves ------------------------------------------------------------------------
+        def renew():
+            again = try_take()
+            return (True, again) if again is not None else (False, request_take())
+
+        return (yield from clock.wait(request, cancel, renew))
+
+    def idle_state(self) -> int:
+        """The state of a machine waiting for work."""
+        return STARVED
+
+    def process(self, machine: Machine, duration: float, item: int) -> Generator[Event, object, None]:
+        """Changeover if the product changed, then `duration` seconds of work."""
+        clock = self.clocks[machine.index]
+        if self.changeover is not None:
+            previous = self.last_item[machine.index]
+            self.last_item[machine.index] = item
+            if previous is not None and previous != item:
+                setup = self.changeover.time_s(previous, item)
+                if setup > 0:
+                    machine.set_state(SETUP)
+                    if clock is None:
+                        yield self.env.timeout(setup)
+                    else:
+                        yield from clock.work(setup, SETUP, processing=False)
+        machine.set_state(WORKING)
+        if clock is None:
+            yield self.env.timeout(duration)
+        else:
+            yield from clock.work(duration, WORKING)
+
     def finish(self, lot: Lot) -> Optional[Buffer]:
-        """Scrap and routing after processing; the buffer the lot goes to, or None if all of it was scrapped."""
+        """Scrap and routing after processing; where the lot goes next, or None if it is gone."""
         now = self.env.now
         self.monitor.processed_cells += lot.cells
         if self.scrap is not None:
@@ -106,17 +174,49 @@ class ProcessingStation(StationRuntime):
             return None
         return self.destination
 
-    def hand_on(self, machine: Machine, lot: Lot, destination: Buffer) -> Generator[Event, None, None]:
-        """Move a finished lot downstream; the machine is blocked until there is room."""
-        if not destination.try_put(lot):
-            machine.set_state(BLOCKED)
-            breakdowns = self.breakdowns[machine.index]
-            request = destination.put_event(lot)
-            if breakdowns is None:
-                yield request
-            else:
-                yield from breakdowns.wait(
-                    machine, request, destination.cancel_put,
-                    lambda: (True, None) if destination.try_put(lot) else (False, destination.put_event(lot)),
+    def hand_on(self, machine: Machine, lot: Lot, destination: Buffer) -> Generator[Event, object, None]:
+        """Move a finished lot downstream (split into pieces if asked); blocked until there is room."""
+        pieces = self.split(lot) if self.spec.split else (lot,)
+        for piece in pieces:
+            if self.transfer is not None:
+                self.monitor.depart(piece.cells, self.env.now)
+                self.env.timeout(self.transfer.draw()).callbacks.append(
+                    lambda _, piece=piece: destination.try_put(piece) or destination.put_event(piece)
                 )
-        self.monitor.depart(lot.cells, self.env.now)
+                continue
+            if not destination.try_put(piece):
+                machine.set_state(BLOCKED)
+                request = destination.put_event(piece)
+                clock = self.clocks[machine.index]
+                if clock is None:
+                    yield request
+                else:
+                    yield from clock.wait(
+                        request, destination.cancel_put,
+                        lambda piece=piece: (True, None) if destination.try_put(piece)
+                        else (False, destination.put_event(piece)),
+                    )
+            self.monitor.depart(piece.cells, self.env.now)
+
+    def split(self, lot: Lot) -> list[Lot]:
+        """Cells are shared out over the pieces; a unit of material becomes several units."""
+        n = self.spec.split or 1
+        now = self.env.now
+        if self.line.items[lot.item].is_cells:
+            sizes = [lot.cells // n + (1 if i < lot.cells % n else 0) for i in range(n)]
+            pieces = []
+            for i, size in enumerate(s for s in sizes if s > 0):
+                piece = Lot(size, lot.item, lot.source if i == 0 else None)
+                piece.released_at, piece.counted_at = lot.released_at, lot.counted_at
+                pieces.append(piece)
+            return pieces
+        self.line.consume(lot, now)
+        self.monitor.use_up(lot.cells, now)
+        pieces = []
+        for i in range(n):
+            piece = Lot(lot.cells, lot.item, lot.source if i == 0 else None)
+            piece.released_at, piece.counted_at = lot.released_at, now
+            self.line.create(piece, now)
+            self.monitor.make(piece.cells, now)
+            pieces.append(piece)
+        return pieces

@@ -1,33 +1,66 @@
-"""Sources: where lots enter the line (saturated supply, timed arrivals, or a CONWIP loop)."""
+"""Sources: where lots enter the line (saturated supply, timed arrivals, or a CONWIP loop), and
+which product or material each released lot carries (fixed, a random mix, or a campaign)."""
 
 from __future__ import annotations
 
-from typing import Generator
+import itertools
+from typing import Callable, Generator, Optional
 
+import numpy as np
 from simpy import Environment, Event
 
 from stations.base import Buffer, Lot, ReleasePolicy
+from twin.distributions import BlockSampler
 from twin.rng import Streams
 from twin.scenario import SourceSpec
 
 
-def start_source(env: Environment, spec: SourceSpec, target: Buffer, cells_per_lot: int, streams: Streams) -> None:
+class LotMaker:
+    """Makes the next lot of a source: its item (product or material) and size."""
+
+    def __init__(self, spec: SourceSpec, item_index: dict[str, int], lot_units: list[int], streams: Streams) -> None:
+        self.source: Optional[ReleasePolicy] = None
+        if spec.material is not None:
+            item = item_index[spec.material]
+            self._next_item: Callable[[], int] = lambda: item
+        elif spec.mix is not None:
+            names = list(spec.mix)
+            cumulative = np.cumsum([spec.mix[n] for n in names]) / sum(spec.mix.values())
+            items = [item_index[n] for n in names]
+            uniform = BlockSampler(lambda size, gen=streams.generator(spec.name, "routing"): gen.random(size))
+            self._next_item = lambda: items[min(int(np.searchsorted(cumulative, uniform.draw(), side="right")), len(items) - 1)]
+        elif spec.campaign is not None:
+            sequence = itertools.cycle([item_index[step.product] for step in spec.campaign for _ in range(step.lots)])
+            self._next_item = lambda: next(sequence)
+        else:
+            item = item_index[spec.product] if spec.product else 0
+            self._next_item = lambda: item
+        self.lot_units = lot_units
+
+    def __call__(self) -> Lot:
+        item = self._next_item()
+        return Lot(self.lot_units[item], item, self.source)
+
+
+def start_source(
+    env: Environment, spec: SourceSpec, target: Buffer, make: LotMaker, streams: Streams
+) -> None:
     """Attach the release rule of `spec` to the buffer of the station it feeds."""
     if spec.release == "saturated":
-        target.new_lot = lambda: Lot(cells_per_lot)
+        target.new_lot = make
     elif spec.interarrival is not None:
         sampler = spec.interarrival.sampler(streams.generator(spec.name, "arrival"))
-        env.process(_arrivals(env, target, cells_per_lot, sampler, spec.max_lots))
+        env.process(_arrivals(env, target, make, sampler, spec.max_lots))
     else:
-        ConwipLoop(target, cells_per_lot, spec.conwip or 0)
+        ConwipLoop(target, make, spec.conwip or 0)
 
 
-def _arrivals(env: Environment, target: Buffer, cells_per_lot: int, sampler, max_lots) -> Generator[Event, None, None]:
+def _arrivals(env: Environment, target: Buffer, make: LotMaker, sampler, max_lots) -> Generator[Event, None, None]:
     """Timed releases; a full first buffer holds the source back (it is blocked, not losing lots)."""
     released = 0
     while max_lots is None or released < max_lots:
         yield env.timeout(sampler.draw())
-        lot = Lot(cells_per_lot)
+        lot = make()
         if not target.try_put(lot):
             yield target.put_event(lot)
         released += 1
@@ -36,14 +69,15 @@ def _arrivals(env: Environment, target: Buffer, cells_per_lot: int, sampler, max
 class ConwipLoop(ReleasePolicy):
     """Keeps `lots` lots of this source in the line: each one leaving releases a new one."""
 
-    def __init__(self, target: Buffer, cells_per_lot: int, lots: int) -> None:
+    def __init__(self, target: Buffer, make: LotMaker, lots: int) -> None:
         self.target = target
-        self.cells_per_lot = cells_per_lot
+        self.make = make
+        make.source = self
         for _ in range(lots):
             self._release()
 
     def _release(self) -> None:
-        lot = Lot(self.cells_per_lot, self)
+        lot = self.make()
         if not self.target.try_put(lot):
             self.target.put_event(lot)  # accepted as soon as a slot frees; nobody needs to wait on it
 

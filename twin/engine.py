@@ -18,7 +18,7 @@ def _sample_series(model: Model, series: Series, every_s: float):
     while True:
         now = env.now
         series.times_s.append(now)
-        series.good.append(line.good)
+        series.good.append(line.cells(line.good))
         series.wip_area.append(line.wip.area_until(now))
         series.wip.append(line.wip.value)
         yield env.timeout(every_s)
@@ -38,7 +38,7 @@ def simulate(scenario: Scenario, replication: int, seed: int | None = None) -> t
     model.env.run(until=end)
     if series.times_s[-1] < end:  # run(until=end) stops before events due at `end`
         series.times_s.append(end)
-        series.good.append(model.line.good)
+        series.good.append(model.line.cells(model.line.good))
         series.wip_area.append(model.line.wip.area_until(end))
         series.wip.append(model.line.wip.value)
     return model, series

@@ -14,7 +14,9 @@ from stations.base import OFF_SHIFT, STATE_NAMES, WORKING
 from twin.bottleneck import active_period_shares
 from twin.model import Model
 from twin.monitors import Series
-from twin.results import LineReplication, ReplicationResult, SeriesReplication, StationReplication
+from twin.results import (
+    CrewReplication, LineReplication, ProductReplication, ReplicationResult, SeriesReplication, StationReplication,
+)
 
 HOURS_PER_YEAR = 8760.0
 
@@ -25,22 +27,48 @@ def _ratio(numerator: float, denominator: float) -> float:
 
 def line_kpis(model: Model) -> LineReplication:
     now = model.env.now
-    line, base = model.line, model.line.baseline
-    window_s = now - base.time
-    window_h = window_s / 3600
-    good = line.good - base.good
-    scrapped = line.scrapped - base.scrapped
-    throughput = _ratio(good, window_h)
+    line = model.line
+    window = line.snapshot(now).since(line.baseline)
+    window_h = window.time / 3600
+    good = line.cells(window.good)
+    scrapped = line.cells(window.scrapped)
+    energy_wh = sum(g * item.wh_per_cell for g, item in zip(window.good, line.items) if item.is_cells)
     return LineReplication(
-        throughput_per_h=throughput,
-        gwh_per_year=throughput * HOURS_PER_YEAR * model.scenario.product.wh_per_cell / 1e9,
+        throughput_per_h=_ratio(good, window_h),
+        gwh_per_year=_ratio(energy_wh, window_h) * HOURS_PER_YEAR / 1e9,
         yield_=_ratio(good, good + scrapped),
-        wip_cells=_ratio(line.wip.area_until(now) - base.wip_area, window_s),
-        lead_time_h=_ratio(line.good_lead_time_s - base.good_lead_time_s, good) / 3600,
-        released_cells=line.released - base.released,
+        wip_cells=_ratio(window.wip_area, window.time),
+        lead_time_h=_ratio(line.cells(window.good_lead_time_s), good) / 3600,
+        released_cells=line.cells(window.released),
         good_cells=good,
         scrapped_cells=scrapped,
     )
+
+
+def product_kpis(model: Model) -> dict[str, ProductReplication]:
+    """Throughput, energy and lead time per product (a line with one product repeats the line KPIs)."""
+    line = model.line
+    window = line.snapshot(model.env.now).since(line.baseline)
+    window_h = window.time / 3600
+    result = {}
+    for i, item in enumerate(line.items):
+        if not item.is_cells:
+            continue
+        result[item.name] = ProductReplication(
+            throughput_per_h=_ratio(window.good[i], window_h),
+            gwh_per_year=_ratio(window.good[i] * item.wh_per_cell, window_h) * HOURS_PER_YEAR / 1e9,
+            lead_time_h=_ratio(window.good_lead_time_s[i], window.good[i]) / 3600,
+            scrapped_cells=window.scrapped[i],
+        )
+    return result
+
+
+def crew_kpis(model: Model) -> dict[str, CrewReplication]:
+    now = model.env.now
+    return {
+        name: CrewReplication(utilization=crew.utilization(now), repairs=crew.repairs)
+        for name, crew in model.crews.items()
+    }
 
 
 def station_kpis(model: Model) -> dict[str, StationReplication]:
@@ -82,6 +110,7 @@ def station_kpis(model: Model) -> dict[str, StationReplication]:
             waiting_time_h=_ratio(flows.wait_cell_s, flows.waited_cells) / 3600,
             scrapped_cells=flows.scrapped,
             failures=flows.failures,
+            repair_wait_h=_ratio(flows.repair_wait_s, flows.failures) / 3600 if flows.failures else 0.0,
         )
     return result
 
@@ -100,6 +129,8 @@ def replication_kpis(model: Model, series: Series, replication: int) -> Replicat
     return ReplicationResult(
         replication=replication,
         line=line_kpis(model),
+        products=product_kpis(model),
+        crews=crew_kpis(model),
         stations=station_kpis(model),
         series=series_kpis(series),
     )

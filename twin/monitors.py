@@ -30,43 +30,80 @@ class Level:
         return self.area + self.value * (now - self.since)
 
 
-class LineMonitor:
-    """Cells released, good, scrapped and in the system, for the whole line."""
+@dataclass(frozen=True)
+class Item:
+    """What a lot carries: cells of a product, or units of a material (an electrode roll)."""
 
-    def __init__(self) -> None:
-        self.released = 0
-        self.good = 0
-        self.scrapped = 0
-        self.wip = Level()
-        self.good_lead_time_s = 0.0  # sum over good cells of (exit - release)
-        self.departed_cell_s = 0.0  # sum over departed cells (good or scrapped) of time inside
-        self.release_time_sum = 0.0  # sum over cells inside of their release time (for Little's identity)
+    name: str
+    is_cells: bool
+    wh_per_cell: float = 0.0
+
+
+class LineMonitor:
+    """Units released, made, used, good, scrapped and inside the line, per item; cells for the KPIs.
+
+    Each lot counts from the moment its units join the line (`counted_at`: release, or creation by
+    an assembly) until they leave it (exit, scrap, or consumption by an assembly).
+    """
+
+    def __init__(self, items: list[Item]) -> None:
+        n = len(items)
+        self.items = items
+        self.released = [0] * n
+        self.created = [0] * n
+        self.consumed = [0] * n
+        self.good = [0] * n
+        self.scrapped = [0] * n
+        self.inside = [0] * n
+        self.wip = Level()  # product cells in the line
+        self.good_lead_time_s = [0.0] * n  # sum over good units of (exit - release)
+        self.departed_cell_s = 0.0  # sum over cells that left of the time they were counted inside
+        self.release_time_sum = 0.0  # sum over cells inside of their counted_at (for Little's identity)
         self.baseline = LineSnapshot()
 
-    def release(self, lot, now: float) -> None:
-        self.released += lot.cells
-        self.wip.add(lot.cells, now)
-        self.release_time_sum += lot.cells * now
+    def _enter(self, lot, now: float) -> None:
+        self.inside[lot.item] += lot.cells
+        if self.items[lot.item].is_cells:
+            self.wip.add(lot.cells, now)
+            self.release_time_sum += lot.cells * lot.counted_at
 
-    def scrap(self, lot, cells: int, now: float) -> None:
-        self.scrapped += cells
-        self.wip.add(-cells, now)
-        self.departed_cell_s += cells * (now - lot.released_at)
-        self.release_time_sum -= cells * lot.released_at
+    def _leave(self, lot, units: int, now: float) -> None:
+        self.inside[lot.item] -= units
+        if self.items[lot.item].is_cells:
+            self.wip.add(-units, now)
+            self.departed_cell_s += units * (now - lot.counted_at)
+            self.release_time_sum -= units * lot.counted_at
+
+    def release(self, lot, now: float) -> None:
+        self.released[lot.item] += lot.cells
+        self._enter(lot, now)
+
+    def create(self, lot, now: float) -> None:
+        self.created[lot.item] += lot.cells
+        self._enter(lot, now)
+
+    def consume(self, lot, now: float) -> None:
+        self.consumed[lot.item] += lot.cells
+        self._leave(lot, lot.cells, now)
+
+    def scrap(self, lot, units: int, now: float) -> None:
+        self.scrapped[lot.item] += units
+        self._leave(lot, units, now)
 
     def exit(self, lot, now: float) -> None:
-        cells = lot.cells
-        self.good += cells
-        self.wip.add(-cells, now)
-        inside = cells * (now - lot.released_at)
-        self.good_lead_time_s += inside
-        self.departed_cell_s += inside
-        self.release_time_sum -= cells * lot.released_at
+        self.good[lot.item] += lot.cells
+        self.good_lead_time_s[lot.item] += lot.cells * (now - lot.released_at)
+        self._leave(lot, lot.cells, now)
+
+    def cells(self, counts: tuple[int, ...] | list[int]) -> int:
+        """Sum of `counts` over product items (cells), leaving materials out."""
+        return sum(c for c, item in zip(counts, self.items) if item.is_cells)
 
     def snapshot(self, now: float) -> "LineSnapshot":
         return LineSnapshot(
-            time=now, released=self.released, good=self.good, scrapped=self.scrapped,
-            wip_area=self.wip.area_until(now), good_lead_time_s=self.good_lead_time_s,
+            time=now, released=tuple(self.released), created=tuple(self.created), consumed=tuple(self.consumed),
+            good=tuple(self.good), scrapped=tuple(self.scrapped), wip_area=self.wip.area_until(now),
+            good_lead_time_s=tuple(self.good_lead_time_s),
         )
 
     def reset(self, now: float) -> None:
@@ -76,11 +113,26 @@ class LineMonitor:
 @dataclass(frozen=True)
 class LineSnapshot:
     time: float = 0.0
-    released: int = 0
-    good: int = 0
-    scrapped: int = 0
+    released: tuple[int, ...] = ()
+    created: tuple[int, ...] = ()
+    consumed: tuple[int, ...] = ()
+    good: tuple[int, ...] = ()
+    scrapped: tuple[int, ...] = ()
     wip_area: float = 0.0
-    good_lead_time_s: float = 0.0
+    good_lead_time_s: tuple[float, ...] = ()
+
+    def since(self, earlier: "LineSnapshot") -> "LineSnapshot":
+        """Counts in the window from `earlier` to this snapshot."""
+        def minus(a: tuple, b: tuple) -> tuple:
+            return tuple(x - y for x, y in zip(a, b)) if b else a
+
+        return LineSnapshot(
+            time=self.time - earlier.time, released=minus(self.released, earlier.released),
+            created=minus(self.created, earlier.created), consumed=minus(self.consumed, earlier.consumed),
+            good=minus(self.good, earlier.good), scrapped=minus(self.scrapped, earlier.scrapped),
+            wip_area=self.wip_area - earlier.wip_area,
+            good_lead_time_s=minus(self.good_lead_time_s, earlier.good_lead_time_s),
+        )
 
 
 class StationMonitor:
@@ -95,6 +147,9 @@ class StationMonitor:
         self.processed_cells = 0  # cells whose processing finished (good or bad)
         self.ideal_work_s = 0.0  # ideal (mean) processing time of the work done, for OEE performance
         self.failures = 0
+        self.repair_wait_s = 0.0  # time failed machines waited for a technician
+        self.consumed = 0  # units used up by this assembly station
+        self.created = 0  # units this station made (assembly output, split pieces beyond the first)
         self.wip = Level()  # cells at the station: queue, in process, finished but blocked
         self.queue = Level()  # cells waiting in the buffer
         self.wait_cell_s = 0.0
@@ -114,6 +169,16 @@ class StationMonitor:
             self.queue.add(cells, now)
         else:
             self.waited_cells += cells
+
+    def make(self, cells: int, now: float) -> None:
+        """Units made here (assembly output) join the station's stock."""
+        self.created += cells
+        self.wip.add(cells, now)
+
+    def use_up(self, cells: int, now: float) -> None:
+        """Units consumed here by an assembly leave the station's stock."""
+        self.consumed += cells
+        self.wip.add(-cells, now)
 
     def leave_queue(self, lot, now: float) -> None:
         cells = lot.cells
@@ -157,7 +222,8 @@ class StationMonitor:
         return StationSnapshot(
             cells_in=self.cells_in, cells_out=self.cells_out, lots_out=self.lots_out,
             scrapped=self.scrapped, processed_cells=self.processed_cells, ideal_work_s=self.ideal_work_s,
-            failures=self.failures, wip_area=self.wip.area_until(now), queue_area=self.queue.area_until(now),
+            failures=self.failures, repair_wait_s=self.repair_wait_s, consumed=self.consumed, created=self.created,
+            wip_area=self.wip.area_until(now), queue_area=self.queue.area_until(now),
             wait_cell_s=self.wait_cell_s, waited_cells=self.waited_cells,
         )
 
@@ -177,6 +243,9 @@ class StationSnapshot:
     processed_cells: int = 0
     ideal_work_s: float = 0.0
     failures: int = 0
+    repair_wait_s: float = 0.0
+    consumed: int = 0
+    created: int = 0
     wip_area: float = 0.0
     queue_area: float = 0.0
     wait_cell_s: float = 0.0

@@ -53,6 +53,19 @@ class StationReplication(Result):
     waiting_time_h: float = Field(description="Mean wait in the input buffer per cell, hours.")
     scrapped_cells: float = Field(description="Cells scrapped here in the window.")
     failures: float = Field(description="Breakdowns in the window.")
+    repair_wait_h: float = Field(0.0, description="Mean wait of a failed machine for a technician, hours.")
+
+
+class ProductReplication(Result):
+    throughput_per_h: float = Field(description="Good cells of this product out per hour.")
+    gwh_per_year: float = Field(description="Good output of this product as GWh per year.")
+    lead_time_h: float = Field(description="Mean release-to-exit time of good cells of this product, hours.")
+    scrapped_cells: float = Field(description="Cells of this product scrapped in the window.")
+
+
+class CrewReplication(Result):
+    utilization: float = Field(description="Busy technician time / available technician time.")
+    repairs: float = Field(description="Repairs finished in the window.")
 
 
 class SeriesReplication(Result):
@@ -64,6 +77,8 @@ class SeriesReplication(Result):
 class ReplicationResult(Result):
     replication: int
     line: LineReplication
+    products: dict[str, ProductReplication] = Field(default_factory=dict)
+    crews: dict[str, CrewReplication] = Field(default_factory=dict)
     stations: dict[str, StationReplication]
     series: SeriesReplication
 
@@ -83,6 +98,7 @@ class StationResult(Result):
     waiting_time_h: Estimate
     scrapped_cells: Estimate
     failures: Estimate
+    repair_wait_h: Estimate
 
 
 class BottleneckResult(Result):
@@ -100,6 +116,10 @@ class RunResult(Result):
     warmup_h: float
     length_h: float
     kpis: dict[str, Estimate]
+    products: dict[str, dict[str, Estimate]] = Field(
+        default_factory=dict, description="Per product: throughput_per_h, gwh_per_year, lead_time_h, scrapped_cells."
+    )
+    crews: dict[str, dict[str, Estimate]] = Field(default_factory=dict, description="Per crew: utilization, repairs.")
     stations: dict[str, StationResult]
     bottleneck: BottleneckResult
     series: SeriesReplication = Field(description="Mean over replications of the time series.")

@@ -19,6 +19,8 @@ PURPOSES: dict[str, int] = {
     "quality": 3,
     "routing": 4,
     "arrival": 5,
+    "setup": 6,
+    "transfer": 7,
 }
 
 

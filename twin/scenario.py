@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Annotated, Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from twin.distributions import DistSpec, Duration
 
@@ -33,8 +33,74 @@ class ProductSpec(Spec):
     wh_per_cell: float = Field(18.0, gt=0, description="Energy of one good cell in Wh, for GWh/yr.")
 
 
+class WindowSpec(Spec):
+    start: Duration = Field(description="Start: from the run start (holidays, maintenance) or from the shift start (breaks).")
+    length: Duration = Field(gt=0, description="How long the window lasts.")
+    every: Optional[Duration] = Field(
+        None, gt=0, description="Repeat period (e.g. '1 wk' for weekly maintenance); omitted = once."
+    )
+
+
+class CalendarSpec(Spec):
+    shifts_per_day: int = Field(ge=1, le=6, description="Shifts worked on a working day.")
+    shift_length: Duration = Field(8 * 3600.0, gt=0, description="Length of one shift.")
+    first_shift_start: Duration = Field(
+        6 * 3600.0, ge=0, description="When the first shift starts, from midnight (the run starts Monday 00:00)."
+    )
+    days_per_week: int = Field(7, ge=1, le=7, description="Working days per week, from Monday.")
+    breaks: tuple[WindowSpec, ...] = Field((), description="Planned breaks in every shift (start from the shift start).")
+    maintenance: tuple[WindowSpec, ...] = Field((), description="Planned maintenance windows (start from the run start).")
+    holidays: tuple[WindowSpec, ...] = Field((), description="Holidays and shutdowns (start from the run start).")
+    finish_lot: bool = Field(
+        False, description="A lot in process at the end of a shift is finished (true) or waits for the next shift (false)."
+    )
+
+    @model_validator(mode="after")
+    def _fits_in_a_day(self) -> "CalendarSpec":
+        if self.shifts_per_day * self.shift_length > 86400.0 + 1e-9:
+            raise ValueError("shifts_per_day x shift_length is longer than a day")
+        for window in self.breaks:
+            if window.every is not None:
+                raise ValueError("breaks repeat in every shift already: remove 'every'")
+        return self
+
+
+class CrewSpec(Spec):
+    size: int = Field(ge=1, description="Technicians in the crew.")
+    shifts: bool = Field(False, description="The crew works only on shift (true) or round the clock (false).")
+
+
+def _crew_shorthand(value: Any) -> Any:
+    """`crews: {maintenance: 2}` is shorthand for a crew of 2 working round the clock."""
+    if isinstance(value, dict):
+        return {k: ({"size": v} if isinstance(v, int) and not isinstance(v, bool) else v) for k, v in value.items()}
+    return value
+
+
+class CampaignStepSpec(Spec):
+    product: str = Field(description="Product released in this step.")
+    lots: int = Field(ge=1, description="Lots released before the next step (the list repeats).")
+
+
+class SetupSpec(Spec):
+    time: Optional[DistSpec] = Field(None, description="Changeover time whenever the product changes.")
+    from_to: dict[str, dict[str, DistSpec]] = Field(
+        default_factory=dict,
+        description="Changeover time per (from product, to product); overrides 'time' for the pairs it names.",
+    )
+
+    @model_validator(mode="after")
+    def _something(self) -> "SetupSpec":
+        if self.time is None and not self.from_to:
+            raise ValueError("a setup needs 'time' or 'from_to'")
+        return self
+
+
 class RunSpec(Spec):
-    warmup: Duration = Field(0.0, ge=0, description="Simulated time discarded before statistics start.")
+    warmup: Literal["auto"] | Annotated[Duration, Field(ge=0)] = Field(
+        0.0, description="Simulated time discarded before statistics start, or 'auto': chosen by MSER-5 "
+        "from pilot replications (twin.warmup).",
+    )
     length: Duration = Field(gt=0, description="Simulated time observed after the warm-up.")
     replications: int = Field(10, ge=1, description="Independent replications (each its own random streams).")
     seed: int = Field(1, ge=0, description="Root seed; the same seed reproduces the same result.")
@@ -54,6 +120,17 @@ class SourceSpec(Spec):
     max_lots: Optional[int] = Field(
         None, ge=0, description="Stop after releasing this many lots (interarrival sources only)."
     )
+    product: Optional[str] = Field(None, description="Product released (default: the first product).")
+    mix: Optional[dict[str, float]] = Field(
+        None, description="Release a random product mix: product -> share (shares are normalised)."
+    )
+    campaign: Optional[tuple[CampaignStepSpec, ...]] = Field(
+        None, min_length=1, description="Release products in a repeating campaign sequence."
+    )
+    material: Optional[str] = Field(
+        None, description="Release material (e.g. an electrode roll) instead of cells; it becomes cells at an assembly."
+    )
+    units_per_lot: int = Field(1, ge=1, description="Units of material per lot (material sources only).")
 
     @model_validator(mode="after")
     def _one_release_rule(self) -> "SourceSpec":
@@ -65,7 +142,18 @@ class SourceSpec(Spec):
             )
         if self.max_lots is not None and self.interarrival is None:
             raise ValueError("max_lots applies to interarrival sources only")
+        chosen = [k for k in ("product", "mix", "campaign", "material") if getattr(self, k) is not None]
+        if len(chosen) > 1:
+            raise ValueError(f"give at most one of product, mix, campaign, material (got {', '.join(chosen)})")
+        if self.mix is not None and (not self.mix or min(self.mix.values()) < 0 or sum(self.mix.values()) <= 0):
+            raise ValueError("mix shares must be non-negative and not all zero")
+        if "units_per_lot" in self.model_fields_set and self.material is None:
+            raise ValueError("units_per_lot applies to material sources only (cells use the product's cells_per_lot)")
         return self
+
+    def products_named(self) -> set[str]:
+        names = set(self.mix or ()) | {step.product for step in self.campaign or ()}
+        return names | ({self.product} if self.product else set())
 
 
 class FailureSpec(Spec):
@@ -76,6 +164,7 @@ class FailureSpec(Spec):
         description="'operating': the failure clock runs only while the machine processes; "
         "'calendar': it always runs (a failure can hit an idle machine).",
     )
+    repair_crew: Optional[str] = Field(None, description="Crew whose technician a repair needs (see 'crews').")
 
     @model_validator(mode="after")
     def _per_event(self) -> "FailureSpec":
@@ -102,10 +191,11 @@ class BatchSpec(Spec):
 
 class StationSpec(Spec):
     name: str = Field(description="Station name (unique; 'exit' is reserved).")
-    kind: Literal["machine", "batch", "dwell"] = Field(
+    kind: Literal["machine", "batch", "dwell", "assembly"] = Field(
         "machine",
         description="'machine': a pool of identical machines, one lot each; 'batch': each machine loads "
-        "several lots at once; 'dwell': a store that holds each lot for its cycle time.",
+        "several lots at once; 'dwell': a store that holds each lot for its cycle time; 'assembly': a "
+        "machine that starts when every input has delivered its quantity and makes cells.",
     )
     machines: int = Field(1, ge=1, description="Identical parallel machines sharing the input buffer.")
     buffer: Optional[int] = Field(
@@ -125,6 +215,21 @@ class StationSpec(Spec):
     )
     batch: Optional[BatchSpec] = Field(None, description="Batch loading rule (batch stations only).")
     capacity: Optional[int] = Field(None, ge=1, description="Lots the store holds at once (dwell stations only).")
+    shifts: Optional[bool] = Field(
+        None, description="Follow the scenario's calendar (default: yes if there is one, except dwell stores)."
+    )
+    setup: Optional[SetupSpec] = Field(None, description="Changeover when the product changes.")
+    inputs: Optional[dict[str, int]] = Field(
+        None, description="Assembly only: station or source -> lots of it consumed per job."
+    )
+    cells_out: Optional[int] = Field(None, ge=1, description="Assembly only: cells one job makes.")
+    product: Optional[str] = Field(None, description="Assembly only: the product made (default: the first).")
+    split: Optional[int] = Field(
+        None, ge=2, description="Each finished lot leaves as this many lots (cells shared out; material units copied)."
+    )
+    transfer_time: Optional[DistSpec] = Field(
+        None, description="Conveyor or AGV time to the next station (no machine; the lot is in transit)."
+    )
 
     @model_validator(mode="after")
     def _kind_fields(self) -> "StationSpec":
@@ -148,6 +253,19 @@ class StationSpec(Spec):
                 raise ValueError("a dwell station has 'capacity', not 'machines'")
         elif self.capacity is not None:
             raise ValueError(f"'capacity' applies to dwell stations only (this one is {self.kind})")
+        if self.kind == "assembly":
+            if not self.inputs or self.cells_out is None:
+                raise ValueError("an assembly station needs 'inputs: {station: quantity}' and 'cells_out'")
+            if min(self.inputs.values()) < 1:
+                raise ValueError("assembly input quantities must be at least 1")
+            if self.buffer is not None and self.buffer < max(self.inputs.values()):
+                raise ValueError("an assembly station's buffer must hold the largest input quantity")
+        elif self.inputs is not None or self.cells_out is not None or self.product is not None:
+            raise ValueError(f"'inputs', 'cells_out' and 'product' apply to assembly stations only (this one is {self.kind})")
+        if self.kind == "dwell" and self.shifts:
+            raise ValueError("a dwell store does not follow shifts")
+        if self.kind == "dwell" and self.setup is not None:
+            raise ValueError("a dwell store has no changeovers: remove 'setup'")
         return self
 
 
@@ -155,6 +273,13 @@ class Scenario(Spec):
     name: str = Field(description="Scenario name.")
     description: str = Field("", description="What the scenario is and what it changes.")
     product: ProductSpec = Field(default_factory=ProductSpec, description="The cell and the lot it moves in.")
+    products: tuple[ProductSpec, ...] = Field(
+        (), description="Several products on one line (replaces 'product'); the first is the default."
+    )
+    calendar: Optional[CalendarSpec] = Field(None, description="Shift calendar (omitted: round the clock).")
+    crews: Annotated[dict[str, CrewSpec], BeforeValidator(_crew_shorthand)] = Field(
+        default_factory=dict, description="Repair crews by name: size, or {size, shifts}."
+    )
     run: RunSpec = Field(description="Run length, warm-up, replications and seed.")
     sources: tuple[SourceSpec, ...] = Field(min_length=1, description="Where lots enter the line.")
     stations: tuple[StationSpec, ...] = Field(min_length=1, description="The stations in flow order.")
@@ -170,6 +295,46 @@ class Scenario(Spec):
                 raise ValueError(f"the name {name!r} is used twice")
             seen.add(name)
         stations = {s.name for s in self.stations}
+        if self.products and "product" in self.model_fields_set:
+            raise ValueError("give 'product' or 'products', not both")
+        product_names = {p.name for p in self.all_products}
+        if len(product_names) != len(self.all_products):
+            raise ValueError("two products share a name")
+        materials = {s.material for s in self.sources if s.material}
+        if product_names & materials:
+            raise ValueError(f"a material has a product's name: {sorted(product_names & materials)}")
+        for source in self.sources:
+            for product in source.products_named() - product_names:
+                raise ValueError(f"source {source.name!r} names unknown product {product!r}{_hint(product, product_names)}")
+        routes = {spec.name: self.next_of(i) for i, spec in enumerate(self.stations)}
+        routes.update({source.name: source.to for source in self.sources})
+        assemblies = {s.name: s for s in self.stations if s.kind == "assembly"}
+        for upstream, target in routes.items():
+            if target in assemblies and upstream not in (assemblies[target].inputs or {}):
+                raise ValueError(f"{upstream!r} sends lots to assembly {target!r}, which does not list it in 'inputs'")
+        for station in self.stations:
+            for upstream in (station.inputs or {}):
+                if upstream not in routes:
+                    raise ValueError(f"station {station.name!r}: input {upstream!r} is not a station or source")
+                if routes[upstream] != station.name:
+                    raise ValueError(
+                        f"station {station.name!r} takes input from {upstream!r}, but {upstream!r} sends its lots to "
+                        f"{routes[upstream]!r}: set 'next: {station.name}' (or 'to:' for a source)"
+                    )
+            if station.product is not None and station.product not in product_names:
+                raise ValueError(f"station {station.name!r} makes unknown product {station.product!r}{_hint(station.product, product_names)}")
+            if station.failures and station.failures.repair_crew and station.failures.repair_crew not in self.crews:
+                crew = station.failures.repair_crew
+                raise ValueError(f"station {station.name!r}: unknown repair crew {crew!r}{_hint(crew, set(self.crews))}")
+            if station.setup is not None:
+                for a, row in station.setup.from_to.items():
+                    for b in (a, *row):
+                        if b not in product_names:
+                            raise ValueError(f"station {station.name!r}: setup names unknown product {b!r}{_hint(b, product_names)}")
+        if self.calendar is None and any(s.shifts for s in self.stations):
+            raise ValueError("a station has 'shifts: true' but the scenario has no calendar")
+        if self.calendar is None and any(c.shifts for c in self.crews.values()):
+            raise ValueError("a crew has 'shifts: true' but the scenario has no calendar")
         for source in self.sources:
             if source.to not in stations:
                 raise ValueError(f"source {source.name!r}: 'to' names unknown station {source.to!r}{_hint(source.to, stations)}")
@@ -186,6 +351,15 @@ class Scenario(Spec):
                     f"station {station.name!r}: 'rework.to' names unknown station {station.rework.to!r}{_hint(station.rework.to, stations)}"
                 )
         return self
+
+    @property
+    def all_products(self) -> tuple[ProductSpec, ...]:
+        return self.products or (self.product,)
+
+    def follows_calendar(self, station: StationSpec) -> bool:
+        if self.calendar is None:
+            return False
+        return station.shifts if station.shifts is not None else station.kind != "dwell"
 
     def next_of(self, index: int) -> str:
         """Where station `index` sends finished lots (its `next`, else the following station, else exit)."""

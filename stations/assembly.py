@@ -1,0 +1,124 @@
+"""Assembly: a machine starts a job when every input has delivered its quantity, consumes those
+lots and makes `cells_out` cells of a product (winding turns a cathode and an anode roll into cells).
+
+Each input has its own buffer, so a plentiful input cannot crowd out a scarce one. The made lot
+inherits the earliest release time of its inputs, so lead time runs from the first material release.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Generator, Optional
+
+from simpy import Event
+
+from stations.base import Buffer, Lot, Machine
+from stations.processing import ProcessingStation
+
+
+class AssemblyInput(Buffer):
+    """One input buffer of an assembly station: lots always wait here; each arrival is reported."""
+
+    __slots__ = ("on_arrival",)
+
+    def try_put(self, lot: Lot) -> bool:
+        if len(self.items) >= self.capacity:
+            return False
+        self._accept(lot, True)
+        self.items.append(lot)
+        self.on_arrival()
+        return True
+
+    def put_rework(self, lot: Lot) -> None:
+        self._accept(lot, True)
+        self.rework.append(lot)
+        self.on_arrival()
+
+    def has(self, quantity: int) -> bool:
+        return self.new_lot is not None or self.waiting_lots() >= quantity
+
+    def take(self, quantity: int) -> list[Lot]:
+        lots = []
+        for _ in range(quantity):
+            lot = self._take_waiting()
+            if lot is None:
+                lot = self.new_lot()  # type: ignore[misc]
+                self._accept(lot, False)
+            lots.append(lot)
+        return lots
+
+
+class AssemblyStation(ProcessingStation):
+    def __init__(self, *args, inputs: dict[str, AssemblyInput], product_item: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.inputs = inputs
+        for buffer in inputs.values():
+            buffer.on_arrival = self._input_arrived
+        self.quantities = dict(self.spec.inputs or {})
+        self.product_item = product_item
+        self.waiting: deque[Event] = deque()
+
+    def input_buffer(self, upstream: str) -> Buffer:
+        return self.inputs[upstream]
+
+    def start(self) -> None:
+        for machine in self.machines:
+            self.env.process(self._run(machine))
+
+    # matching inputs -----------------------------------------------------------------------
+    def _ready(self) -> bool:
+        return all(self.inputs[name].has(q) for name, q in self.quantities.items())
+
+    def _take_lots(self) -> list[Lot]:
+        return [lot for name, q in self.quantities.items() for lot in self.inputs[name].take(q)]
+
+    def _try_take(self) -> Optional[list[Lot]]:
+        if not self._ready():
+            return None
+        lots = self._take_lots()
+        self._serve_waiting()  # taking can pull blocked lots in, enough for a waiting machine
+        return lots
+
+    def _request(self) -> Event:
+        event = Event(self.env)
+        self.waiting.append(event)
+        return event
+
+    def _cancel(self, event: Event) -> bool:
+        try:
+            self.waiting.remove(event)
+            return True
+        except ValueError:
+            return False
+
+    def _serve_waiting(self) -> None:
+        while self.waiting and self._ready():
+            self.waiting.popleft().succeed(self._take_lots())
+
+    def _input_arrived(self) -> None:
+        self._serve_waiting()
+
+    # the job -------------------------------------------------------------------------------
+    def _make(self, consumed: list[Lot]) -> Lot:
+        now = self.env.now
+        for lot in consumed:
+            self.line.consume(lot, now)
+            self.monitor.use_up(lot.cells, now)
+            if lot.source is not None:
+                lot.source.lot_left(lot)
+        made = Lot(self.spec.cells_out or 1, self.product_item)
+        made.released_at = min(lot.released_at for lot in consumed)
+        made.counted_at = now
+        self.line.create(made, now)
+        self.monitor.make(made.cells, now)
+        return made
+
+    def _run(self, machine: Machine) -> Generator[Event, object, None]:
+        while True:
+            consumed = yield from self.take(machine, self._try_take, self._request, self._cancel)
+            lot = self._make(consumed)
+            yield from self.process(machine, self.cycle.draw(lot.cells), lot.item)
+            self.monitor.ideal_work_s += self.cycle.ideal_s(lot.cells)
+            destination = self.finish(lot)
+            if destination is not None:
+                yield from self.hand_on(machine, lot, destination)

@@ -1,0 +1,55 @@
+"""Repair crews: a pool of technicians shared by the machines whose failures name the crew.
+
+A failed machine waits (down) for a free technician; a crew on shifts works on repairs only during
+its shifts, pausing a repair at the end of one and resuming it at the start of the next.
+"""
+
+from __future__ import annotations
+
+from typing import Generator, Optional
+
+from simpy import Environment, Event, Resource
+
+from stations.calendar import ShiftCalendar
+from twin.monitors import Level
+
+
+class Crew:
+    def __init__(self, env: Environment, name: str, size: int, calendar: Optional[ShiftCalendar]) -> None:
+        self.env = env
+        self.name = name
+        self.size = size
+        self.calendar = calendar
+        self.resource = Resource(env, capacity=size)
+        self.busy = Level()
+        self.repairs = 0
+        self.stats_since = 0.0
+
+    def repair(self, request, duration: float) -> Generator[Event, object, None]:
+        """Work `duration` seconds on a repair with the technician granted by `request`, then free them."""
+        env = self.env
+        self.busy.add(1, env.now)
+        while duration > 0:
+            now = env.now
+            if self.calendar is not None and not self.calendar.is_on(now):
+                self.busy.add(-1, now)
+                yield env.timeout(self.calendar.next_on(now) - now)
+                self.busy.add(1, env.now)
+                continue
+            step = duration if self.calendar is None else min(duration, self.calendar.shift_end(now) - now)
+            yield env.timeout(step)
+            duration -= step
+        self.busy.add(-1, env.now)
+        self.repairs += 1
+        self.resource.release(request)
+
+    def reset(self, now: float) -> None:
+        self.busy.area = 0.0
+        self.busy.since = now
+        self.repairs = 0
+        self.stats_since = now
+
+    def utilization(self, now: float) -> float:
+        """Busy technician time / available technician time since the statistics reset."""
+        available = (now - self.stats_since) if self.calendar is None else self.calendar.on_seconds(self.stats_since, now)
+        return self.busy.area_until(now) / (self.size * available) if available > 0 else float("nan")

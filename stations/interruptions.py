@@ -1,0 +1,134 @@
+"""What stops a machine at a given time: the end of its shift, a breakdown, and the repair after it.
+
+`MachineClock` wraps a machine's work and waits. Work pauses at a shift end (unless the calendar
+finishes lots) and at a failure, and resumes its remaining time afterwards (preempt-resume). An idle
+machine (starved or blocked) withdraws its request when its shift ends or a calendar-clock failure
+falls due, and asks again when it is back: a machine that is off shift or down neither takes nor
+hands over lots. Operating-clock failures only fall due while processing, so without a calendar
+no extra SimPy event is needed.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Generator, Optional
+
+from simpy import Environment, Event
+
+from stations.base import DOWN, OFF_SHIFT, Machine
+from stations.calendar import ShiftCalendar
+from stations.crew import Crew
+
+
+class Breakdowns:
+    """The failure clock of one machine and the repairs that follow its failures."""
+
+    def __init__(self, env: Environment, spec, ttf_generator, ttr_generator, monitor, crew: Optional[Crew]) -> None:
+        self.env = env
+        self.ttf = spec.ttf.sampler(ttf_generator)
+        self.ttr = spec.ttr.sampler(ttr_generator)
+        self.calendar_clock = spec.clock == "calendar"
+        self.monitor = monitor
+        self.crew = crew
+        self.ttf_left = self.ttf.draw()  # operating clock: processing seconds left before the next failure
+        self.next_at = env.now + self.ttf_left  # calendar clock: when the next failure falls due
+
+    def left(self) -> float:
+        return self.next_at - self.env.now if self.calendar_clock else self.ttf_left
+
+    def repair(self, machine: Machine, resume_state: int) -> Generator[Event, object, None]:
+        machine.set_state(DOWN)
+        self.monitor.failures += 1
+        duration = self.ttr.draw()
+        if self.crew is None:
+            yield self.env.timeout(duration)
+        else:
+            failed_at = self.env.now
+            request = self.crew.resource.request()
+            yield request
+            yield from self.crew.repair(request, duration)
+            # waiting for a free technician, and for the crew's next shift
+            self.monitor.repair_wait_s += self.env.now - failed_at - duration
+        self.ttf_left = self.ttf.draw()
+        self.next_at = self.env.now + self.ttf_left
+        machine.set_state(resume_state)
+
+
+class MachineClock:
+    def __init__(
+        self, env: Environment, machine: Machine, calendar: Optional[ShiftCalendar], breakdowns: Optional[Breakdowns]
+    ) -> None:
+        self.env = env
+        self.machine = machine
+        self.calendar = calendar
+        self.breakdowns = breakdowns
+        self.pauses_work = calendar is not None and not calendar.finish_lot
+        self.timed_idle = calendar is not None or (breakdowns is not None and breakdowns.calendar_clock)
+
+    def off_shift(self, resume_state: int) -> Generator[Event, object, None]:
+        self.machine.set_state(OFF_SHIFT)
+        start = self.calendar.next_on(self.env.now)  # type: ignore[union-attr]
+        yield self.env.timeout(start - self.env.now) if math.isfinite(start) else self.env.event()
+        self.machine.set_state(resume_state)
+
+    def ready(self) -> Generator[Event, object, None]:
+        """Wait for the shift to start if the machine is off shift now."""
+        if self.calendar is not None and not self.calendar.is_on(self.env.now):
+            yield from self.off_shift(self.machine.state)
+
+    def work(self, duration: float, state: int, processing: bool = True) -> Generator[Event, object, None]:
+        """Spend `duration` seconds in `state` (working or setup), pausing for shift ends and failures.
+        Only processing advances an operating failure clock."""
+        env, machine, calendar, breakdowns = self.env, self.machine, self.calendar, self.breakdowns
+        operating = breakdowns is not None and not breakdowns.calendar_clock
+        while True:
+            now = env.now
+            if self.pauses_work and not calendar.is_on(now):  # type: ignore[union-attr]
+                yield from self.off_shift(state)
+                continue
+            shift_left = calendar.shift_end(now) - now if self.pauses_work else math.inf  # type: ignore[union-attr]
+            fail_left = math.inf if breakdowns is None or (operating and not processing) else breakdowns.left()
+            step = min(duration, shift_left, fail_left)
+            if step > 0:
+                yield env.timeout(step)
+                if operating and processing:
+                    breakdowns.ttf_left -= step  # type: ignore[union-attr]
+            if step >= duration:
+                return
+            duration -= step
+            if fail_left <= shift_left:
+                yield from breakdowns.repair(machine, state)  # type: ignore[union-attr]
+            else:
+                yield from self.off_shift(state)
+
+    def wait(
+        self, request: Event, cancel: Callable[[Event], bool], renew: Callable[[], tuple[bool, object]]
+    ) -> Generator[Event, object, object]:
+        """Wait for `request` (a lot to take, or room to hand one over). If the shift ends or a calendar
+        failure falls due first, withdraw it, go off shift or get repaired, then ask again through
+        `renew`, which returns (True, value) when it succeeds at once or (False, new_request)."""
+        if not self.timed_idle:
+            return (yield request)
+        env, calendar, breakdowns = self.env, self.calendar, self.breakdowns
+        idle_state = self.machine.state
+        while True:
+            now = env.now
+            shift_end = calendar.shift_end(now) if calendar is not None else math.inf
+            if calendar is not None and not calendar.is_on(now):
+                shift_end = now
+            fail_at = breakdowns.next_at if breakdowns is not None and breakdowns.calendar_clock else math.inf
+            deadline = min(shift_end, fail_at)
+            if deadline > now:
+                if math.isinf(deadline):
+                    return (yield request)
+                yield request | env.timeout(deadline - now)
+            if request.triggered or not cancel(request):
+                return request.value
+            if fail_at <= env.now:
+                yield from breakdowns.repair(self.machine, idle_state)  # type: ignore[union-attr]
+            else:
+                yield from self.off_shift(idle_state)
+            done, value = renew()
+            if done:
+                return value
+            request = value  # type: ignore[assignment]
