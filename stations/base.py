@@ -285,6 +285,10 @@ class StationRuntime:
     def start(self) -> None:  # pragma: no cover - every behaviour overrides
         raise NotImplementedError
 
+    def capacity_units(self) -> int:  # pragma: no cover - every behaviour overrides
+        """Machines, or places of a store: what works in parallel."""
+        raise NotImplementedError
+
     def state_seconds(self, now: float) -> list[float]:  # pragma: no cover
         raise NotImplementedError
 

@@ -98,6 +98,9 @@ class ProcessingStation(StationRuntime):
             needs_clock = calendar is not None or breakdowns is not None
             self.clocks.append(MachineClock(env, machine, calendar, breakdowns) if needs_clock else None)
 
+    def capacity_units(self) -> int:
+        return len(self.machines)
+
     def state_seconds(self, now: float) -> list[float]:
         totals = [0.0] * len(STATE_NAMES)
         for machine in self.machines:

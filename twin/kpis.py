@@ -111,6 +111,8 @@ def station_kpis(model: Model) -> dict[str, StationReplication]:
             scrapped_cells=flows.scrapped,
             failures=flows.failures,
             repair_wait_h=_ratio(flows.repair_wait_s, flows.failures) / 3600 if flows.failures else 0.0,
+            capacity_per_h=station.capacity_units() * 3600 * _ratio(flows.processed_cells, flows.ideal_work_s),
+            processed_per_h=_ratio(flows.processed_cells, window_s / 3600),
         )
     return result
 

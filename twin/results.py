@@ -54,6 +54,10 @@ class StationReplication(Result):
     scrapped_cells: float = Field(description="Cells scrapped here in the window.")
     failures: float = Field(description="Breakdowns in the window.")
     repair_wait_h: float = Field(0.0, description="Mean wait of a failed machine for a technician, hours.")
+    capacity_per_h: float = Field(
+        description="Cells per hour the station makes when all its machines (places) work at ideal speed."
+    )
+    processed_per_h: float = Field(description="Cells whose processing finished here per hour (good or not).")
 
 
 class ProductReplication(Result):

@@ -147,7 +147,7 @@ class SourceSpec(Spec):
             raise ValueError(f"give at most one of product, mix, campaign, material (got {', '.join(chosen)})")
         if self.mix is not None and (not self.mix or min(self.mix.values()) < 0 or sum(self.mix.values()) <= 0):
             raise ValueError("mix shares must be non-negative and not all zero")
-        if "units_per_lot" in self.model_fields_set and self.material is None:
+        if self.units_per_lot != 1 and self.material is None:
             raise ValueError("units_per_lot applies to material sources only (cells use the product's cells_per_lot)")
         return self
 
@@ -249,7 +249,7 @@ class StationSpec(Spec):
                 raise ValueError("a dwell station needs 'capacity' (lots the store holds)")
             if self.failures is not None:
                 raise ValueError("a dwell station does not fail: remove 'failures'")
-            if "machines" in self.model_fields_set:
+            if self.machines != 1:
                 raise ValueError("a dwell station has 'capacity', not 'machines'")
         elif self.capacity is not None:
             raise ValueError(f"'capacity' applies to dwell stations only (this one is {self.kind})")
@@ -295,7 +295,7 @@ class Scenario(Spec):
                 raise ValueError(f"the name {name!r} is used twice")
             seen.add(name)
         stations = {s.name for s in self.stations}
-        if self.products and "product" in self.model_fields_set:
+        if self.products and self.product != ProductSpec():
             raise ValueError("give 'product' or 'products', not both")
         product_names = {p.name for p in self.all_products}
         if len(product_names) != len(self.all_products):
