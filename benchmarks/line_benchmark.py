@@ -78,7 +78,7 @@ def best_of(repeats: int, run: Callable[[], dict]) -> tuple[float, dict]:
 
 def run_twin(scenario: Scenario) -> dict:
     model, series = simulate(scenario, replication=0)
-    return {"parts": model.line.good, "counts": series.good, "events": next(model.env._eid)}
+    return {"parts": model.line.cells(model.line.good), "counts": series.good, "events": next(model.env._eid)}
 
 
 def benchmark(hours: float, repeats: int) -> dict:

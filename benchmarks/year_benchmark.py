@@ -38,7 +38,7 @@ def benchmark(path: Path) -> dict:
     events = next(model.env._eid)
     return {
         "scenario": str(path), "name": scenario.name, "simulated_h": 8760, "wall_s": wall_s,
-        "good_cells": model.line.good, "lots_handled": lots, "events": events,
+        "good_cells": model.line.cells(model.line.good), "lots_handled": lots, "events": events,
         "lots_per_s": lots / wall_s, "events_per_s": events / wall_s,
     }
 

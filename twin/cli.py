@@ -1,23 +1,30 @@
-"""The `twin` command: run, validate and describe scenarios.
+"""The `twin` command: run, compare and sweep scenarios; list and export stored runs.
 
-Every user error (a bad file, a bad option) ends with a message and exit code 2, never a
-traceback; results go to stdout only when complete.
+Every user error (a bad file, option, --set path, run id, database or scheduler) ends with a
+message and exit code 2, never a traceback; Ctrl-C ends with 130 after saying which stored runs
+keep which replications. Results go to stdout only when complete; progress and notes go to
+stderr. The work itself is in twin.runner (executor, store, progress) and twin.experiments.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, Iterator, Optional
 
 import click
 from rich.console import Console
 
+from twin.executors import ExecutorError
 from twin.scenario import Scenario, load_scenario
+from twin.store import DEFAULT_PATH, StoreError
 from twin.yaml_io import ScenarioError
 
 USER_ERROR = 2
+INTERRUPTED = 130
 
 
 def _fail(messages: list[str]) -> None:
@@ -34,49 +41,324 @@ def _load(path: str) -> Scenario:
         raise  # unreachable
 
 
+def _note(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _stdout(min_width: int = 120) -> Console:
+    """Console for results; wide tables keep their rows on one line even in a pipe or file."""
+    return Console(width=max(min_width, Console().width))
+
+
+# -- shared options ------------------------------------------------------------------------------
+def _executor_options(command: Callable) -> Callable:
+    command = click.option(
+        "--scheduler", envvar="TWIN_SCHEDULER", metavar="ADDRESS",
+        help="Dask scheduler (tcp://host:8786) running the replications; default: this machine. [env: TWIN_SCHEDULER]",
+    )(command)
+    return click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True,
+                        help="Local processes running replications in parallel (without --scheduler).")(command)
+
+
+def _db_option(default: Optional[str] = DEFAULT_PATH) -> Callable:
+    return click.option("--db", envvar="TWIN_DB", default=default, show_default=default is not None,
+                        metavar="PATH", help="Results database (SQLite file). [env: TWIN_DB]")
+
+
+def _store_options(command: Callable) -> Callable:
+    command = click.option("--no-store", is_flag=True, help="Do not record the run in the results database.")(command)
+    return _db_option()(command)
+
+
+def _replication_options(command: Callable) -> Callable:
+    command = click.option("--seed", type=click.IntRange(min=0), help="Override the file's root seed.")(command)
+    return click.option("--replications", "-r", type=click.IntRange(min=1),
+                        help="Override the file's replications.")(command)
+
+
+_json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON document on stdout.")
+
+
+@contextmanager
+def _session(workers: int, scheduler: Optional[str], db: str, no_store: bool, as_json: bool) -> Iterator[Any]:
+    """twin.runner.session with the CLI's error handling."""
+    from twin.runner import session
+
+    try:
+        with session(workers, scheduler, None if no_store else db, show_progress=not as_json) as current:
+            yield current
+    except (ExecutorError, StoreError) as exc:
+        _fail([str(exc)])
+    except KeyboardInterrupt as exc:
+        kept: dict[int, int] = getattr(exc, "kept", {})
+        if kept:
+            listed = ", ".join(f"run {run_id} keeps {count} finished replications" for run_id, count in kept.items())
+            _note(f"interrupted: {listed} (status 'interrupted'; see `twin runs show ID`)")
+        else:
+            _note("interrupted: nothing stored")
+        sys.exit(INTERRUPTED)
+
+
+def _announce(run_ids: list[Optional[int]], db: str) -> None:
+    stored = [str(run_id) for run_id in run_ids if run_id is not None]
+    if stored:
+        _note(f"run{'s' if len(stored) > 1 else ''} {', '.join(stored)} stored in {db}")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="coventry-line-twin")
 def main() -> None:
     """Digital twin of lithium-ion cell production lines (discrete-event simulation)."""
 
 
+# -- run ----------------------------------------------------------------------------------------
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--replications", "-r", type=click.IntRange(min=1), help="Override the file's replications.")
-@click.option("--seed", type=click.IntRange(min=0), help="Override the file's root seed.")
-@click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Processes running replications in parallel.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON document on stdout.")
-def run(file: str, replications: Optional[int], seed: Optional[int], workers: int, as_json: bool) -> None:
+@_replication_options
+@_executor_options
+@click.option("--precision", type=click.FloatRange(min=0, min_open=True, max=1), metavar="FRACTION",
+              help="Add replications until the throughput CI half-width is at most this share of the mean "
+                   "(0.01 = 1%); --replications is then the initial number.")
+@click.option("--max-replications", type=click.IntRange(min=2), default=200, show_default=True,
+              help="Most replications --precision may run.")
+@_store_options
+@_json_option
+def run(file: str, replications: Optional[int], seed: Optional[int], workers: int, scheduler: Optional[str],
+        precision: Optional[float], max_replications: int, db: str, no_store: bool, as_json: bool) -> None:
     """Simulate the scenario FILE and report KPIs with 95% confidence intervals."""
-    from twin.experiments import run_experiment
+    from twin.report import precision_note, print_report, warmup_note
 
     scenario = _load(file)
-    total = replications or scenario.run.replications
-    err = Console(stderr=True)
-    try:
-        if as_json or not err.is_terminal:
-            result = run_experiment(scenario, replications, seed, workers)
+    root = scenario.run.seed if seed is None else seed
+    count = replications or scenario.run.replications
+    outcome = None
+    with _session(workers, scheduler, db, no_store, as_json) as session:
+        plan = session.plan([scenario], [root])[0]
+        run_id = session.begin(plan, max_replications if precision else count,
+                               details={"precision": precision} if precision else None)
+        _announce([run_id], db)
+        if precision:
+            results, outcome = session.replicate_to_precision(plan, run_id, precision, count, max_replications)
         else:
-            with err.status(f"simulating {scenario.name}: 0/{total} replications") as status:
-                done = [0]
+            results = session.replicate([plan], [count], [run_id])[0]
+        result = session.finish(plan, run_id, results, **({"precision": outcome.model_dump()} if outcome else {}))
+    if outcome is not None:
+        _note(precision_note(outcome))
+    if as_json:
+        click.echo(result.model_dump_json(indent=2))
+        return
+    console = _stdout()
+    print_report(result, console)
+    console.print(warmup_note(plan.warmup))
+    if outcome is not None:
+        console.print(precision_note(outcome))
 
-                def tick(_):
-                    done[0] += 1
-                    status.update(f"simulating {scenario.name}: {done[0]}/{total} replications")
 
-                result = run_experiment(scenario, replications, seed, workers, on_done=tick)
-    except KeyboardInterrupt:
-        click.echo("interrupted: no result written", err=True)
-        sys.exit(130)
+# -- compare ------------------------------------------------------------------------------------
+@main.command()
+@click.argument("base", type=click.Path(dir_okay=False))
+@click.argument("whatif", type=click.Path(dir_okay=False))
+@_replication_options
+@click.option("--independent", is_flag=True,
+              help="Run the what-if with another seed (no common random numbers), to see what CRN buys.")
+@_executor_options
+@_store_options
+@_json_option
+def compare(base: str, whatif: str, replications: Optional[int], seed: Optional[int], independent: bool,
+            workers: int, scheduler: Optional[str], db: str, no_store: bool, as_json: bool) -> None:
+    """Compare the what-if scenario WHATIF with BASE: paired differences per replication under
+    common random numbers, their 95% CI, and whether each change is significant."""
+    from twin.compare import ComparedRun, compare_replications
+    from twin.report import print_comparison, warmup_note
+
+    scenarios = [_load(base), _load(whatif)]
+    root = scenarios[0].run.seed if seed is None else seed
+    seeds = [root, root + 1 if independent else root]
+    count = replications or scenarios[0].run.replications
+    if count < 2:
+        _fail(["a comparison needs at least 2 replications for a confidence interval"])
+    group = uuid.uuid4().hex[:12]
+    with _session(workers, scheduler, db, no_store, as_json) as session:
+        plans = session.plan(scenarios, seeds)
+        ids = [session.begin(p, count, kind="compare", label=role, group=group) for p, role in zip(plans, ("base", "what-if"))]
+        _announce(ids, db)
+        results = session.replicate(plans, [count, count], ids)
+        for plan, run_id, reps in zip(plans, ids, results):
+            session.finish(plan, run_id, reps)
+    sides = [
+        ComparedRun(scenario=p.scenario.name, scenario_hash=p.scenario.content_hash(), seed=p.seed,
+                    warmup_h=p.warmup.warmup_h, run_id=run_id)
+        for p, run_id in zip(plans, ids)
+    ]
+    comparison = compare_replications(results[0], results[1], sides[0], sides[1])
+    if as_json:
+        click.echo(comparison.model_dump_json(indent=2))
+        return
+    console = _stdout()
+    print_comparison(comparison, console)
+    for role, plan in zip(("base", "what-if"), plans):
+        console.print(f"{role}: {warmup_note(plan.warmup)}")
+
+
+# -- sweep --------------------------------------------------------------------------------------
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--set", "assignments", multiple=True, required=True, metavar="PATH=V1,V2,...",
+              help="A scenario field by dotted path (stations and sources by name, e.g. "
+                   "stations.formation.machines=60,70,80 or run.length='30 d'); repeat for a full factorial.")
+@_replication_options
+@_executor_options
+@_store_options
+@_json_option
+def sweep(file: str, assignments: tuple[str, ...], replications: Optional[int], seed: Optional[int], workers: int,
+          scheduler: Optional[str], db: str, no_store: bool, as_json: bool) -> None:
+    """Run every combination of the --set values (common random numbers across points) and
+    report KPIs with 95% CIs per point."""
+    from twin.report import print_sweep
+    from twin.sweep import SweepError, SweepResult, label, parse_assignment, sweep_point, sweep_points
+
+    scenario = _load(file)
+    try:
+        parsed = [parse_assignment(text) for text in assignments]
+        points = sweep_points(scenario, parsed)
+    except SweepError as exc:
+        _fail([str(exc)])
+    scenarios = [point for _, point in points]
+    seeds = [point.run.seed if seed is None else seed for point in scenarios]
+    counts = [replications or point.run.replications for point in scenarios]
+    group = uuid.uuid4().hex[:12]
+    with _session(workers, scheduler, db, no_store, as_json) as session:
+        plans = session.plan(scenarios, seeds)
+        ids = [session.begin(p, n, kind="sweep", label=label(settings), group=group)
+               for p, n, (settings, _) in zip(plans, counts, points)]
+        _announce(ids, db)
+        results = session.replicate(plans, counts, ids)
+        run_results = [session.finish(p, run_id, reps) for p, run_id, reps in zip(plans, ids, results)]
+    result = SweepResult(
+        scenario=scenario.name, seed=seeds[0], parameters=[path for path, _ in parsed],
+        points=[sweep_point(settings, r, run_id) for (settings, _), r, run_id in zip(points, run_results, ids)],
+    )
     if as_json:
         click.echo(result.model_dump_json(indent=2))
     else:
-        from twin.report import print_report
-
-        print_report(result, Console(width=max(120, Console().width)))
+        print_sweep(result, _stdout(min_width=200))
 
 
+# -- runs ---------------------------------------------------------------------------------------
+@contextmanager
+def _open_store(db: str) -> Iterator[Any]:
+    from twin.store import Store
+
+    try:
+        with Store(db, create=False) as store:
+            yield store
+    except StoreError as exc:
+        _fail([str(exc)])
+
+
+@main.group(invoke_without_command=True)
+@_db_option()
+@_json_option
+@click.pass_context
+def runs(ctx: click.Context, db: str, as_json: bool) -> None:
+    """List stored runs: id, scenario, time, status, replications and key KPIs."""
+    ctx.obj = db
+    if ctx.invoked_subcommand is not None:
+        return
+    from twin.report import print_runs
+    from twin.runs import describe, summaries
+
+    if not Path(db).exists():
+        click.echo("[]" if as_json else f"no runs stored yet (no database at {db})")
+        return
+    with _open_store(db) as store:
+        rows = [describe(record, result) for record, result in summaries(store)]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+    elif not rows:
+        click.echo(f"no runs stored yet in {db}")
+    else:
+        print_runs(rows, _stdout(min_width=200))
+
+
+@runs.command("show")
+@click.argument("run_id", metavar="ID", type=int)
+@_db_option(default=None)
+@_json_option
+@click.pass_context
+def runs_show(ctx: click.Context, run_id: int, db: Optional[str], as_json: bool) -> None:
+    """Show the result of run ID (aggregated from its finished replications if it did not complete)."""
+    from twin.report import print_report
+    from twin.runs import describe, run_result, status_of
+
+    with _open_store(db or ctx.obj) as store:
+        record = store.run(run_id)
+        result = run_result(store, record)
+    if as_json:
+        click.echo(json.dumps({"run": describe(record, result),
+                               "result": None if result is None else result.model_dump(mode="json", by_alias=True)},
+                              indent=2))
+        return
+    console = _stdout()
+    console.print(
+        f"run {record.id} ({record.kind}{': ' + record.label if record.label else ''}), started {record.started_at}, "
+        f"status [bold]{status_of(record)}[/bold], {_progress(record)}, version {record.version}"
+    )
+    for note in _notes(record.details):
+        console.print(note)
+    if result is None:
+        console.print("no finished replications yet")
+        return
+    if record.status != "complete":
+        console.print(f"partial result: aggregated from the {record.done} finished replications")
+    print_report(result, console)
+
+
+def _progress(record: Any) -> str:
+    if record.details.get("precision"):
+        return f"{record.done} replications finished (sequential, at most {record.planned})"
+    return f"{record.done} of {record.planned} replications finished"
+
+
+def _notes(details: dict[str, Any]) -> list[str]:
+    """The warm-up and precision lines of a stored run's details."""
+    from twin.experiments import PrecisionOutcome
+    from twin.report import precision_note, warmup_note
+    from twin.warmup import WarmupChoice
+
+    notes = []
+    if isinstance(details.get("warmup"), dict):
+        notes.append(warmup_note(WarmupChoice.model_validate(details["warmup"])))
+    if isinstance(details.get("precision"), dict):
+        notes.append(precision_note(PrecisionOutcome.model_validate(details["precision"])))
+    return notes
+
+
+@runs.command("export")
+@click.argument("run_id", metavar="ID", type=int)
+@click.option("--csv", "csv_path", required=True, metavar="PATH", help="CSV file to write ('-': stdout).")
+@_db_option(default=None)
+@click.pass_context
+def runs_export(ctx: click.Context, run_id: int, csv_path: str, db: Optional[str]) -> None:
+    """Write run ID's per-replication KPIs (line and stations) as CSV."""
+    from twin.runs import write_csv
+
+    with _open_store(db or ctx.obj) as store:
+        replications = store.replications(run_id)
+    if not replications:
+        _fail([f"run {run_id} has no finished replications to export"])
+    if csv_path == "-":
+        write_csv(replications, sys.stdout)
+        return
+    try:
+        with open(csv_path, "w", newline="", encoding="utf-8") as out:
+            count = write_csv(replications, out)
+    except OSError as exc:
+        _fail([f"cannot write {csv_path}: {exc.strerror}"])
+    _note(f"wrote {count} replications of run {run_id} to {csv_path}")
+
+
+# -- scenario files -----------------------------------------------------------------------------
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 def validate(file: str) -> None:

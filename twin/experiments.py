@@ -1,85 +1,258 @@
-"""Experiments: replications of a scenario as independent tasks, and their aggregation with CIs.
+"""Experiments: replications of scenarios as independent tasks, warm-up choice, and aggregation.
 
-One replication is one task; the result of a task depends only on (scenario, seed, replication
-index), so running them in one process or in several gives identical numbers.
+One replication is one task whose result depends only on (scenario, seed, replication index), so
+any executor (twin.executors: this process, local processes, Dask) gives identical numbers, and
+results are always put back in index order before any statistic is computed. A `Plan` is a
+scenario with its warm-up fixed: taken from the file, or chosen by MSER-5 (twin.warmup) from pilot
+replications when the file says `warmup: auto`. Sequential replications add tasks in batches whose
+sizes depend only on results so far, never on the executor.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Optional
+import math
+from dataclasses import dataclass
+from typing import Callable, Iterator, Optional, Sequence
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from twin import __version__
 from twin.engine import run_replication
+from twin.executors import Executor, InlineExecutor, make_executor
 from twin.results import (
     BottleneckResult, Estimate, ReplicationResult, RunResult, SeriesReplication, StationResult,
 )
 from twin.scenario import Scenario
-from twin.statistics import estimate
+from twin.statistics import estimate, half_width
+from twin.warmup import WarmupChoice, warmup_from_series
 
 LINE_KPIS = ("throughput_per_h", "gwh_per_year", "yield", "wip_cells", "lead_time_h",
              "released_cells", "good_cells", "scrapped_cells")
-STATION_SCALARS = ("throughput_per_h", "utilization", "availability", "performance", "quality", "oee",
-                   "active_period_mean_h", "wip_cells", "queue_cells", "waiting_time_h", "scrapped_cells",
-                   "failures")
+"""The line KPIs a comparison reports (aggregation itself takes every numeric field)."""
+PILOTS = 5
+PILOT_FIRST_INDEX = 1_000_000
+"""Pilot replications use their own streams (indices from here), so the warm-up they choose is not
+fitted to the very replications it is then applied to."""
+MIN_SEQUENTIAL = 3
+
+OnDone = Callable[[ReplicationResult], None]
 
 
-def run_replications(
-    scenario: Scenario,
-    replications: Optional[int] = None,
-    seed: Optional[int] = None,
-    workers: int = 1,
-    on_done: Optional[Callable[[ReplicationResult], None]] = None,
+@dataclass(frozen=True)
+class Task:
+    """One replication: a scenario with a fixed warm-up, a root seed and a replication index."""
+
+    scenario: Scenario
+    replication: int
+    seed: int
+
+
+def run_task(task: Task) -> ReplicationResult:
+    return run_replication(task.scenario, task.replication, task.seed)
+
+
+def run_tasks(
+    tasks: Sequence[Task],
+    executor: Optional[Executor] = None,
+    on_done: Optional[Callable[[int, ReplicationResult], None]] = None,
 ) -> list[ReplicationResult]:
-    """Run replications 0..n-1 (in `workers` processes) and return them in index order."""
-    count = scenario.run.replications if replications is None else replications
-    root = scenario.run.seed if seed is None else seed
+    """Run `tasks` and return their results in task order; `on_done(position, result)` is called
+    as each one finishes (in completion order)."""
+    results: list[Optional[ReplicationResult]] = [None] * len(tasks)
+    for position, result in (executor or InlineExecutor()).imap(run_task, list(tasks)):
+        results[position] = result
+        if on_done:
+            on_done(position, result)
+    return results  # type: ignore[return-value]  # every position filled
+
+
+def with_warmup(scenario: Scenario, warmup_s: float) -> Scenario:
+    """The scenario with a fixed warm-up (seconds) in place of its own or of 'auto'."""
+    return scenario.model_copy(update={"run": scenario.run.model_copy(update={"warmup": float(warmup_s)})})
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A scenario ready to replicate: the scenario as loaded (its name and hash identify the run),
+    the warm-up it will use, and the root seed."""
+
+    scenario: Scenario
+    warmup: WarmupChoice
+    seed: int
+
+    @property
+    def resolved(self) -> Scenario:
+        return with_warmup(self.scenario, self.warmup.warmup_s)
+
+    def tasks(self, first: int, count: int) -> list[Task]:
+        resolved = self.resolved
+        return [Task(resolved, index, self.seed) for index in range(first, first + count)]
+
+
+def plan_experiments(
+    scenarios: Sequence[Scenario],
+    seeds: Sequence[int],
+    executor: Optional[Executor] = None,
+    pilots: int = PILOTS,
+    on_pilot: Optional[Callable[[], None]] = None,
+) -> list[Plan]:
+    """Fix the warm-up of each scenario; the pilots of every 'auto' scenario run as one task list.
+
+    A pilot replication starts empty, has no warm-up and lasts run.length; the mean over pilots
+    of its throughput and WIP series feeds MSER-5, and the later of the two cuts is the warm-up."""
+    auto = [k for k, s in enumerate(scenarios) if s.run.warmup == "auto"]
+    tasks = [
+        Task(with_warmup(scenarios[k], 0.0), PILOT_FIRST_INDEX + p, seeds[k]) for k in auto for p in range(pilots)
+    ]
+    results = run_tasks(tasks, executor, (lambda *_: on_pilot()) if on_pilot else None)
+    choices = {k: _mser_choice(results[i * pilots:(i + 1) * pilots]) for i, k in enumerate(auto)}
+    return [
+        Plan(s, choices.get(k) or WarmupChoice(method="fixed", warmup_h=float(s.run.warmup) / 3600), seeds[k])
+        for k, s in enumerate(scenarios)
+    ]
+
+
+def _mser_choice(pilots: list[ReplicationResult]) -> WarmupChoice:
+    series = [r.series for r in pilots]
+    mean = {
+        "throughput": np.mean([s.throughput_per_h for s in series], axis=0),
+        "wip": np.mean([s.wip_cells for s in series], axis=0),
+    }
+    return warmup_from_series(series[0].times_h, mean, len(pilots))
+
+
+def plan_experiment(scenario: Scenario, seed: Optional[int] = None, executor: Optional[Executor] = None,
+                    pilots: int = PILOTS) -> Plan:
+    return plan_experiments([scenario], [scenario.run.seed if seed is None else seed], executor, pilots)[0]
+
+
+def run_plans(
+    plans: Sequence[Plan],
+    counts: Sequence[int],
+    executor: Optional[Executor] = None,
+    on_done: Optional[Callable[[int, ReplicationResult], None]] = None,
+    first: int = 0,
+) -> list[list[ReplicationResult]]:
+    """Replications first..first+count-1 of each plan, all as one task list (so they share the
+    workers); `on_done(plan_index, result)` as each finishes. Returns each plan's results in order."""
+    owners = [k for k, count in enumerate(counts) for _ in range(count)]
+    tasks = [task for plan, count in zip(plans, counts) for task in plan.tasks(first, count)]
+    report = (lambda position, result: on_done(owners[position], result)) if on_done else None
+    results = run_tasks(tasks, executor, report)
+    grouped: list[list[ReplicationResult]] = [[] for _ in plans]
+    for owner, result in zip(owners, results):
+        grouped[owner].append(result)
+    return grouped
+
+
+class PrecisionOutcome(BaseModel):
+    """Where sequential replications stopped and why."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kpi: str = Field(description="Line KPI whose CI half-width was targeted.")
+    target: float = Field(description="Target half-width relative to the mean (0.01 = 1%).")
+    achieved: Optional[float] = Field(description="Relative half-width reached (None if undefined).")
+    reached: bool = Field(description="Whether the target was met (else the maximum stopped the run).")
+    replications: int = Field(description="Replications run.")
+    max_replications: int = Field(description="The cap on replications.")
+
+
+def relative_half_width(values: Sequence[float]) -> Optional[float]:
+    """95% CI half-width over |mean|; 0 when every value is the same, None when undefined."""
+    data = np.array([v for v in values if v is not None and math.isfinite(v)], dtype=float)
+    if len(data) < 2:
+        return None
+    half = half_width(data)
+    if half == 0:
+        return 0.0
+    mean = abs(float(data.mean()))
+    return half / mean if mean > 0 else None
+
+
+def next_count(done: int, relative: Optional[float], target: float, maximum: int) -> int:
+    """Replications to have after the next batch: the projection n (h/target)^2, at least one more,
+    at most double (an early estimate of the variance is rough) and never above the maximum."""
+    projected = done * 2 if relative is None else math.ceil(done * (relative / target) ** 2)
+    return min(maximum, max(done + 1, min(2 * done, projected)))
+
+
+def run_to_precision(
+    plan: Plan,
+    precision: float,
+    initial: int,
+    max_replications: int,
+    executor: Optional[Executor] = None,
+    on_done: Optional[OnDone] = None,
+    on_batch: Optional[Callable[[int], None]] = None,
+    kpi: str = "throughput_per_h",
+) -> tuple[list[ReplicationResult], PrecisionOutcome]:
+    """Add replications until the `kpi` CI half-width is at most `precision` x |mean|, or
+    `max_replications`. `on_batch(total)` announces each new planned total (for progress bars)."""
     results: list[ReplicationResult] = []
-    if workers <= 1 or count == 1:
-        for index in range(count):
-            result = run_replication(scenario, index, root)
-            results.append(result)
-            if on_done:
-                on_done(result)
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(run_replication, scenario, index, root) for index in range(count)]
-            for future in futures:
-                result = future.result()
-                results.append(result)
-                if on_done:
-                    on_done(result)
-    return results
+    target_count = min(max(initial, MIN_SEQUENTIAL), max_replications)
+    while True:
+        if on_batch:
+            on_batch(target_count)
+        results += run_plans([plan], [target_count - len(results)], executor,
+                             (lambda _, r: on_done(r)) if on_done else None, first=len(results))[0]
+        relative = relative_half_width([r.line.model_dump(by_alias=True)[kpi] for r in results])
+        reached = relative is not None and relative <= precision
+        if reached or len(results) >= max_replications:
+            return results, PrecisionOutcome(kpi=kpi, target=precision, achieved=relative, reached=reached,
+                                             replications=len(results), max_replications=max_replications)
+        target_count = next_count(len(results), relative, precision, max_replications)
 
 
-def aggregate(scenario: Scenario, replications: list[ReplicationResult], seed: int) -> RunResult:
-    """Means and 95% CIs over replications of every line and station KPI."""
-    lines = [r.line.model_dump(by_alias=True) for r in replications]
-    kpis = {key: estimate([line[key] for line in lines]) for key in LINE_KPIS}
+def aggregate(
+    scenario: Scenario, replications: list[ReplicationResult], seed: int, warmup_h: Optional[float] = None
+) -> RunResult:
+    """Means and 95% CIs over replications of every line and station KPI. `warmup_h` is the
+    warm-up used (needed when the scenario says 'auto')."""
+    if warmup_h is None:
+        if scenario.run.warmup == "auto":
+            raise ValueError("the scenario's warm-up is 'auto': pass the warm-up its plan chose")
+        warmup_h = float(scenario.run.warmup) / 3600
+    return aggregate_replications(
+        replications, scenario_name=scenario.name, scenario_hash=scenario.content_hash(), seed=seed,
+        warmup_h=warmup_h, length_h=scenario.run.length / 3600,
+    )
+
+
+def aggregate_replications(
+    replications: list[ReplicationResult], *, scenario_name: str, scenario_hash: str, seed: int,
+    warmup_h: float, length_h: float, version: str = __version__,
+) -> RunResult:
+    """`aggregate` from the stored facts of a run (no Scenario needed: a stored run may predate
+    today's schema). Replications are taken in index order, whatever order they finished in."""
+    replications = sorted(replications, key=lambda r: r.replication)
     stations: dict[str, StationResult] = {}
     shares: dict[str, Estimate] = {}
     for name in replications[0].stations:
         per_rep = [r.stations[name] for r in replications]
-        fields = {key: estimate([getattr(s, key) for s in per_rep]) for key in STATION_SCALARS}
+        scalars = {k: v for k, v in _estimates(per_rep).items() if k in StationResult.model_fields}
         states = {state: estimate([s.states[state] for s in per_rep]) for state in per_rep[0].states}
         bottleneck = {
             "sole": estimate([s.bottleneck_sole for s in per_rep]),
             "shifting": estimate([s.bottleneck_shifting for s in per_rep]),
         }
         shares[name] = estimate([s.bottleneck_sole + s.bottleneck_shifting for s in per_rep])
-        stations[name] = StationResult(states=states, bottleneck=bottleneck, **fields)
+        stations[name] = StationResult(states=states, bottleneck=bottleneck, **scalars)
     ranking = sorted(shares, key=lambda n: -(shares[n].mean or 0.0))
+    groups = {  # per-product and per-crew KPIs, for result models that have them
+        key: {name: _estimates([getattr(r, key)[name] for r in replications]) for name in getattr(replications[0], key)}
+        for key in ("products", "crews") if key in RunResult.model_fields and hasattr(replications[0], key)
+    }
     return RunResult(
-        scenario=scenario.name,
-        scenario_hash=scenario.content_hash(),
+        scenario=scenario_name,
+        scenario_hash=scenario_hash,
         seed=seed,
         replications=len(replications),
-        version=__version__,
-        warmup_h=scenario.run.warmup / 3600,
-        length_h=scenario.run.length / 3600,
-        kpis=kpis,
+        version=version,
+        warmup_h=warmup_h,
+        length_h=length_h,
+        kpis=_estimates([r.line for r in replications]),
         stations=stations,
         bottleneck=BottleneckResult(
             primary=ranking[0] if ranking and (shares[ranking[0]].mean or 0) > 0 else None,
@@ -87,7 +260,19 @@ def aggregate(scenario: Scenario, replications: list[ReplicationResult], seed: i
             share=shares,
         ),
         series=_mean_series([r.series for r in replications]),
+        **groups,
     )
+
+
+def _estimates(items: Sequence[BaseModel]) -> dict[str, Estimate]:
+    """An estimate of every numeric field of per-replication models (by their JSON names), so a
+    field added to a result model is aggregated without a change here."""
+    dumped = [item.model_dump(by_alias=True) for item in items]
+    return {
+        key: estimate([d[key] for d in dumped])
+        for key, value in dumped[0].items()
+        if isinstance(value, (int, float)) and not isinstance(value, bool)
+    }
 
 
 def _mean_series(series: list[SeriesReplication]) -> SeriesReplication:
@@ -98,13 +283,47 @@ def _mean_series(series: list[SeriesReplication]) -> SeriesReplication:
     )
 
 
+def run_replications(
+    scenario: Scenario,
+    replications: Optional[int] = None,
+    seed: Optional[int] = None,
+    workers: int = 1,
+    on_done: Optional[OnDone] = None,
+    executor: Optional[Executor] = None,
+) -> list[ReplicationResult]:
+    """Replications 0..n-1 in index order (a warm-up of 'auto' is chosen first by MSER-5)."""
+    with _executor(executor, workers) as running:
+        plan = plan_experiment(scenario, seed, running)
+        count = scenario.run.replications if replications is None else replications
+        return run_plans([plan], [count], running, (lambda _, r: on_done(r)) if on_done else None)[0]
+
+
 def run_experiment(
     scenario: Scenario,
     replications: Optional[int] = None,
     seed: Optional[int] = None,
     workers: int = 1,
-    on_done: Optional[Callable[[ReplicationResult], None]] = None,
+    on_done: Optional[OnDone] = None,
+    executor: Optional[Executor] = None,
 ) -> RunResult:
     """Replicate a scenario and report every KPI with its confidence interval."""
-    root = scenario.run.seed if seed is None else seed
-    return aggregate(scenario, run_replications(scenario, replications, root, workers, on_done), root)
+    with _executor(executor, workers) as running:
+        plan = plan_experiment(scenario, seed, running)
+        count = scenario.run.replications if replications is None else replications
+        results = run_plans([plan], [count], running, (lambda _, r: on_done(r)) if on_done else None)[0]
+    return aggregate(scenario, results, plan.seed, plan.warmup.warmup_h)
+
+
+class _Borrowed(Executor):
+    """A caller's executor, used without closing it."""
+
+    def __init__(self, executor: Executor) -> None:
+        self._executor = executor
+        self.name = executor.name
+
+    def imap(self, fn: Callable[[Task], ReplicationResult], items: Sequence[Task]) -> Iterator[tuple[int, ReplicationResult]]:
+        return self._executor.imap(fn, items)
+
+
+def _executor(executor: Optional[Executor], workers: int) -> Executor:
+    return _Borrowed(executor) if executor is not None else make_executor(workers)

@@ -1,13 +1,20 @@
-"""Plain-text tables of a RunResult for the terminal (rich), showing the same figures as --json."""
+"""Plain-text tables for the terminal (rich): a run, a comparison, a sweep, the stored runs.
+
+They show the same figures as the commands' --json output, rounded for reading."""
 
 from __future__ import annotations
 
 import math
+import re
 
 from rich.console import Console
 from rich.table import Table
 
+from twin.compare import ComparisonResult
+from twin.experiments import PrecisionOutcome
 from twin.results import Estimate, RunResult
+from twin.sweep import SweepResult
+from twin.warmup import WarmupChoice
 
 LINE_ROWS = (
     ("throughput_per_h", "good cells / h"),
@@ -79,3 +86,109 @@ def print_report(result: RunResult, console: Console) -> None:
             f"Bottleneck (active period method): [bold]{primary}[/bold], the bottleneck "
             f"{_with_ci(share, 3)} of the time (sole + shifting)"
         )
+
+
+KPI_LABELS = dict(LINE_ROWS) | {
+    "released_cells": "released cells", "good_cells": "good cells", "scrapped_cells": "scrapped cells",
+}
+
+
+def warmup_note(choice: WarmupChoice) -> str:
+    """One line saying how the warm-up was set (and warning when MSER-5 hit its search limit)."""
+    if choice.method == "fixed":
+        return f"Warm-up {choice.warmup_h:,.4g} h (fixed in the scenario)"
+    cuts = ", ".join(f"{name} {hours:,.4g} h" for name, hours in choice.cut_h.items())
+    note = f"Warm-up {choice.warmup_h:,.4g} h chosen by MSER-5 from {choice.pilots} pilot replications ({cuts})"
+    if choice.at_search_limit:
+        note += (" - warning: a series had not settled by half the pilot run; the line may never reach a "
+                 "steady state (an unlimited buffer before the bottleneck?) or needs a longer run.length")
+    return note
+
+
+def precision_note(outcome: PrecisionOutcome) -> str:
+    achieved = "n/a" if outcome.achieved is None else f"±{outcome.achieved:.2%}"
+    if outcome.reached:
+        return (f"Precision target ±{outcome.target:.2%} of the mean {outcome.kpi} reached: {achieved} "
+                f"after {outcome.replications} replications")
+    return (f"Precision target ±{outcome.target:.2%} NOT reached: {achieved} after the maximum of "
+            f"{outcome.max_replications} replications")
+
+
+def print_comparison(comparison: ComparisonResult, console: Console) -> None:
+    base, whatif = comparison.base, comparison.whatif
+    pairing = "common random numbers" if comparison.common_random_numbers else "independent seeds"
+    console.print(
+        f"[bold]{whatif.scenario}[/bold] vs [bold]{base.scenario}[/bold]: {comparison.replications} paired "
+        f"replications, {pairing} (seed {base.seed}" + ("" if comparison.common_random_numbers else f" / {whatif.seed}")
+        + f"), warm-up {base.warmup_h:,.4g} h / {whatif.warmup_h:,.4g} h"
+    )
+    table = Table(title="What-if - base (mean of paired differences, 95% CI)", title_justify="left")
+    for column in ("KPI", "base", "what-if", "difference", "95% CI", "change", "significant"):
+        table.add_column(column, justify="left" if column == "KPI" else "right")
+    for key, kpi in comparison.kpis.items():
+        lo, hi = kpi.ci95
+        ci = "n/a" if lo is None or hi is None else f"[{_fmt(lo)}, {_fmt(hi)}]"
+        change = "n/a" if kpi.relative is None else f"{kpi.relative:+.2%}"
+        table.add_row(KPI_LABELS.get(key, key), _fmt(kpi.base), _fmt(kpi.whatif),
+                      "n/a" if kpi.difference is None else f"{kpi.difference:+,.{_decimals(kpi.difference)}f}",
+                      ci, change, "[bold]yes[/bold]" if kpi.significant else "no")
+    console.print(table)
+
+
+def print_sweep(sweep: SweepResult, console: Console) -> None:
+    console.print(f"[bold]{sweep.scenario}[/bold]: sweep of {len(sweep.points)} points, seed {sweep.seed} "
+                  "(common random numbers across points)")
+    table = Table(title="KPIs per point (mean ± 95% CI half-width)", title_justify="left")
+    for path in sweep.parameters:
+        table.add_column(".".join(path.split(".")[-2:]), no_wrap=True)  # formation.machines
+    for key, label in LINE_ROWS:
+        table.add_column(label, justify="right", no_wrap=True)
+    table.add_column("bottleneck", no_wrap=True)
+    table.add_column("run", justify="right")
+    for point in sweep.points:
+        table.add_row(
+            *(_setting(point.settings[path]) for path in sweep.parameters),
+            *(_with_ci(point.kpis[key]) for key, _ in LINE_ROWS),
+            point.bottleneck or "-",
+            "-" if point.run_id is None else str(point.run_id),
+        )
+    console.print(table)
+
+
+def _setting(value: object) -> str:
+    """A swept value as it would be written in YAML ({dist: exponential, mean: 5 min})."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_setting(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def print_runs(rows: list[dict], console: Console) -> None:
+    """The `twin runs` table (rows from twin.runs.describe)."""
+    table = Table(title="Stored runs", title_justify="left")
+    widest_id = max((len(str(row["id"])) for row in rows), default=2)
+    columns = (("id", widest_id), ("started (UTC)", 16), ("scenario", 0), ("what", 0), ("status", 8), ("reps", 5),
+               ("warm-up h", 0), ("good cells / h", 0), ("GWh / yr", 0), ("bottleneck", 0))
+    for column, min_width in columns:
+        table.add_column(column, justify="right" if column in ("id", "reps", "warm-up h") else "left", no_wrap=True,
+                         min_width=min_width or None, max_width=48 if column in ("scenario", "what") else None)
+    for row in rows:
+        kpis = row["kpis"] or {}
+        table.add_row(
+            str(row["id"]), row["started_at"].replace("T", " ")[:16], row["scenario"], _what(row),
+            "running (process gone)" if row["process_gone"] else row["status"],
+            f"{row['replications_done']}/{row['replications_planned']}", f"{row['warmup_h']:,.4g}",
+            _summary(kpis.get("throughput_per_h")), _summary(kpis.get("gwh_per_year")), row["bottleneck"] or "-",
+        )
+    console.print(table)
+
+
+def _what(row: dict) -> str:
+    """'run', 'compare: base', 'sweep: formation.machines=60, filling.yield=0.94' (paths shortened)."""
+    label = re.sub(r"(^|, )(stations|sources)\.", r"\1", row["label"]) if row["kind"] == "sweep" else row["label"]
+    return row["kind"] + (f": {label}" if label else "")
+
+
+def _summary(kpi: dict | None) -> str:
+    if not kpi:
+        return "-"
+    return _with_ci(Estimate(mean=kpi["mean"], ci95=tuple(kpi["ci95"]), values=[]))

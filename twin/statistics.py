@@ -6,7 +6,7 @@ import math
 from typing import Sequence
 
 import numpy as np
-from scipy import stats
+from scipy.special import stdtrit  # the t quantile; scipy.stats.t.ppf calls it, at a fifth of the import time
 
 from twin.results import Estimate
 
@@ -36,4 +36,4 @@ def standard_error(data: Sequence[float]) -> float:
 def half_width(data: Sequence[float], confidence: float = 0.95) -> float:
     """Half-width of the t-based confidence interval of the mean."""
     array = np.asarray(data, dtype=float)
-    return float(stats.t.ppf(0.5 + confidence / 2, len(array) - 1) * standard_error(array))
+    return float(stdtrit(len(array) - 1, 0.5 + confidence / 2) * standard_error(array))

@@ -2,12 +2,14 @@
 
 YAML syntax errors name the line; schema errors name the file line, the field path and what is
 wrong, and an unknown key names the closest valid one. Everything raises ScenarioError, which the
-CLI prints without a traceback (exit code 2).
+CLI prints without a traceback (exit code 2). A scenario file may name a `base:` file and list
+only what it changes (a what-if); `load_model` merges the two before validating.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,14 +28,12 @@ class ScenarioError(Exception):
 
 
 def load_model(path: Path, model: type[M]) -> M:
-    """Parse the YAML file at `path` and validate it as `model`."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError([f"{path}: no such file"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([f"{path}: cannot read the file ({exc})"]) from None
-    return parse_model(text, model, source=str(path))
+    """Parse the YAML file at `path` and validate it as `model`; a file with a `base:` key is a
+    what-if over another file (see `_on_base`)."""
+    data, lines = _read_mapping(path)
+    if BASE in data:
+        data, lines = _on_base(path, data, lines, model, (path.resolve(),))
+    return _validate(data, lines, model, str(path))
 
 
 def parse_model(text: str, model: type[M], source: str = "<text>") -> M:
@@ -41,10 +41,116 @@ def parse_model(text: str, model: type[M], source: str = "<text>") -> M:
     data, lines = _parse_yaml(text, source)
     if not isinstance(data, dict):
         raise ScenarioError([f"{source}: expected a mapping of keys (name:, run:, stations: ...) at the top"])
+    if BASE in data and BASE not in model.model_fields:
+        raise ScenarioError([f"{source}:{lines.get((BASE,), 1)}: base: only a scenario file can name a base "
+                             "(its path is relative to the file): load it with load_model"])
+    return _validate(data, lines, model, source)
+
+
+def _validate(data: dict, lines: dict[tuple, int], model: type[M], source: str) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(format_validation_error(exc, model, source, lines)) from None
+
+
+def _read_mapping(path: Path) -> tuple[dict, dict[tuple, int]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([f"{path}: no such file"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([f"{path}: cannot read the file ({exc})"]) from None
+    data, lines = _parse_yaml(text, str(path))
+    if not isinstance(data, dict):
+        raise ScenarioError([f"{path}: expected a mapping of keys (name:, run:, stations: ...) at the top"])
+    return data, lines
+
+
+# -- what-ifs: `base:` ------------------------------------------------------------------------------
+BASE = "base"
+
+
+def _on_base(
+    path: Path, data: dict, lines: dict[tuple, int], model: type[BaseModel], chain: tuple[Path, ...]
+) -> tuple[dict, dict[tuple, int]]:
+    """A what-if file names its base (`base: cylindrical_line.yaml`, relative to the what-if) and
+    lists only what it changes. The base is read and validated on its own first (its errors point
+    into it; a base may have a base in turn), then the what-if's keys go over it:
+
+    - a mapping section (run, calendar, product, crews) is changed key by key;
+    - a list of named items (stations, sources, products) is changed item by item, matched by
+      `name`; within an item each key given replaces the base's whole (cycle_time, failures ...),
+      as a template's defaults are replaced; an item the base does not have is an error;
+    - anything else (name, description) is replaced; `null` removes a key (e.g. `calendar: null`).
+
+    Returns the merged data and its line map (the what-if's lines, moved to the merged positions)."""
+    where = f"{path}:{lines.get((BASE,), 1)}: base"
+    name = data[BASE]
+    if not isinstance(name, str) or not name.strip():
+        raise ScenarioError([f"{where}: expected the base file's name, relative to this file (got {name!r})"])
+    base_path = path.parent / name
+    if base_path.resolve() in chain:
+        cycle = " -> ".join(p.name for p in (*chain, base_path.resolve()))
+        raise ScenarioError([f"{where}: the files name each other as base in a cycle ({cycle})"])
+    if not base_path.is_file():
+        raise ScenarioError([f"{where}: no such file {name!r} (looked for {base_path})"])
+    base, base_lines = _read_mapping(base_path)
+    if BASE in base:
+        base, base_lines = _on_base(base_path, base, base_lines, model, (*chain, base_path.resolve()))
+    _validate(base, base_lines, model, str(base_path))
+    merged = dict(base)
+    merged_lines: dict[tuple, int] = {(): lines.get((), 1)}
+    errors: list[str] = []
+    moved: dict[str, dict[int, int]] = {}
+    for key, value in data.items():
+        if key == BASE:
+            continue
+        old = base.get(key)
+        if isinstance(old, dict) and isinstance(value, dict):
+            merged[key] = {**old, **value}
+        elif isinstance(old, list) and isinstance(value, list) and _named_items(old):
+            merged[key], moved[key] = _merge_named(path, key, old, value, lines, errors)
+        else:
+            merged[key] = value
+    if errors:
+        raise ScenarioError(errors)
+    for key_path, line in lines.items():
+        if key_path and key_path[0] == BASE:
+            continue
+        if len(key_path) > 1 and key_path[0] in moved and isinstance(key_path[1], int):
+            key_path = (key_path[0], moved[key_path[0]][key_path[1]], *key_path[2:])
+        merged_lines[key_path] = line
+    return merged, merged_lines
+
+
+def _named_items(items: list) -> bool:
+    return all(isinstance(item, dict) and "name" in item for item in items)
+
+
+def _merge_named(
+    path: Path, section: str, old: list[dict], new: list, lines: dict[tuple, int], errors: list[str]
+) -> tuple[list[dict], dict[int, int]]:
+    """The base's items with the what-if's changes; and where each what-if item landed."""
+    index = {item["name"]: i for i, item in enumerate(old)}
+    merged = [dict(item) for item in old]
+    landed: dict[int, int] = {}
+    singular = section[:-1] if section.endswith("s") else section
+    for j, item in enumerate(new):
+        where = f"{path}:{lines.get((section, j), lines.get((section,), 1))}: {section}[{j}]"
+        if not isinstance(item, dict) or "name" not in item:
+            errors.append(f"{where}: a what-if names the base {singular} it changes (name: ...)")
+            continue
+        i = index.get(item["name"])
+        if i is None:
+            close = difflib.get_close_matches(str(item["name"]), list(index), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else f" (the base has: {', '.join(index)})"
+            errors.append(f"{where}.name: the base has no {singular} {item['name']!r}{hint}; a what-if changes "
+                          f"the base's {section}, it does not add any (write a whole file for that)")
+            continue
+        merged[i] = {**merged[i], **item}
+        landed[j] = i
+    return merged, landed
 
 
 def _parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
@@ -78,6 +184,17 @@ def _collect_lines(node: yaml.Node, path: tuple, lines: dict[tuple, int]) -> Non
 def format_validation_error(
     exc: ValidationError, model: type[BaseModel], source: str, lines: dict[tuple, int]
 ) -> list[str]:
+    """One line per problem; the branches of a scalar union (e.g. warm-up 'auto' or a duration)
+    that all failed at the same place become one line ('... or: ...')."""
+    merged: dict[str, list[str]] = {}
+    for where_field, message in _error_lines(exc, model, source, lines):
+        merged.setdefault(where_field, []).append(message)
+    return [f"{where_field}: {' or: '.join(messages)}" for where_field, messages in merged.items()]
+
+
+def _error_lines(
+    exc: ValidationError, model: type[BaseModel], source: str, lines: dict[tuple, int]
+) -> list[tuple[str, str]]:
     messages = []
     for error in exc.errors(include_url=False):
         loc = _data_path(error["loc"], lines)
@@ -93,7 +210,7 @@ def format_validation_error(
             message = error["msg"].removeprefix("Value error, ")
             if "input" in error and error["type"] not in ("value_error", "assertion_error"):
                 message += f" (got {error['input']!r})"
-        messages.append(f"{where}: {field}: {message}")
+        messages.append((f"{where}: {field}", message))
     return messages
 
 
@@ -102,9 +219,14 @@ def _data_path(loc: tuple, lines: dict[tuple, int]) -> tuple:
     (e.g. 'exponential' in stations[0].cycle_time.exponential.mean)."""
     path: tuple = ()
     for position, part in enumerate(loc):
-        if isinstance(part, int) or path + (part,) in lines or position == len(loc) - 1:
+        last = position == len(loc) - 1 and not _UNION_TAG.search(str(part))
+        if isinstance(part, int) or path + (part,) in lines or last:
             path += (part,)
     return path
+
+
+_UNION_TAG = re.compile(r"^(literal|function-\w+|constrained-\w+)\[")
+"""pydantic's names for union branches (literal['auto'], function-after[...]), never a user's key."""
 
 
 def _nearest_line(loc: tuple, lines: dict[tuple, int]) -> int | None:
