@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
 from twin.scenario import Scenario
@@ -235,12 +235,15 @@ def replications() -> st.SearchStrategy[int]:
 _SUPPRESS = [HealthCheck.too_slow, HealthCheck.data_too_large]
 
 
-def bounded(max_examples: int = 40) -> settings:
+def bounded(max_examples: int = 40, shrink: bool = True) -> settings:
     """The suite's hypothesis settings: derandomized (the same examples every run, as the project's
     tests are deterministic) and bounded, so the property suite stays within a couple of minutes.
-    `HYPOTHESIS_EXPLORE=10` searches with fresh random examples, ten times as many."""
+    `HYPOTHESIS_EXPLORE=10` searches with fresh random examples, ten times as many. shrink=False
+    for tests expected to fail (xfail), which need no minimal example each run."""
+    phases = [Phase.explicit, Phase.reuse, Phase.generate, Phase.target] + ([Phase.shrink] if shrink else [])
     factor = int(os.environ.get("HYPOTHESIS_EXPLORE", "0"))
     if factor:
-        return settings(max_examples=max_examples * factor, deadline=None, suppress_health_check=_SUPPRESS)
+        return settings(max_examples=max_examples * factor, deadline=None, suppress_health_check=_SUPPRESS,
+                        phases=phases + [Phase.explain])
     return settings(max_examples=max_examples, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=_SUPPRESS)
+                    suppress_health_check=_SUPPRESS, phases=phases)
