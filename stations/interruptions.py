@@ -117,6 +117,7 @@ class MachineClock:
             if calendar is not None and not calendar.is_on(now):
                 shift_end = now
             fail_at = breakdowns.next_at if breakdowns is not None and breakdowns.calendar_clock else math.inf
+            failure_first = fail_at <= shift_end  # decided here: the clock may wake a rounding error early
             deadline = min(shift_end, fail_at)
             if deadline > now:
                 if math.isinf(deadline):
@@ -124,7 +125,7 @@ class MachineClock:
                 yield request | env.timeout(deadline - now)
             if request.triggered or not cancel(request):
                 return request.value
-            if fail_at <= env.now:
+            if failure_first:
                 yield from breakdowns.repair(self.machine, idle_state)  # type: ignore[union-attr]
             else:
                 yield from self.off_shift(idle_state)

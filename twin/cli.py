@@ -244,6 +244,72 @@ def sweep(file: str, assignments: tuple[str, ...], replications: Optional[int], 
         print_sweep(result, _stdout(min_width=200))
 
 
+# -- bottleneck ---------------------------------------------------------------------------------
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False), required=False)
+@click.option("--run", "run_id", type=int, metavar="ID",
+              help="Analyse a stored run (its scenario and replications) instead of simulating FILE.")
+@click.option("--improve", "how", type=click.Choice(["rate", "machine"]), default="rate", show_default=True,
+              help="The improvement tried at each candidate: +10% rate, or +1 machine (+10% places for a store).")
+@click.option("--top", type=click.IntRange(min=0), default=5, show_default=True,
+              help="Stations to try the improvement at, by bottleneck share (0: every station).")
+@_replication_options
+@_executor_options
+@_db_option()
+@_json_option
+def bottleneck(file: Optional[str], run_id: Optional[int], how: str, top: int, replications: Optional[int],
+               seed: Optional[int], workers: int, scheduler: Optional[str], db: str, as_json: bool) -> None:
+    """Which station holds the line back, by how much, and what fixing it buys: the active period
+    bottleneck with its significance, the loss waterfall, the bottleneck walk, and the throughput
+    gain of improving each candidate (paired runs under common random numbers). The base run, the
+    variants and the analysis are stored in the results database."""
+    from twin.bottleneck_analysis import analyse
+    from twin.experiments import with_warmup
+    from twin.report import print_bottleneck
+
+    if (file is None) == (run_id is None):
+        _fail(["give a scenario FILE or --run ID (a stored run), not both"])
+    if run_id is not None:
+        with _open_store(db) as store:
+            scenario, record = store.scenario(run_id), store.run(run_id)
+            base = store.replications(run_id)
+        base = [r for i, r in enumerate(base) if all(b.replication == j for j, b in enumerate(base[: i + 1]))]
+        if len(base) < 2:
+            _fail([f"run {run_id} has {len(base)} finished replications; the analysis needs at least 2"])
+        scenario = with_warmup(scenario, record.warmup_h * 3600)
+        root, count = record.seed, len(base)
+    else:
+        scenario = _load(file)  # type: ignore[arg-type]
+        root = scenario.run.seed if seed is None else seed
+        count = replications or scenario.run.replications
+        if count < 2:
+            _fail(["the analysis needs at least 2 replications for confidence intervals"])
+    group = uuid.uuid4().hex[:12]
+    with _session(workers, scheduler, db, False, as_json) as session:
+        plan = session.plan([scenario], [root])[0]
+        if run_id is None:
+            run_id = session.begin(plan, count, kind="bottleneck", label="base", group=group)
+            _announce([run_id], db)
+            base = session.replicate([plan], [count], [run_id])[0]
+            session.finish(plan, run_id, base)
+        fixed = plan.warmup.warmup_h * 3600
+
+        def replicate(variant: Scenario) -> list:
+            variant_plan = session.plan([with_warmup(variant, fixed)], [root])[0]
+            variant_id = session.begin(variant_plan, count, kind="bottleneck", label="variant", group=group)
+            runs = session.replicate([variant_plan], [count], [variant_id])[0]
+            session.finish(variant_plan, variant_id, runs)
+            return runs
+
+        analysis = analyse(plan.scenario, base, replicate, how, None if top == 0 else top)  # type: ignore[arg-type]
+        if session.store is not None and run_id is not None:
+            session.store.save_analysis(run_id, analysis)
+    if as_json:
+        click.echo(analysis.model_dump_json(indent=2))
+    else:
+        print_bottleneck(analysis, _stdout())
+
+
 # -- runs ---------------------------------------------------------------------------------------
 @contextmanager
 def _open_store(db: str) -> Iterator[Any]:

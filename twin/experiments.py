@@ -24,6 +24,7 @@ from twin.results import (
     BottleneckResult, Estimate, ReplicationResult, RunResult, SeriesReplication, StationResult,
 )
 from twin.scenario import Scenario
+from twin.bottleneck import verdict
 from twin.statistics import estimate, half_width
 from twin.warmup import WarmupChoice, warmup_from_series
 
@@ -229,6 +230,7 @@ def aggregate_replications(
     replications = sorted(replications, key=lambda r: r.replication)
     stations: dict[str, StationResult] = {}
     shares: dict[str, Estimate] = {}
+    share_values: dict[str, list[float]] = {}
     for name in replications[0].stations:
         per_rep = [r.stations[name] for r in replications]
         scalars = {k: v for k, v in _estimates(per_rep).items() if k in StationResult.model_fields}
@@ -237,9 +239,10 @@ def aggregate_replications(
             "sole": estimate([s.bottleneck_sole for s in per_rep]),
             "shifting": estimate([s.bottleneck_shifting for s in per_rep]),
         }
-        shares[name] = estimate([s.bottleneck_sole + s.bottleneck_shifting for s in per_rep])
+        share_values[name] = [s.bottleneck_sole + s.bottleneck_shifting for s in per_rep]
+        shares[name] = estimate(share_values[name])
         stations[name] = StationResult(states=states, bottleneck=bottleneck, **scalars)
-    ranking = sorted(shares, key=lambda n: -(shares[n].mean or 0.0))
+    judged = verdict(share_values)
     groups = {  # per-product and per-crew KPIs, for result models that have them
         key: {name: _estimates([getattr(r, key)[name] for r in replications]) for name in getattr(replications[0], key)}
         for key in ("products", "crews") if key in RunResult.model_fields and hasattr(replications[0], key)
@@ -255,8 +258,9 @@ def aggregate_replications(
         kpis=_estimates([r.line for r in replications]),
         stations=stations,
         bottleneck=BottleneckResult(
-            primary=ranking[0] if ranking and (shares[ranking[0]].mean or 0) > 0 else None,
-            ranking=ranking,
+            primary=judged.primary,
+            candidates=judged.candidates,
+            ranking=judged.ranking,
             share=shares,
         ),
         series=_mean_series([r.series for r in replications]),

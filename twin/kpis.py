@@ -39,7 +39,7 @@ def line_kpis(model: Model) -> LineReplication:
         yield_=_ratio(good, good + scrapped),
         wip_cells=_ratio(window.wip_area, window.time),
         lead_time_h=_ratio(line.cells(window.good_lead_time_s), good) / 3600,
-        released_cells=line.cells(window.released),
+        released_cells=line.cells(window.released) + line.cells(window.created),
         good_cells=good,
         scrapped_cells=scrapped,
     )

@@ -78,7 +78,15 @@ def print_report(result: RunResult, console: Console) -> None:
         )
     console.print(table)
     primary = result.bottleneck.primary
-    if primary is None:
+    if primary is None and result.bottleneck.candidates:
+        names = ", ".join(
+            f"{name} {_with_ci(result.bottleneck.share[name])}" for name in result.bottleneck.candidates
+        )
+        console.print(
+            "Bottleneck (active period method): no single significant bottleneck; candidates "
+            f"(share of time as bottleneck): {names}"
+        )
+    elif primary is None:
         console.print("Bottleneck: none (no station was ever active long enough to constrain the line)")
     else:
         share = result.bottleneck.share[primary]
@@ -192,3 +200,38 @@ def _summary(kpi: dict | None) -> str:
     if not kpi:
         return "-"
     return _with_ci(Estimate(mean=kpi["mean"], ci95=tuple(kpi["ci95"]), values=[]))
+
+
+def print_bottleneck(analysis, console: Console) -> None:
+    """The bottleneck report: verdict, per-station shares and walk, loss waterfall, improvement ranking."""
+    console.print(f"[bold]{analysis.scenario}[/bold]: bottleneck analysis over {analysis.replications} replications")
+    if analysis.primary:
+        console.print(f"Bottleneck: [bold]{analysis.primary}[/bold] (significantly ahead of the runner-up)")
+    else:
+        console.print(f"No single significant bottleneck; candidates: {', '.join(analysis.candidates) or 'none'}")
+    arrows = {"upstream": "← starved (look upstream)", "downstream": "→ blocked (look downstream)", None: "·"}
+    table = Table(title="Active period method (shares of time, mean ± 95% CI half-width)", title_justify="left")
+    for column in ("station", "sole", "shifting", "total", "mean active period (h)", "walk"):
+        table.add_column(column, justify="left" if column in ("station", "walk") else "right")
+    for name in analysis.ranking:
+        st = analysis.stations[name]
+        table.add_row(name, _with_ci(st.sole, 3), _with_ci(st.shifting, 3), _with_ci(st.total, 3),
+                      _with_ci(st.active_period_mean_h), arrows[st.walk])
+    console.print(table)
+    waterfall = analysis.waterfall
+    losses = Table(title=f"Loss waterfall from {waterfall.bottleneck}'s ideal output (cells/h)", title_justify="left")
+    for column in ("step", "station", "cells / h"):
+        losses.add_column(column, justify="right" if column == "cells / h" else "left")
+    losses.add_row("ideal (bottleneck capacity)", waterfall.bottleneck, _with_ci(waterfall.ideal_per_h))
+    for step in waterfall.steps:
+        if abs(step.cells_per_h.mean or 0.0) >= 0.0005 * (waterfall.ideal_per_h.mean or 1.0):
+            losses.add_row(f"- {step.cause}", step.station, _with_ci(step.cells_per_h))
+    losses.add_row("= actual good output", "", _with_ci(waterfall.actual_per_h))
+    console.print(losses)
+    gains = Table(title="Improvement potential (paired runs, common random numbers)", title_justify="left")
+    for column in ("rank", "station", "change", "throughput gain (cells/h)", "significant"):
+        gains.add_column(column, justify="right" if column in ("rank", "throughput gain (cells/h)") else "left")
+    for rank, gain in enumerate(analysis.improvements, 1):
+        gains.add_row(str(rank), gain.station, gain.change, _with_ci(gain.throughput_gain_per_h),
+                      "yes" if gain.significant else "no")
+    console.print(gains)

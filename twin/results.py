@@ -7,11 +7,20 @@ ever the answer.
 
 from __future__ import annotations
 
-from typing import Optional
+import math
+from typing import Annotated, Any, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 STATE_KEYS = ("working", "setup", "starved", "blocked", "down", "off_shift", "waiting_batch")
+
+
+def _null_is_nan(value: Any) -> Any:
+    return math.nan if value is None else value
+
+
+Real = Annotated[float, BeforeValidator(_null_is_nan)]
+"""A measured number; undefined values (no output, no failure) are NaN, written as null in JSON."""
 
 
 class Result(BaseModel):
@@ -25,57 +34,57 @@ class Estimate(Result):
 
 
 class LineReplication(Result):
-    throughput_per_h: float = Field(description="Good cells out per hour.")
-    gwh_per_year: float = Field(description="Good output as GWh per year of 8,760 h.")
-    yield_: float = Field(alias="yield", description="Good cells / (good + scrapped) leaving in the window.")
-    wip_cells: float = Field(description="Time-average cells in the line.")
-    lead_time_h: float = Field(description="Mean release-to-exit time of good cells, hours.")
-    released_cells: float = Field(description="Cells released in the window.")
-    good_cells: float = Field(description="Good cells out in the window.")
-    scrapped_cells: float = Field(description="Cells scrapped in the window.")
+    throughput_per_h: Real = Field(description="Good cells out per hour.")
+    gwh_per_year: Real = Field(description="Good output as GWh per year of 8,760 h.")
+    yield_: Real = Field(alias="yield", description="Good cells / (good + scrapped) leaving in the window.")
+    wip_cells: Real = Field(description="Time-average cells in the line.")
+    lead_time_h: Real = Field(description="Mean release-to-exit time of good cells, hours.")
+    released_cells: Real = Field(description="Cells that entered the line in the window (released, or made by an assembly).")
+    good_cells: Real = Field(description="Good cells out in the window.")
+    scrapped_cells: Real = Field(description="Cells scrapped in the window.")
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, ser_json_inf_nan="null")
 
 
 class StationReplication(Result):
-    throughput_per_h: float = Field(description="Good cells leaving the station per hour.")
-    utilization: float = Field(description="Working share of planned (on-shift) time.")
-    availability: float = Field(description="OEE availability: working / planned busy time.")
-    performance: float = Field(description="OEE performance: ideal time of the work done / working time.")
-    quality: float = Field(description="OEE quality: good / processed cells.")
-    oee: float = Field(description="Availability x performance x quality.")
-    states: dict[str, float] = Field(description="Share of machine time in each state (sums to 1).")
-    active_period_mean_h: float = Field(description="Mean length of the station's active periods, hours.")
-    bottleneck_sole: float = Field(description="Share of time the station is the sole bottleneck.")
-    bottleneck_shifting: float = Field(description="Share of time the station is a shifting bottleneck.")
-    wip_cells: float = Field(description="Time-average cells at the station (queue, in process, blocked).")
-    queue_cells: float = Field(description="Time-average cells waiting in the input buffer.")
-    waiting_time_h: float = Field(description="Mean wait in the input buffer per cell, hours.")
-    scrapped_cells: float = Field(description="Cells scrapped here in the window.")
-    failures: float = Field(description="Breakdowns in the window.")
-    repair_wait_h: float = Field(0.0, description="Mean wait of a failed machine for a technician, hours.")
-    capacity_per_h: float = Field(
+    throughput_per_h: Real = Field(description="Good cells leaving the station per hour.")
+    utilization: Real = Field(description="Working share of planned (on-shift) time.")
+    availability: Real = Field(description="OEE availability: working / planned busy time.")
+    performance: Real = Field(description="OEE performance: ideal time of the work done / working time.")
+    quality: Real = Field(description="OEE quality: good / processed cells.")
+    oee: Real = Field(description="Availability x performance x quality.")
+    states: dict[str, Real] = Field(description="Share of machine time in each state (sums to 1).")
+    active_period_mean_h: Real = Field(description="Mean length of the station's active periods, hours.")
+    bottleneck_sole: Real = Field(description="Share of time the station is the sole bottleneck.")
+    bottleneck_shifting: Real = Field(description="Share of time the station is a shifting bottleneck.")
+    wip_cells: Real = Field(description="Time-average cells at the station (queue, in process, blocked).")
+    queue_cells: Real = Field(description="Time-average cells waiting in the input buffer.")
+    waiting_time_h: Real = Field(description="Mean wait in the input buffer per cell, hours.")
+    scrapped_cells: Real = Field(description="Cells scrapped here in the window.")
+    failures: Real = Field(description="Breakdowns in the window.")
+    repair_wait_h: Real = Field(0.0, description="Mean wait of a failed machine for a technician, hours.")
+    capacity_per_h: Real = Field(
         description="Cells per hour the station makes when all its machines (places) work at ideal speed."
     )
-    processed_per_h: float = Field(description="Cells whose processing finished here per hour (good or not).")
+    processed_per_h: Real = Field(description="Cells whose processing finished here per hour (good or not).")
 
 
 class ProductReplication(Result):
-    throughput_per_h: float = Field(description="Good cells of this product out per hour.")
-    gwh_per_year: float = Field(description="Good output of this product as GWh per year.")
-    lead_time_h: float = Field(description="Mean release-to-exit time of good cells of this product, hours.")
-    scrapped_cells: float = Field(description="Cells of this product scrapped in the window.")
+    throughput_per_h: Real = Field(description="Good cells of this product out per hour.")
+    gwh_per_year: Real = Field(description="Good output of this product as GWh per year.")
+    lead_time_h: Real = Field(description="Mean release-to-exit time of good cells of this product, hours.")
+    scrapped_cells: Real = Field(description="Cells of this product scrapped in the window.")
 
 
 class CrewReplication(Result):
-    utilization: float = Field(description="Busy technician time / available technician time.")
-    repairs: float = Field(description="Repairs finished in the window.")
+    utilization: Real = Field(description="Busy technician time / available technician time.")
+    repairs: Real = Field(description="Repairs finished in the window.")
 
 
 class SeriesReplication(Result):
-    times_h: list[float] = Field(description="Sample times, hours from the start (warm-up included).")
-    throughput_per_h: list[float] = Field(description="Good cells per hour in each interval ending at the time.")
-    wip_cells: list[float] = Field(description="Time-average cells in the line in each interval.")
+    times_h: list[Real] = Field(description="Sample times, hours from the start (warm-up included).")
+    throughput_per_h: list[Real] = Field(description="Good cells per hour in each interval ending at the time.")
+    wip_cells: list[Real] = Field(description="Time-average cells in the line in each interval.")
 
 
 class ReplicationResult(Result):
@@ -103,10 +112,18 @@ class StationResult(Result):
     scrapped_cells: Estimate
     failures: Estimate
     repair_wait_h: Estimate
+    capacity_per_h: Estimate
+    processed_per_h: Estimate
 
 
 class BottleneckResult(Result):
-    primary: Optional[str] = Field(description="Station with the largest mean bottleneck share (sole + shifting).")
+    primary: Optional[str] = Field(
+        description="The station with the largest bottleneck share (sole + shifting), named only when that share "
+        "is significantly larger than the runner-up's (paired 95% CI over replications); else None."
+    )
+    candidates: list[str] = Field(
+        default_factory=list, description="Stations whose share cannot be told apart from the leader's."
+    )
     ranking: list[str] = Field(description="Stations by mean bottleneck share, largest first.")
     share: dict[str, Estimate] = Field(description="Sole + shifting bottleneck share per station.")
 

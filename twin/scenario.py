@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, Optional
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from stations import catalog
 from twin.distributions import DistSpec, Duration
 
 EXIT = "exit"
@@ -191,6 +192,11 @@ class BatchSpec(Spec):
 
 class StationSpec(Spec):
     name: str = Field(description="Station name (unique; 'exit' is reserved).")
+    template: Optional[str] = Field(
+        None, description="Process step from the catalogue (stations.catalog) whose defaults fill every key "
+        "not given here; a key given here replaces the template's whole (null removes it). One of: "
+        + ", ".join(catalog.names()) + ".",
+    )
     kind: Literal["machine", "batch", "dwell", "assembly"] = Field(
         "machine",
         description="'machine': a pool of identical machines, one lot each; 'batch': each machine loads "
@@ -230,6 +236,14 @@ class StationSpec(Spec):
     transfer_time: Optional[DistSpec] = Field(
         None, description="Conveyor or AGV time to the next station (no machine; the lot is in transit)."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _template_defaults(cls, data: Any) -> Any:
+        """Catalogue defaults under the keys the file gives (the file's keys win, nested ones whole)."""
+        if isinstance(data, dict) and data.get("template") is not None:
+            return catalog.merge(data)  # an unknown template raises UnknownTemplate (a ValueError)
+        return data
 
     @model_validator(mode="after")
     def _kind_fields(self) -> "StationSpec":
@@ -286,70 +300,77 @@ class Scenario(Spec):
 
     @model_validator(mode="after")
     def _references(self) -> "Scenario":
-        names = [s.name for s in self.stations] + [s.name for s in self.sources]
+        """Cross-references between stations, sources, products and crews; each error names its key."""
+        for kind, specs in (("stations", self.stations), ("sources", self.sources)):
+            for i, spec in enumerate(specs):
+                if spec.name == EXIT:
+                    raise located((kind, i, "name"), "'exit' is reserved for the line's end; choose another name")
         seen: set[str] = set()
-        for name in names:
-            if name == EXIT:
-                raise ValueError("'exit' is reserved for the line's end; rename that station or source")
-            if name in seen:
-                raise ValueError(f"the name {name!r} is used twice")
-            seen.add(name)
+        for kind, specs in (("stations", self.stations), ("sources", self.sources)):
+            for i, spec in enumerate(specs):
+                if spec.name in seen:
+                    raise located((kind, i, "name"), f"the name {spec.name!r} is used twice")
+                seen.add(spec.name)
         stations = {s.name for s in self.stations}
+        for i, source in enumerate(self.sources):
+            if source.to not in stations:
+                raise located(("sources", i, "to"), f"unknown station {source.to!r}{_hint(source.to, stations)}")
+        for i, station in enumerate(self.stations):
+            if station.next is not None and station.next != EXIT and station.next not in stations:
+                raise located(("stations", i, "next"),
+                              f"unknown station {station.next!r}{_hint(station.next, stations | {EXIT})}")
+            if station.rework is not None and station.rework.to not in stations:
+                raise located(("stations", i, "rework", "to"),
+                              f"unknown station {station.rework.to!r}{_hint(station.rework.to, stations)}")
         if self.products and self.product != ProductSpec():
-            raise ValueError("give 'product' or 'products', not both")
+            raise located(("products",), "give 'product' or 'products', not both")
         product_names = {p.name for p in self.all_products}
         if len(product_names) != len(self.all_products):
-            raise ValueError("two products share a name")
-        materials = {s.material for s in self.sources if s.material}
-        if product_names & materials:
-            raise ValueError(f"a material has a product's name: {sorted(product_names & materials)}")
-        for source in self.sources:
-            for product in source.products_named() - product_names:
-                raise ValueError(f"source {source.name!r} names unknown product {product!r}{_hint(product, product_names)}")
+            raise located(("products",), "two products share a name")
+        for i, source in enumerate(self.sources):
+            if source.material in product_names:
+                raise located(("sources", i, "material"), f"{source.material!r} is a product's name")
+            for product in sorted(source.products_named() - product_names):
+                key = next(k for k in ("product", "mix", "campaign") if getattr(source, k) is not None)
+                raise located(("sources", i, key), f"unknown product {product!r}{_hint(product, product_names)}")
+        saturated = [s.to for s in self.sources if s.release == "saturated"]
+        for i, source in enumerate(self.sources):
+            if source.release == "saturated" and saturated.count(source.to) > 1:
+                raise located(("sources", i, "to"), f"two saturated sources feed {source.to!r}")
         routes = {spec.name: self.next_of(i) for i, spec in enumerate(self.stations)}
         routes.update({source.name: source.to for source in self.sources})
-        assemblies = {s.name: s for s in self.stations if s.kind == "assembly"}
-        for upstream, target in routes.items():
-            if target in assemblies and upstream not in (assemblies[target].inputs or {}):
-                raise ValueError(f"{upstream!r} sends lots to assembly {target!r}, which does not list it in 'inputs'")
-        for station in self.stations:
-            for upstream in (station.inputs or {}):
+        for i, station in enumerate(self.stations):
+            feeding = [name for name, target in routes.items() if target == station.name]
+            if station.kind == "assembly":
+                for name in feeding:
+                    if name not in (station.inputs or {}):
+                        raise located(("stations", i, "inputs"),
+                                      f"{name!r} sends its lots here but is not one of the inputs")
+            for upstream in station.inputs or {}:
                 if upstream not in routes:
-                    raise ValueError(f"station {station.name!r}: input {upstream!r} is not a station or source")
+                    raise located(("stations", i, "inputs"), f"{upstream!r} is not a station or source")
                 if routes[upstream] != station.name:
-                    raise ValueError(
-                        f"station {station.name!r} takes input from {upstream!r}, but {upstream!r} sends its lots to "
-                        f"{routes[upstream]!r}: set 'next: {station.name}' (or 'to:' for a source)"
-                    )
+                    raise located(("stations", i, "inputs"),
+                                  f"{upstream!r} sends its lots to {routes[upstream]!r}: give it "
+                                  f"'next: {station.name}' (or 'to: {station.name}' for a source)")
             if station.product is not None and station.product not in product_names:
-                raise ValueError(f"station {station.name!r} makes unknown product {station.product!r}{_hint(station.product, product_names)}")
-            if station.failures and station.failures.repair_crew and station.failures.repair_crew not in self.crews:
-                crew = station.failures.repair_crew
-                raise ValueError(f"station {station.name!r}: unknown repair crew {crew!r}{_hint(crew, set(self.crews))}")
+                raise located(("stations", i, "product"),
+                              f"unknown product {station.product!r}{_hint(station.product, product_names)}")
+            crew = station.failures.repair_crew if station.failures else None
+            if crew is not None and crew not in self.crews:
+                raise located(("stations", i, "failures", "repair_crew"),
+                              f"unknown crew {crew!r}{_hint(crew, set(self.crews)) if self.crews else ' (no crews: add crews: {name: size})'}")
             if station.setup is not None:
                 for a, row in station.setup.from_to.items():
                     for b in (a, *row):
                         if b not in product_names:
-                            raise ValueError(f"station {station.name!r}: setup names unknown product {b!r}{_hint(b, product_names)}")
-        if self.calendar is None and any(s.shifts for s in self.stations):
-            raise ValueError("a station has 'shifts: true' but the scenario has no calendar")
-        if self.calendar is None and any(c.shifts for c in self.crews.values()):
-            raise ValueError("a crew has 'shifts: true' but the scenario has no calendar")
-        for source in self.sources:
-            if source.to not in stations:
-                raise ValueError(f"source {source.name!r}: 'to' names unknown station {source.to!r}{_hint(source.to, stations)}")
-        saturated = [s.to for s in self.sources if s.release == "saturated"]
-        if len(saturated) != len(set(saturated)):
-            raise ValueError("two saturated sources feed the same station")
-        for station in self.stations:
-            if station.next is not None and station.next != EXIT and station.next not in stations:
-                raise ValueError(
-                    f"station {station.name!r}: 'next' names unknown station {station.next!r}{_hint(station.next, stations | {EXIT})}"
-                )
-            if station.rework is not None and station.rework.to not in stations:
-                raise ValueError(
-                    f"station {station.name!r}: 'rework.to' names unknown station {station.rework.to!r}{_hint(station.rework.to, stations)}"
-                )
+                            raise located(("stations", i, "setup", "from_to"),
+                                          f"unknown product {b!r}{_hint(b, product_names)}")
+            if station.shifts and self.calendar is None:
+                raise located(("stations", i, "shifts"), "'shifts: true' but the scenario has no calendar")
+        for name, crew in self.crews.items():
+            if crew.shifts and self.calendar is None:
+                raise located(("crews", name, "shifts"), "'shifts: true' but the scenario has no calendar")
         return self
 
     @property
@@ -375,6 +396,14 @@ class Scenario(Spec):
         """A short hash of the scenario's content (key order in the file does not matter)."""
         canonical = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+LOCATION_MARK = "\x1e"
+
+
+def located(path: tuple, message: str) -> ValueError:
+    """An error about the key at `path` (e.g. ('stations', 2, 'next')); twin.yaml_io shows its line."""
+    return ValueError(f"{LOCATION_MARK}{json.dumps(list(path))}{LOCATION_MARK}{message}")
 
 
 def _hint(name: str, valid: set[str]) -> str:

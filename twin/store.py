@@ -63,7 +63,14 @@ CREATE TABLE IF NOT EXISTS replications (
     result_json TEXT NOT NULL,          -- the ReplicationResult (line, stations, series)
     PRIMARY KEY (run_id, replication)
 );
+CREATE TABLE IF NOT EXISTS analyses (
+    run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,                 -- 'bottleneck'
+    created_at TEXT NOT NULL,
+    result_json TEXT NOT NULL           -- e.g. a BottleneckAnalysis
+);
 """
+ANALYSES_TABLE = SCHEMA[SCHEMA.index("CREATE TABLE IF NOT EXISTS analyses"):]
 
 
 class StoreError(Exception):
@@ -159,6 +166,9 @@ class Store:
         if tables and application_id != APPLICATION_ID:
             raise StoreError(f"{self.path} is an SQLite database, but not a twin results database")
         if tables:
+            if "analyses" not in tables:  # a database made before analyses were stored
+                with self._transaction():
+                    self._db.execute(ANALYSES_TABLE.rstrip().rstrip(";"))
             return
         if not create:
             raise StoreError(f"{self.path} is not a twin results database (empty)")
@@ -244,7 +254,22 @@ class Store:
         with self._transaction() as db:
             db.execute("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?", (status, _now(), run_id))
 
+    def save_analysis(self, run_id: int, analysis: BaseModel, kind: str = "bottleneck") -> None:
+        """Keep an analysis of a run (the latest of a kind is the one shown)."""
+        self._row(run_id)
+        with self._transaction() as db:
+            db.execute("INSERT INTO analyses (run_id, kind, created_at, result_json) VALUES (?, ?, ?, ?)",
+                       (run_id, kind, _now(), to_json(analysis)))
+
     # -- reading ------------------------------------------------------------------------------
+    def analysis(self, run_id: int, kind: str = "bottleneck") -> Optional[Any]:
+        """The latest stored analysis of a run (a BottleneckAnalysis for kind 'bottleneck'), or None."""
+        from twin.bottleneck_analysis import BottleneckAnalysis
+
+        rows = self._query("SELECT result_json FROM analyses WHERE run_id = ? AND kind = ? ORDER BY rowid DESC LIMIT 1",
+                           (run_id, kind))
+        return BottleneckAnalysis.model_validate_json(rows[0]["result_json"]) if rows else None
+
     _RUN_COLUMNS = (
         "runs.id, kind, grp, label, scenario_name, scenario_hash, seed, version, started_at, runs.finished_at,"
         " status, planned, warmup_h, length_h, details_json, host, pid,"

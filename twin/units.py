@@ -7,6 +7,7 @@ unit names, so the schema, the CLI and the dashboard all accept the same spellin
 
 from __future__ import annotations
 
+import math
 import re
 
 SECONDS_PER_UNIT: dict[str, float] = {
@@ -42,7 +43,10 @@ def parse_duration(text: str) -> float:
     if unit not in SECONDS_PER_UNIT:
         known = ", ".join(sorted(SECONDS_PER_UNIT, key=SECONDS_PER_UNIT.get))
         raise ValueError(f"unknown time unit {unit!r} in {text!r}; use one of {known}")
-    return value * SECONDS_PER_UNIT[unit]
+    seconds = value * SECONDS_PER_UNIT[unit]
+    if not math.isfinite(seconds):
+        raise ValueError(f"{text!r} is not a finite duration")
+    return seconds
 
 
 def format_duration(seconds: float) -> str:

@@ -9,12 +9,15 @@ only what it changes (a what-if); `load_model` merges the two before validating.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+
+from twin.scenario import LOCATION_MARK
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -164,21 +167,32 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
         raise ScenarioError([f"{where}: YAML syntax error: {problem}"]) from None
     lines: dict[tuple, int] = {}
     if node is not None:
-        _collect_lines(node, (), lines)
+        try:
+            _collect_lines(node, (), lines)
+        except _RecursiveAlias as exc:
+            raise ScenarioError([f"{source}:{exc.line}: a YAML alias contains itself (a recursive structure)"]) from None
     return data, lines
 
 
-def _collect_lines(node: yaml.Node, path: tuple, lines: dict[tuple, int]) -> None:
-    """Map every key path in the document to its 1-based line."""
+class _RecursiveAlias(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+def _collect_lines(node: yaml.Node, path: tuple, lines: dict[tuple, int], inside: frozenset = frozenset()) -> None:
+    """Map every key path in the document to its 1-based line (an alias that contains itself is refused)."""
+    if id(node) in inside:
+        raise _RecursiveAlias(node.start_mark.line + 1)
+    inside = inside | {id(node)}
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key_path = path + (key_node.value,)
-            _collect_lines(value_node, key_path, lines)
+            _collect_lines(value_node, key_path, lines, inside)
             lines[key_path] = key_node.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _collect_lines(item, path + (index,), lines)
+            _collect_lines(item, path + (index,), lines, inside)
 
 
 def format_validation_error(
@@ -197,7 +211,14 @@ def _error_lines(
 ) -> list[tuple[str, str]]:
     messages = []
     for error in exc.errors(include_url=False):
-        loc = _data_path(error["loc"], lines)
+        if error["type"] == "too_short" and tuple(_data_path(error["loc"], lines, "")) + (0,) in lines:
+            continue  # the list is not empty: its only items failed and have their own messages
+        loc = _data_path(error["loc"], lines, error["type"])
+        text = error["msg"].removeprefix("Value error, ")
+        if text.startswith(LOCATION_MARK):  # a cross-reference error that names its key
+            path_json, _, text = text[1:].partition(LOCATION_MARK)
+            loc = tuple(json.loads(path_json))
+            error = {**error, "msg": text, "type": "value_error"}
         line = _nearest_line(loc, lines)
         where = f"{source}:{line}" if line else source
         field = _format_path(loc) or "(top level)"
@@ -214,13 +235,14 @@ def _error_lines(
     return messages
 
 
-def _data_path(loc: tuple, lines: dict[tuple, int]) -> tuple:
+def _data_path(loc: tuple, lines: dict[tuple, int], error_type: str) -> tuple:
     """The location as the user wrote it: drops the union tags pydantic inserts
-    (e.g. 'exponential' in stations[0].cycle_time.exponential.mean)."""
+    (e.g. 'exponential' in stations[0].cycle_time.exponential.mean). A part not in the document
+    is kept only where it names a missing key."""
     path: tuple = ()
     for position, part in enumerate(loc):
-        last = position == len(loc) - 1 and not _UNION_TAG.search(str(part))
-        if isinstance(part, int) or path + (part,) in lines or last:
+        missing_key = position == len(loc) - 1 and error_type == "missing" and not _UNION_TAG.search(str(part))
+        if isinstance(part, int) or path + (part,) in lines or missing_key:
             path += (part,)
     return path
 

@@ -180,11 +180,6 @@ def _idle_machine_with_calendar_failures(seed: int) -> Scenario:
     })
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError, reason=(
-    "engine bug: MachineClock.wait (stations/interruptions.py) waits with env.timeout(fail_at - now) "
-    "and then tests `fail_at <= env.now`; when float rounding lands the wake-up 1 ulp before fail_at "
-    "the test fails and, with no calendar, it calls off_shift() -> AttributeError: 'NoneType' object "
-    "has no attribute 'next_on'"))
 @bounded(30, shrink=False)
 @given(seed=st.integers(0, 5000))
 @example(seed=619)
