@@ -182,10 +182,7 @@ class ProcessingStation(StationRuntime):
         pieces = self.split(lot) if self.spec.split else (lot,)
         for piece in pieces:
             if self.transfer is not None:
-                self.monitor.depart(piece.cells, self.env.now)
-                self.env.timeout(self.transfer.draw()).callbacks.append(
-                    lambda _, piece=piece: destination.try_put(piece) or destination.put_event(piece)
-                )
+                self.convey(piece, destination)
                 continue
             if not destination.try_put(piece):
                 machine.set_state(BLOCKED)
@@ -200,6 +197,23 @@ class ProcessingStation(StationRuntime):
                         else (False, destination.put_event(piece)),
                     )
             self.monitor.depart(piece.cells, self.env.now)
+
+    def convey(self, lot: Lot, destination: Buffer) -> None:
+        """Send a lot on the conveyor: it arrives after the transfer time and waits on the conveyor
+        (which never blocks the machine) until the destination has room."""
+        self.monitor.depart(lot.cells, self.env.now)
+        self.monitor.in_transit += lot.cells
+
+        def arrived(_event) -> None:
+            if destination.try_put(lot):
+                self.monitor.in_transit -= lot.cells
+            else:
+                destination.put_event(lot).callbacks.append(landed)
+
+        def landed(_event) -> None:
+            self.monitor.in_transit -= lot.cells
+
+        self.env.timeout(self.transfer.draw()).callbacks.append(arrived)  # type: ignore[union-attr]
 
     def split(self, lot: Lot) -> list[Lot]:
         """Cells are shared out over the pieces; a unit of material becomes several units."""

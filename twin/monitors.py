@@ -150,6 +150,7 @@ class StationMonitor:
         self.repair_wait_s = 0.0  # time failed machines waited for a technician
         self.consumed = 0  # units used up by this assembly station
         self.created = 0  # units this station made (assembly output, split pieces beyond the first)
+        self.in_transit = 0  # cells that left on a conveyor (transfer_time) and have not arrived yet
         self.wip = Level()  # cells at the station: queue, in process, finished but blocked
         self.queue = Level()  # cells waiting in the buffer
         self.wait_cell_s = 0.0

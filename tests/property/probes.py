@@ -91,7 +91,7 @@ def check_state(model: Model, v: Violations) -> None:
     joined, left = line_balance(line)
     v.check(joined == left + line.wip.value,
             f"{at}: cells released {joined} != left (good + scrapped) {left} + inside {line.wip.value}")
-    in_stations = sum(s.monitor.wip.value for s in model.stations.values())
+    in_stations = sum(s.monitor.wip.value + s.monitor.in_transit for s in model.stations.values())
     v.check(line.wip.value == in_stations, f"{at}: line wip {line.wip.value} != sum of station wip {in_stations}")
     little = line.departed_cell_s + line.wip.value * now - line.release_time_sum
     v.check(math.isclose(line.wip.area_until(now), little, rel_tol=1e-9, abs_tol=1e-6 * max(now, 1.0)),
