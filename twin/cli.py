@@ -442,5 +442,14 @@ def schema() -> None:
     click.echo(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2))
 
 
+def _register_dashboard() -> None:
+    from dashboard.serve import dashboard_command
+
+    main.add_command(dashboard_command, name="dashboard")
+
+
+_register_dashboard()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -14,7 +14,7 @@ from typing import Optional, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from twin.experiments import LINE_KPIS
+from twin.aggregate import LINE_KPIS
 from twin.results import ReplicationResult
 from twin.statistics import estimate
 

@@ -64,9 +64,9 @@ class StationReplication(Result):
     failures: Real = Field(description="Breakdowns in the window.")
     repair_wait_h: Real = Field(0.0, description="Mean wait of a failed machine for a technician, hours.")
     capacity_per_h: Real = Field(
-        description="Cells per hour the station makes when all its machines (places) work at ideal speed."
+        math.nan, description="Cells per hour the station makes when all its machines (places) work at ideal speed."
     )
-    processed_per_h: Real = Field(description="Cells whose processing finished here per hour (good or not).")
+    processed_per_h: Real = Field(math.nan, description="Cells whose processing finished here per hour (good or not).")
 
 
 class ProductReplication(Result):
@@ -112,8 +112,8 @@ class StationResult(Result):
     scrapped_cells: Estimate
     failures: Estimate
     repair_wait_h: Estimate
-    capacity_per_h: Estimate
-    processed_per_h: Estimate
+    capacity_per_h: Optional[Estimate] = None  # absent in results stored before it was measured
+    processed_per_h: Optional[Estimate] = None
 
 
 class BottleneckResult(Result):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 from typing import IO, Any, Optional
 
-from twin.experiments import aggregate_replications
+from twin.aggregate import aggregate_replications
 from twin.results import ReplicationResult, RunResult
 from twin.store import RunRecord, Store
 

@@ -1,0 +1,304 @@
+"""Callbacks: thin wiring between the browser and dashboard.data / dashboard.jobs / the page
+builders. Each callback's work is a plain function of its inputs (and a `Context` saying where the
+data is), testable without a browser; `register` only binds them to component ids.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Optional, Sequence
+from urllib.parse import parse_qs, urlencode
+
+from dash import ALL, MATCH, Dash, Input, Output, State, callback_context, dcc, no_update
+from dash.exceptions import PreventUpdate
+
+from dashboard import data, form, ids, layout
+from dashboard.components import notice
+from dashboard.jobs import JobManager, bottleneck_command_available
+from dashboard.labels import HEADLINE
+from dashboard.tables import to_csv
+
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclass
+class Context:
+    """What the callbacks need: where the data is, and the server's background jobs."""
+
+    settings: data.Settings
+    jobs: JobManager
+    rank_available: Callable[[], bool] = field(default=functools.cache(bottleneck_command_available))
+
+
+# -- pages ------------------------------------------------------------------------------------
+def render_page(ctx: Context, pathname: Optional[str], search: Optional[str]) -> tuple[Any, bool]:
+    """(page content, whether the page's self-refresh stays off) for a URL."""
+    path = (pathname or "/").rstrip("/") or "/"
+    query = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
+    try:
+        if path in ("/", "/scenarios"):
+            return scenarios(ctx, query), True
+        if path == "/runs":
+            return layout.runs_page(data.run_summaries(ctx.settings)), True
+        if path.startswith("/runs/"):
+            return run(ctx, path.removeprefix("/runs/"))
+        if path == "/compare":
+            return compare(ctx, query.get("runs", "")), True
+        if path == "/sweep":
+            return sweep(ctx, query), True
+    except data.DataError as exc:
+        return layout.problem_page("Cannot show this page", str(exc)), True
+    except Exception as exc:  # a page must say what went wrong, not leave the browser with a failed request
+        LOG.exception("rendering %s%s", path, search or "")
+        return layout.problem_page("Cannot show this page", f"{type(exc).__name__}: {exc}"), True
+    return layout.not_found(path), True
+
+
+def scenarios(ctx: Context, query: dict[str, str]) -> Any:
+    files = data.scenario_files(ctx.settings)
+    hashes = [f.scenario.content_hash() for f in files if f.scenario is not None]
+    stored = data.stored_scenarios(ctx.settings, exclude_hashes=hashes)
+    selected, problem = None, None
+    try:
+        if "file" in query:
+            found = data.scenario_file(ctx.settings, query["file"])
+            if found.scenario is None:
+                problem = f"{found.filename} does not load: " + " / ".join(found.problems)
+            else:
+                selected = layout.SelectedScenario(f"file:{found.filename}", found.filename, found.scenario,
+                                                   data.runs_of(ctx.settings, found.scenario.content_hash()))
+        elif "run" in query:
+            run_id = _int(query["run"], "run id")
+            record = data.run_record(ctx.settings, run_id)
+            scenario = data.stored_scenario(ctx.settings, run_id)
+            runs = data.runs_of(ctx.settings, record.scenario_hash) if record else []
+            selected = layout.SelectedScenario(f"run:{run_id}", f"the results database (run {run_id})", scenario, runs)
+    except data.DataError as exc:
+        problem = str(exc)
+    return layout.scenarios_page(files, stored, selected, problem, token=uuid.uuid4().hex)
+
+
+def run(ctx: Context, text: str) -> tuple[Any, bool]:
+    view = data.run_view(ctx.settings, _int(text, "run id"))
+    still_running = view.status == "running"
+    return layout.run_page(view, ctx.rank_available()), not still_running
+
+
+def compare(ctx: Context, runs_text: str) -> Any:
+    selected = [_int(part, "run id") for part in runs_text.split(",") if part.strip()]
+    view = data.compare_view(ctx.settings, selected) if selected else None
+    return layout.compare_page(view, data.run_records(ctx.settings), selected)
+
+
+def sweep(ctx: Context, query: dict[str, str]) -> Any:
+    groups = data.sweep_groups(ctx.settings)
+    group = query.get("group") or (groups[0].group if groups else None)
+    key = query.get("kpi") if query.get("kpi") in HEADLINE else "throughput_per_h"
+    view = data.sweep_view(ctx.settings, group) if group else None
+    return layout.sweep_page(groups, view, key)
+
+
+def _int(text: str, what: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise data.DataError(f"{text!r} is not a {what}") from None
+
+
+# -- the scenario form ------------------------------------------------------------------------
+def _field_values(field_ids: Sequence[dict], values: Sequence[Any]) -> dict[form.FieldKey, Any]:
+    return {(i["section"], i["name"], i["param"]): v for i, v in zip(field_ids, values)}
+
+
+def _outcome(base: dict[str, Any], field_ids: Sequence[dict], values: Sequence[Any]) -> form.FormOutcome:
+    return form.build(base["data"], form.decode_initial(base["initial"]), _field_values(field_ids, values))
+
+
+def validate_form(base: Optional[dict[str, Any]], field_ids: Sequence[dict], values: Sequence[Any],
+                  error_ids: Sequence[dict]) -> tuple[list[str], list[str], list[Any]]:
+    """(message per error slot, class per input, summary) for the form's current values."""
+    if not base:
+        raise PreventUpdate
+    outcome = _outcome(base, field_ids, values)
+    messages = [outcome.errors.get((i["section"], i["name"], i["param"]), "") for i in error_ids]
+    classes = ["field-input invalid" if (i["section"], i["name"], i["param"]) in outcome.errors else "field-input"
+               for i in field_ids]
+    return messages, classes, layout.form_summary(outcome.general, outcome.changes, outcome.scenario is not None)
+
+
+def save_whatif(ctx: Context, base: Optional[dict[str, Any]], field_ids: Sequence[dict], values: Sequence[Any],
+                name: Optional[str]) -> Any:
+    """Write the form as a new scenario file named from `name`; never overwrites."""
+    if not base:
+        raise PreventUpdate
+    stem = form.slug(name or "")
+    if not stem:
+        return notice("Give the what-if a name (letters or digits) first.", "error")
+    outcome = _outcome(base, field_ids, values)
+    if outcome.scenario is None:
+        return notice("Fix the values marked in the form first; nothing was saved.", "error")
+    scenario = form.as_whatif(outcome.scenario, (name or "").strip(), base["name"], outcome.changes)
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")
+    header = [f"What-if of {base['source'].split(':', 1)[1]} ({base['name']}), saved from the dashboard {stamp} UTC."]
+    try:
+        path = data.save_scenario_file(ctx.settings, stem, form.scenario_yaml(scenario, header))
+    except FileExistsError:
+        return notice(f"A scenario file {stem}.yaml already exists: choose another name.", "error")
+    except (OSError, data.DataError) as exc:
+        return notice(f"Could not save: {exc}", "error")
+    return notice(["Saved as ", dcc.Link(path.name, href=f"/scenarios?file={path.name}"),
+                   "" if outcome.changes else " (no changes from the original)."], "success")
+
+
+def start_run(ctx: Context, base: Optional[dict[str, Any]], field_ids: Sequence[dict], values: Sequence[Any],
+              name: Optional[str], token: Optional[str]) -> tuple[Any, Any, bool]:
+    """Start `twin run` on the form's scenario in the background, owned by the page `token`:
+    (message, job rows, interval disabled)."""
+    if not base or not token:
+        raise PreventUpdate
+    outcome = _outcome(base, field_ids, values)
+    if outcome.scenario is None:
+        return notice("Fix the values marked in the form first; nothing was started.", "error"), no_update, no_update
+    scenario = outcome.scenario
+    title = scenario.name
+    if outcome.changes:
+        scenario = form.as_whatif(scenario, (name or "").strip() or f"{base['name']} (edited)", base["name"],
+                                  outcome.changes)
+        title = f"{scenario.name}: {'; '.join(outcome.changes)}"
+    ctx.jobs.start_run(form.scenario_yaml(scenario), title, owner=token)
+    rows, _ = poll_jobs(ctx, token)
+    return "", rows, False
+
+
+def poll_jobs(ctx: Context, token: Optional[str]) -> tuple[list[Any], bool]:
+    """Progress of the jobs this page started: (rows, newest first; interval disabled once all have finished)."""
+    rows, running = [], False
+    for status in ctx.jobs.jobs_of(token or ""):
+        run_id = status.run_ids[0] if status.run_ids else None
+        row: dict[str, Any] = {"title": status.title, "state": status.state, "run_id": run_id, "message": status.message}
+        if run_id is not None:
+            record = data.run_record(ctx.settings, run_id)
+            if record is not None:
+                row.update(done=record.done, planned=record.planned)
+        running = running or not status.finished
+        rows.append(row)
+    return layout.job_rows(rows[::-1]), not running
+
+
+# -- results page -----------------------------------------------------------------------------
+HIDDEN = {"display": "none"}
+
+
+def rank_improvements(ctx: Context, trigger: Optional[str], run_id: Optional[int],
+                      job: Optional[dict[str, Any]]) -> tuple[Any, Any, bool, Any]:
+    """Start `twin bottleneck` for the run (button) or report on it (interval):
+    (job store, panel children, interval disabled, button style)."""
+    if run_id is None:
+        raise PreventUpdate
+    if trigger == ids.RANK_BUTTON:
+        if not ctx.rank_available():
+            return no_update, notice("This installation's `twin` has no bottleneck command.", "error"), True, HIDDEN
+        job_id = ctx.jobs.start_bottleneck(run_id)
+        running = notice("Ranking improvements in the background (paired runs of each candidate)…", "info")
+        return {"run": run_id, "job": job_id}, [running], False, HIDDEN  # hidden: one analysis at a time
+    status = ctx.jobs.status(job["job"]) if job else None
+    if status is None or not status.finished:
+        raise PreventUpdate
+    if status.state == "failed":
+        return no_update, notice(f"The bottleneck analysis failed: {status.message}", "error"), True, None
+    analysis = data.improvements(ctx.settings, run_id)
+    if analysis is None:
+        return no_update, notice("The analysis finished but is not in the database.", "warning"), True, None
+    return no_update, layout.improvements_panel(analysis), True, HIDDEN
+
+
+def table_csv(table: Optional[dict[str, Any]]) -> dict[str, Any]:
+    if not table:
+        raise PreventUpdate
+    return dcc.send_string(to_csv(table["columns"], table["rows"]), f"{table['key']}.csv")
+
+
+def replications_csv(ctx: Context, run_id: Optional[int]) -> dict[str, Any]:
+    if run_id is None:
+        raise PreventUpdate
+    return dcc.send_string(data.replications_csv(ctx.settings, run_id), f"run-{run_id}-replications.csv")
+
+
+def compare_search(selected: Optional[Sequence[int]]) -> str:
+    return f"?runs={','.join(str(i) for i in selected)}" if selected else ""
+
+
+def sweep_search(group: Optional[str], key: Optional[str]) -> str:
+    return "?" + urlencode({k: v for k, v in (("group", group), ("kpi", key)) if v})
+
+
+# -- binding ----------------------------------------------------------------------------------
+FIELDS = {"type": ids.FIELD, "section": ALL, "name": ALL, "param": ALL}
+FIELD_ERRORS = {"type": ids.FIELD_ERROR, "section": ALL, "name": ALL, "param": ALL}
+
+
+def _ids_of(entries: Sequence[dict]) -> list[dict]:
+    return [entry["id"] for entry in entries]
+
+
+def register(app: Dash, ctx: Context) -> None:
+    @app.callback(Output(ids.PAGE, "children"), Output(ids.PAGE_REFRESH, "disabled"),
+                  Input(ids.URL, "pathname"), Input(ids.URL, "search"), Input(ids.PAGE_REFRESH, "n_intervals"))
+    def _page(pathname: Optional[str], search: Optional[str], _: Any) -> tuple[Any, bool]:
+        return render_page(ctx, pathname, search)
+
+    @app.callback(Output(FIELD_ERRORS, "children"), Output(FIELDS, "className"), Output(ids.FORM_SUMMARY, "children"),
+                  Input(FIELDS, "value"), State(ids.FORM_BASE, "data"))
+    def _validate(values: list[Any], base: Optional[dict]) -> tuple[list[str], list[str], list[Any]]:
+        return validate_form(base, _ids_of(callback_context.inputs_list[0]), values,
+                             _ids_of(callback_context.outputs_list[0]))
+
+    @app.callback(Output(ids.SAVE_MESSAGE, "children"), Input(ids.SAVE_BUTTON, "n_clicks"),
+                  State(ids.FORM_BASE, "data"), State(FIELDS, "value"), State(ids.SAVE_NAME, "value"),
+                  prevent_initial_call=True)
+    def _save(_: int, base: Optional[dict], values: list[Any], name: Optional[str]) -> Any:
+        return save_whatif(ctx, base, _ids_of(callback_context.states_list[1]), values, name)
+
+    @app.callback(Output(ids.RUN_MESSAGE, "children"), Output(ids.JOBS_PROGRESS, "children", allow_duplicate=True),
+                  Output(ids.JOBS_INTERVAL, "disabled", allow_duplicate=True),
+                  Input(ids.RUN_BUTTON, "n_clicks"), State(ids.FORM_BASE, "data"), State(FIELDS, "value"),
+                  State(ids.SAVE_NAME, "value"), State(ids.PAGE_TOKEN, "data"), prevent_initial_call=True)
+    def _run(_: int, base: Optional[dict], values: list[Any], name: Optional[str], token: Optional[str]) -> Any:
+        return start_run(ctx, base, _ids_of(callback_context.states_list[1]), values, name, token)
+
+    @app.callback(Output(ids.JOBS_PROGRESS, "children"), Output(ids.JOBS_INTERVAL, "disabled"),
+                  Input(ids.JOBS_INTERVAL, "n_intervals"), State(ids.PAGE_TOKEN, "data"), prevent_initial_call=True)
+    def _poll(_: Any, token: Optional[str]) -> tuple[list[Any], bool]:
+        return poll_jobs(ctx, token)
+
+    @app.callback(Output(ids.RANK_JOB, "data"), Output(ids.RANK_PANEL, "children"), Output(ids.RANK_INTERVAL, "disabled"),
+                  Output(ids.RANK_BUTTON, "style"), Input(ids.RANK_BUTTON, "n_clicks"), Input(ids.RANK_INTERVAL, "n_intervals"),
+                  State(ids.RUN_ID, "data"), State(ids.RANK_JOB, "data"), prevent_initial_call=True)
+    def _rank(_: int, __: Any, run_id: Optional[int], job: Optional[dict]) -> Any:
+        return rank_improvements(ctx, callback_context.triggered_id, run_id, job)
+
+    @app.callback(Output({"type": ids.CSV_DOWNLOAD, "table": MATCH}, "data"),
+                  Input({"type": ids.CSV_BUTTON, "table": MATCH}, "n_clicks"),
+                  State({"type": ids.TABLE_DATA, "table": MATCH}, "data"), prevent_initial_call=True)
+    def _csv(_: int, table: Optional[dict]) -> dict[str, Any]:
+        return table_csv(table)
+
+    @app.callback(Output(ids.REPLICATIONS_DOWNLOAD, "data"), Input(ids.REPLICATIONS_BUTTON, "n_clicks"),
+                  State(ids.RUN_ID, "data"), prevent_initial_call=True)
+    def _replications(_: int, run_id: Optional[int]) -> dict[str, Any]:
+        return replications_csv(ctx, run_id)
+
+    @app.callback(Output(ids.URL, "search", allow_duplicate=True), Input(ids.COMPARE_SELECT, "value"),
+                  prevent_initial_call=True)
+    def _compare(selected: Optional[list[int]]) -> str:
+        return compare_search(selected)
+
+    @app.callback(Output(ids.URL, "search", allow_duplicate=True), Input(ids.SWEEP_GROUP, "value"),
+                  Input(ids.SWEEP_KPI, "value"), prevent_initial_call=True)
+    def _sweep(group: Optional[str], key: Optional[str]) -> str:
+        return sweep_search(group, key)

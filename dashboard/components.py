@@ -1,0 +1,89 @@
+"""Small building blocks the page builders share: a table with its CSV export, KPI cards with their
+confidence intervals, a progress bar, a graph, a notice. Pure: data in, Dash components out."""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from twin.results import Estimate
+
+from dashboard import ids
+from dashboard.labels import interval, number
+from dashboard.tables import Table
+
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "toImageButtonOptions": {"format": "png", "scale": 2}}
+
+
+def graph(figure: go.Figure, name: str) -> html.Div:
+    """A figure; `name` labels it for tests and screenshots (data-graph)."""
+    return html.Div(dcc.Graph(figure=figure, config=GRAPH_CONFIG), className="graph", **{"data-graph": name})
+
+
+def notice(text: Any, kind: str = "info") -> html.Div:
+    """A short message: 'info', 'warning', 'error' or 'success'."""
+    return html.Div(text, className=f"notice notice-{kind}", role="alert" if kind == "error" else "status")
+
+
+def progress(done: int, planned: int, text: str) -> html.Div:
+    """Replications stored of planned, as a bar and in words."""
+    return html.Div([
+        html.Progress(value=str(done), max=str(max(planned, 1)), className="progress"),
+        html.Span(text, className="progress-text"),
+    ], className="progress-row")
+
+
+def table_block(table: Table, note: Optional[str] = None) -> html.Div:
+    """The table as HTML with a 'CSV' button that downloads exactly its rows."""
+    header = html.Div([
+        html.H3(table.title),
+        html.Button("Download CSV", id=ids.csv_button(table.key), className="button-small", n_clicks=0),
+        dcc.Download(id=ids.csv_download(table.key)),
+        dcc.Store(id=ids.table_data(table.key), data=table.as_data()),
+    ], className="table-header")
+    head = html.Thead(html.Tr([html.Th(c) for c in table.columns]))
+    body = html.Tbody([
+        html.Tr([_cell(table, column, value) for column, value in zip(table.columns, row)],
+                className="marked" if table.marked and table.marked[i] else None)
+        for i, row in enumerate(table.rows)
+    ])
+    parts: list[Any] = [header, html.Div(html.Table([head, body], className="data-table"), className="table-scroll")]
+    if note:
+        parts.append(html.P(note, className="table-note"))
+    return html.Div(parts, className="table-block", **{"data-table": table.key})
+
+
+def _cell(table: Table, column: str, value: Any) -> html.Td:
+    if column in table.links and value is not None:
+        return html.Td(dcc.Link(str(value), href=table.links[column].format(value)))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return html.Td(value if isinstance(value, int) else number(value), className="number")
+    return html.Td("–" if value is None else str(value))
+
+
+def kpi_card(title: str, estimate: Optional[Estimate], unit: str, scale: float = 1.0, note: str = "") -> html.Div:
+    """A headline number with its 95% confidence interval underneath."""
+    if estimate is None or estimate.mean is None:
+        value, ci = "–", "not measured"
+    else:
+        lo, hi = estimate.ci95
+        value = number(estimate.mean * scale)
+        ci = "95% CI " + interval(None if lo is None else lo * scale, None if hi is None else hi * scale)
+    return html.Div([
+        html.Div(title, className="kpi-title"),
+        html.Div([html.Span(value, className="kpi-value"), html.Span(f" {unit}", className="kpi-unit")]),
+        html.Div(ci, className="kpi-ci"),
+        html.Div(note, className="kpi-note") if note else None,
+    ], className="kpi-card")
+
+
+def status_badge(status: str) -> html.Span:
+    kind = status.split(" ")[0]
+    return html.Span(status, className=f"badge badge-{kind}")
+
+
+def options(items: Sequence[tuple[Any, str]]) -> list[dict[str, Any]]:
+    """Dropdown options from (value, label) pairs."""
+    return [{"value": value, "label": label} for value, label in items]

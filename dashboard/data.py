@@ -1,0 +1,416 @@
+"""Everything the dashboard reads or writes: the results database (through twin.store and
+twin.runs), the scenario files and the what-if files it saves. The only dashboard module with I/O;
+it returns result models and small dataclasses, so the page builders and figures stay pure.
+
+Every function opens the database for its own call (SQLite connections belong to one thread, and
+the server answers requests on many) read-only in spirit: it never creates the file, and a missing
+database simply means no runs yet.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Optional, Sequence
+
+import yaml
+from pydantic import ValidationError
+
+from twin.bottleneck import BottleneckVerdict, verdict
+from twin.bottleneck_analysis import BottleneckAnalysis
+from twin.compare import ComparedRun, ComparisonResult, compare_replications
+from twin.losses import LossWaterfall, loss_waterfall
+from twin.results import ReplicationResult, RunResult
+from twin.runs import aggregate_from, run_result, status_of, write_csv
+from twin.scenario import Scenario, load_scenario
+from twin.store import DEFAULT_PATH, RunRecord, Store, StoreError
+from twin.sweep import SweepPoint, sweep_point
+from twin.yaml_io import ScenarioError
+
+DEFAULT_DB = DEFAULT_PATH
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+
+
+class DataError(Exception):
+    """Something the page should say instead of showing (unknown run, unreadable file)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where this dashboard reads and writes."""
+
+    db_path: Path
+    scenarios_dir: Path
+
+
+# -- the database -----------------------------------------------------------------------------
+@contextmanager
+def _store(settings: Settings) -> Iterator[Optional[Store]]:
+    """The results database, or None while it does not exist yet."""
+    if not settings.db_path.exists():
+        yield None
+        return
+    try:
+        store = Store(settings.db_path, create=False)
+    except StoreError as exc:
+        raise DataError(str(exc)) from None
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _replications(store: Store, record: RunRecord) -> list[ReplicationResult]:
+    try:
+        return store.replications(record.id)
+    except ValidationError as exc:
+        raise DataError(f"run {record.id} was stored by twin {record.version} in a form this version cannot read "
+                        f"({_first_error(exc)})") from None
+
+
+def _result(store: Store, record: RunRecord) -> Optional[RunResult]:
+    """The run's result as twin.runs gives it; if the stored aggregate predates today's result
+    model, aggregated again from the replications (which carry every measured field)."""
+    try:
+        return run_result(store, record)
+    except ValidationError:
+        replications = _replications(store, record)
+        return aggregate_from(record, replications) if replications else None
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors(include_url=False)[0]
+    return f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
+
+
+def run_records(settings: Settings) -> list[RunRecord]:
+    """Every stored run, oldest first (none while there is no database)."""
+    with _store(settings) as store:
+        return [] if store is None else store.runs()
+
+
+def run_summaries(settings: Settings) -> list[tuple[RunRecord, str, Optional[RunResult]]]:
+    """(record, status, result) of every run, newest first."""
+    with _store(settings) as store:
+        if store is None:
+            return []
+        summaries = []
+        for record in reversed(store.runs()):
+            try:
+                summaries.append((record, status_of(record), _result(store, record)))
+            except DataError:
+                summaries.append((record, "unreadable (older version)", None))
+        return summaries
+
+
+def run_record(settings: Settings, run_id: int) -> Optional[RunRecord]:
+    """The run's record (its progress: done of planned), None if unknown."""
+    with _store(settings) as store:
+        if store is None:
+            return None
+        try:
+            return store.run(run_id)
+        except StoreError:
+            return None
+
+
+def bottleneck_analysis(store: Store, run_id: int) -> Optional[BottleneckAnalysis]:
+    """The stored bottleneck analysis of a run, if the store keeps them (`Store.analysis`, added
+    with `twin bottleneck`) and has one for this run; None otherwise, whatever the store says."""
+    getter = getattr(store, "analysis", None)
+    if getter is None:
+        return None
+    try:
+        found = getter(run_id)
+    except (StoreError, LookupError, ValueError):
+        return None
+    if found is None or isinstance(found, BottleneckAnalysis):
+        return found
+    try:
+        if isinstance(found, (str, bytes)):
+            return BottleneckAnalysis.model_validate_json(found)
+        return BottleneckAnalysis.model_validate(found if isinstance(found, dict) else found.model_dump())
+    except (ValidationError, AttributeError):
+        return None
+
+
+@dataclass(frozen=True)
+class RunView:
+    """What the results page shows about one run."""
+
+    record: RunRecord
+    status: str
+    result: Optional[RunResult]
+    scenario: Optional[Scenario]  # None if today's schema rejects the stored scenario
+    replications: list[ReplicationResult]
+    verdict: Optional[BottleneckVerdict]
+    waterfall: Optional[LossWaterfall]
+    analysis: Optional[BottleneckAnalysis]
+    others: list[RunRecord] = field(default_factory=list)  # runs it can be compared with, best first
+
+    @property
+    def bottleneck(self) -> Optional[str]:
+        """The station the page marks: the significant primary, else the leader."""
+        if self.verdict is None:
+            return None
+        return self.verdict.primary or (self.verdict.ranking[0] if self.verdict.candidates else None)
+
+
+def run_view(settings: Settings, run_id: int) -> RunView:
+    with _store(settings) as store:
+        if store is None:
+            raise DataError(f"there is no results database at {settings.db_path} yet")
+        try:
+            record = store.run(run_id)
+        except StoreError as exc:
+            raise DataError(str(exc)) from None
+        replications = _replications(store, record)
+        result = _result(store, record)
+        try:
+            scenario: Optional[Scenario] = store.scenario(run_id)
+        except ValidationError:
+            scenario = None
+        analysis = bottleneck_analysis(store, run_id)
+        others = [r for r in store.runs() if r.id != run_id and r.done > 0 and not _variant(r)]
+    judged = _verdict(replications)
+    leader = None if judged is None or not judged.ranking else judged.primary or judged.ranking[0]
+    waterfall = None
+    if scenario is not None and replications and leader is not None:
+        try:
+            waterfall = loss_waterfall(scenario, replications, leader)
+        except (KeyError, ValueError, ZeroDivisionError):
+            waterfall = None
+    others.sort(key=lambda r: (r.seed != record.seed, r.kind == "sweep",
+                               not _related(r.scenario_name, record.scenario_name), -r.id))
+    return RunView(record, status_of(record), result, scenario, replications, judged, waterfall, analysis, others)
+
+
+def _variant(record: RunRecord) -> bool:
+    """A variant `twin bottleneck` ran to rank improvements: a stored run, but not one a user asked for."""
+    return record.kind == "bottleneck" and record.label == "variant"
+
+
+def _related(name: str, other: str) -> bool:
+    """Same scenario, or a what-if named after it ('fast-line (edited)')."""
+    return name.startswith(other) or other.startswith(name)
+
+
+def _verdict(replications: Sequence[ReplicationResult]) -> Optional[BottleneckVerdict]:
+    """The bottleneck named only when significantly ahead (twin.bottleneck.verdict)."""
+    if not replications:
+        return None
+    names = list(replications[0].stations)
+    return verdict({n: [r.stations[n].bottleneck_sole + r.stations[n].bottleneck_shifting for r in replications]
+                    for n in names})
+
+
+def improvements(settings: Settings, run_id: int) -> Optional[BottleneckAnalysis]:
+    with _store(settings) as store:
+        return None if store is None else bottleneck_analysis(store, run_id)
+
+
+def replications_csv(settings: Settings, run_id: int) -> str:
+    """Per-replication KPIs of a run, as `twin runs export` writes them."""
+    with _store(settings) as store:
+        record = None if store is None else store.run(run_id)
+        replications = [] if store is None or record is None else _replications(store, record)
+    out = io.StringIO()
+    write_csv(replications, out)
+    return out.getvalue()
+
+
+# -- comparisons ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CompareView:
+    runs: list[tuple[RunRecord, RunResult]]  # the first is the base
+    comparisons: list[ComparisonResult]  # every other run against the base
+    problems: list[str]
+
+
+def compare_view(settings: Settings, run_ids: Sequence[int]) -> CompareView:
+    """Each run after the first against the first, paired replication by replication."""
+    runs: list[tuple[RunRecord, RunResult]] = []
+    replications: list[list[ReplicationResult]] = []
+    problems: list[str] = []
+    with _store(settings) as store:
+        for run_id in dict.fromkeys(run_ids):
+            try:
+                record = store.run(run_id) if store is not None else None
+            except StoreError:
+                record = None
+            try:
+                result = _result(store, record) if store is not None and record is not None else None
+                reps = _replications(store, record) if store is not None and record is not None else []
+            except DataError as exc:
+                problems.append(str(exc))
+                continue
+            if record is None or result is None:
+                problems.append(f"run {run_id} is not stored or has no finished replications")
+                continue
+            runs.append((record, result))
+            replications.append(reps)
+    comparisons = []
+    if runs:
+        base, base_reps = runs[0][0], replications[0]
+        for (record, _), reps in zip(runs[1:], replications[1:]):
+            comparisons.append(compare_replications(base_reps, reps, _compared(base), _compared(record)))
+    return CompareView(runs, comparisons, problems)
+
+
+def _compared(record: RunRecord) -> ComparedRun:
+    return ComparedRun(scenario=record.scenario_name, scenario_hash=record.scenario_hash, seed=record.seed,
+                       warmup_h=record.warmup_h, run_id=record.id)
+
+
+# -- sweeps -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SweepGroup:
+    group: str
+    scenario: str
+    run_ids: list[int]
+    parameters: list[str]
+
+
+@dataclass(frozen=True)
+class SweepView:
+    group: SweepGroup
+    points: list[SweepPoint]  # in run order (the sweep's full-factorial order)
+    pending: int  # points without a finished replication yet
+
+
+_LABEL_SPLIT = re.compile(r",\s+(?=[A-Za-z_][\w.\[\]-]*=)")
+
+
+def settings_from_label(label: str) -> dict[str, Any]:
+    """A sweep run's label ('stations.formation.machines=60, run.length=30 d', as twin.sweep.label
+    writes it) back into path -> value, values read as YAML (numbers become numbers)."""
+    settings: dict[str, Any] = {}
+    for part in _LABEL_SPLIT.split(label.strip()) if label.strip() else []:
+        path, _, text = part.partition("=")
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError:
+            value = text
+        settings[path.strip()] = text.strip() if value is None else value
+    return settings
+
+
+def sweep_groups(settings: Settings) -> list[SweepGroup]:
+    """Stored sweeps (runs of kind 'sweep' sharing a group), newest first."""
+    groups: dict[str, list[RunRecord]] = {}
+    for record in run_records(settings):
+        if record.kind == "sweep" and record.group:
+            groups.setdefault(record.group, []).append(record)
+    found = [
+        SweepGroup(group, records[0].scenario_name, [r.id for r in records], list(settings_from_label(records[0].label)))
+        for group, records in groups.items()
+    ]
+    return sorted(found, key=lambda g: -max(g.run_ids))
+
+
+def sweep_view(settings: Settings, group: str) -> Optional[SweepView]:
+    with _store(settings) as store:
+        if store is None:
+            return None
+        records = [r for r in store.runs() if r.kind == "sweep" and r.group == group]
+        if not records:
+            return None
+        points, pending = [], 0
+        for record in records:
+            try:
+                result = _result(store, record)
+            except DataError:
+                result = None
+            if result is None:
+                pending += 1
+                continue
+            points.append(sweep_point(settings_from_label(record.label), result, record.id))
+    info = SweepGroup(group, records[0].scenario_name, [r.id for r in records], list(settings_from_label(records[0].label)))
+    return SweepView(info, points, pending)
+
+
+# -- scenario files ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ScenarioFile:
+    filename: str
+    scenario: Optional[Scenario]
+    problems: list[str]  # why it does not load, if it does not
+
+
+@dataclass(frozen=True)
+class StoredScenario:
+    """A scenario known only from the database (run from elsewhere, or its file changed since)."""
+
+    name: str
+    scenario_hash: str
+    latest_run: int
+    runs: int
+    label: str  # the latest run's label ('what-if', a sweep point's settings, ...)
+
+
+def scenario_files(settings: Settings) -> list[ScenarioFile]:
+    directory = settings.scenarios_dir
+    if not directory.is_dir():
+        return []
+    paths = sorted(p for p in directory.iterdir() if p.suffix in SCENARIO_SUFFIXES and p.is_file())
+    return [_load_file(p) for p in paths]
+
+
+def _load_file(path: Path) -> ScenarioFile:
+    try:
+        return ScenarioFile(path.name, load_scenario(path), [])
+    except ScenarioError as exc:
+        return ScenarioFile(path.name, None, exc.messages)
+
+
+def scenario_file(settings: Settings, filename: str) -> ScenarioFile:
+    """A file of the scenarios directory by its bare name (nothing outside it can be named)."""
+    if Path(filename).name != filename or Path(filename).suffix not in SCENARIO_SUFFIXES:
+        raise DataError(f"{filename!r} is not a scenario file name")
+    path = settings.scenarios_dir / filename
+    if not path.is_file():
+        raise DataError(f"no scenario file {filename} in {settings.scenarios_dir}")
+    return _load_file(path)
+
+
+def stored_scenarios(settings: Settings, exclude_hashes: Sequence[str] = ()) -> list[StoredScenario]:
+    """Distinct scenarios of stored runs (by content hash), newest first, leaving out `exclude_hashes`."""
+    found: dict[str, StoredScenario] = {}
+    for record in run_records(settings):
+        if record.scenario_hash in exclude_hashes or _variant(record):
+            continue
+        seen = found.get(record.scenario_hash)
+        count = 1 if seen is None else seen.runs + 1
+        found[record.scenario_hash] = StoredScenario(record.scenario_name, record.scenario_hash, record.id, count,
+                                                     record.label)
+    return sorted(found.values(), key=lambda s: -s.latest_run)
+
+
+def stored_scenario(settings: Settings, run_id: int) -> Scenario:
+    with _store(settings) as store:
+        if store is None:
+            raise DataError(f"there is no results database at {settings.db_path} yet")
+        try:
+            return store.scenario(run_id)
+        except StoreError as exc:
+            raise DataError(str(exc)) from None
+        except ValidationError as exc:
+            raise DataError(f"run {run_id}'s scenario no longer validates: {exc.errors()[0]['msg']}") from None
+
+
+def runs_of(settings: Settings, scenario_hash: str) -> list[RunRecord]:
+    return [r for r in run_records(settings) if r.scenario_hash == scenario_hash]
+
+
+def save_scenario_file(settings: Settings, stem: str, text: str) -> Path:
+    """Write a new scenario file `stem`.yaml; never overwrites (raises FileExistsError)."""
+    if not stem or Path(stem).name != stem:
+        raise DataError(f"{stem!r} is not a file name")
+    settings.scenarios_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.scenarios_dir / f"{stem}.yaml"
+    with open(path, "x", encoding="utf-8") as out:  # 'x': fails if the file exists, atomically
+        out.write(text)
+    return path

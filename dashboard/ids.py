@@ -1,0 +1,71 @@
+"""Component ids of the dashboard, in one place so layout builders, callbacks and the browser tests
+agree on them. Components repeated per station, table or job use pattern-matching ids (dicts with a
+"type" key) built by the helpers below, never string suffixes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# -- shell (every page) -----------------------------------------------------------------------
+URL = "url"
+PAGE = "page"
+PAGE_REFRESH = "page-refresh"  # Interval that re-renders a page showing a run still in progress
+
+# -- scenarios page ---------------------------------------------------------------------------
+FIELD = "field"  # pattern type: one form input, keyed by section, name and param
+FIELD_ERROR = "field-error"  # pattern type: the validation message next to that input
+FORM_BASE = "form-base"  # Store: the scenario the form edits (as a dict) and the form's first values
+FORM_SUMMARY = "form-summary"  # errors that belong to no single field, and the list of changes
+SAVE_NAME = "save-name"
+SAVE_BUTTON = "save-button"
+SAVE_MESSAGE = "save-message"
+RUN_BUTTON = "run-button"
+RUN_MESSAGE = "run-message"
+PAGE_TOKEN = "page-token"  # Store: this page's id; the server lists the jobs it started by it
+JOBS_INTERVAL = "jobs-interval"
+JOBS_PROGRESS = "jobs-progress"
+
+# -- results page -----------------------------------------------------------------------------
+RANK_BUTTON = "rank-button"
+RANK_PANEL = "rank-panel"
+RANK_JOB = "rank-job"  # Store: {"run": id, "job": job id}
+RANK_INTERVAL = "rank-interval"
+COMPARE_WITH = "compare-with"  # Dropdown: another run to compare this one with
+COMPARE_GO = "compare-go"
+REPLICATIONS_BUTTON = "replications-button"
+REPLICATIONS_DOWNLOAD = "replications-download"
+RUN_ID = "run-id"  # Store: the run the results page shows
+
+# -- compare and sweep pages ------------------------------------------------------------------
+COMPARE_SELECT = "compare-select"
+SWEEP_GROUP = "sweep-group"
+SWEEP_KPI = "sweep-kpi"
+
+# -- tables (any page) ------------------------------------------------------------------------
+CSV_BUTTON = "csv-button"  # pattern type, keyed by table
+CSV_DOWNLOAD = "csv-download"
+TABLE_DATA = "table-data"  # Store with the table's raw rows, the source of the CSV
+
+Section = str  # "station", "calendar" or "run"
+
+
+def field(section: Section, name: str, param: str) -> dict[str, Any]:
+    """A form input: `name` is the station's name (or 'calendar' / 'run' for those sections)."""
+    return {"type": FIELD, "section": section, "name": name, "param": param}
+
+
+def field_error(section: Section, name: str, param: str) -> dict[str, Any]:
+    return {"type": FIELD_ERROR, "section": section, "name": name, "param": param}
+
+
+def csv_button(table: str) -> dict[str, str]:
+    return {"type": CSV_BUTTON, "table": table}
+
+
+def csv_download(table: str) -> dict[str, str]:
+    return {"type": CSV_DOWNLOAD, "table": table}
+
+
+def table_data(table: str) -> dict[str, str]:
+    return {"type": TABLE_DATA, "table": table}

@@ -1,0 +1,75 @@
+"""Names, units and number formats the dashboard shows for KPIs and station states, shared by the
+figures, the tables and the page builders so one KPI reads the same everywhere."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class Kpi:
+    label: str
+    unit: str
+    scale: float = 1.0  # shown value = stored value x scale (fractions as %)
+
+
+KPIS: dict[str, Kpi] = {
+    "throughput_per_h": Kpi("Throughput", "cells/h"),
+    "gwh_per_year": Kpi("Energy", "GWh/yr"),
+    "yield": Kpi("Yield", "%", 100.0),
+    "wip_cells": Kpi("WIP", "cells"),
+    "lead_time_h": Kpi("Lead time", "h"),
+    "released_cells": Kpi("Released", "cells"),
+    "good_cells": Kpi("Good out", "cells"),
+    "scrapped_cells": Kpi("Scrapped", "cells"),
+}
+HEADLINE = ("throughput_per_h", "gwh_per_year", "yield", "wip_cells", "lead_time_h")
+
+STATE_LABELS = {
+    "working": "working", "setup": "setup", "starved": "starved", "blocked": "blocked", "down": "down",
+    "off_shift": "off shift", "waiting_batch": "waiting for a batch",
+}
+STATE_COLOURS = {  # productive green, waiting greys/blues, losses warm
+    "working": "#2ca02c", "setup": "#9467bd", "starved": "#aec7e8", "blocked": "#ff9896",
+    "down": "#d62728", "off_shift": "#7f7f7f", "waiting_batch": "#17becf",
+}
+
+
+def kpi(key: str) -> Kpi:
+    """The KPI's label and unit; an unknown (newer) KPI shows under its own name."""
+    return KPIS.get(key, Kpi(key.replace("_", " "), ""))
+
+
+def scaled(key: str, value: Optional[float]) -> Optional[float]:
+    return None if value is None else value * kpi(key).scale
+
+
+def number(value: Optional[float], digits: int = 4) -> str:
+    """A number for people: '–' when undefined, thousands separated, else `digits` significant."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if abs(value) >= 10 ** digits:
+        return f"{value:,.0f}"
+    return f"{value:,.{digits}g}" if value != 0 else "0"
+
+
+def when(iso: Optional[str]) -> str:
+    """A stored ISO 8601 UTC time as '2026-11-25 20:53 UTC'."""
+    if not iso:
+        return "–"
+    return iso.replace("T", " ")[:16] + " UTC"
+
+
+def percent(value: Optional[float], digits: int = 1) -> str:
+    return "–" if value is None else f"{100 * value:.{digits}f} %"
+
+
+def interval(low: Optional[float], high: Optional[float]) -> str:
+    """A 95% CI as text, or why there is none."""
+    if low is None or high is None:
+        return "no CI (one replication)"
+    return f"{number(low)} – {number(high)}"

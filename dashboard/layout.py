@@ -1,0 +1,417 @@
+"""Page builders: the app's shell and one function per page (Scenarios, Runs, a run's Results,
+Compare, Sweep), each taking data already read by dashboard.data and returning Dash components.
+Pure: no I/O, no callbacks; figures come from dashboard.figures, tables from dashboard.tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional, Sequence
+from urllib.parse import quote
+
+from dash import dcc, html
+
+from twin.scenario import Scenario
+from twin.store import RunRecord
+
+from dashboard import figures, form, ids, tables
+from dashboard.components import graph, kpi_card, notice, options, progress, status_badge, table_block
+from dashboard.data import CompareView, RunView, ScenarioFile, StoredScenario, SweepGroup, SweepView
+from dashboard.labels import HEADLINE, kpi, number, percent, when
+
+JOB_POLL_MS = 1000
+PAGE_REFRESH_MS = 2000
+NAV = (("/scenarios", "Scenarios"), ("/runs", "Runs"), ("/compare", "Compare"), ("/sweep", "Sweeps"))
+
+
+def shell(db_label: str) -> html.Div:
+    """What every page shares: the URL, the navigation bar and the page's slot."""
+    return html.Div([
+        dcc.Location(id=ids.URL, refresh="callback-nav"),
+        html.Header([
+            html.Div([html.Span("Coventry line twin", className="brand"),
+                      html.Nav([dcc.Link(label, href=href, className="nav-link") for href, label in NAV])],
+                     className="header-left"),
+            html.Span(f"results: {db_label}", className="header-db"),
+        ], className="header"),
+        html.Main(id=ids.PAGE, className="page"),
+        dcc.Interval(id=ids.PAGE_REFRESH, interval=PAGE_REFRESH_MS, disabled=True),
+    ])
+
+
+def problem_page(title: str, message: str) -> html.Div:
+    return html.Div([html.H2(title), notice(message, "error"), dcc.Link("Back to the scenarios", href="/scenarios")])
+
+
+# -- Scenarios --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SelectedScenario:
+    """The scenario the form edits and where it came from."""
+
+    source: str  # "file:NAME.yaml" or "run:ID"
+    title: str
+    scenario: Scenario
+    runs: list[RunRecord] = field(default_factory=list)  # stored runs of exactly this scenario
+
+
+def scenarios_page(files: Sequence[ScenarioFile], stored: Sequence[StoredScenario],
+                   selected: Optional[SelectedScenario], problem: Optional[str] = None, token: str = "") -> html.Div:
+    """`token` identifies this page view: the server lists the runs it started by it."""
+    listing = [html.H3("Scenario files")]
+    listing += [html.Ul([_file_item(f, selected) for f in files], className="scenario-list")] if files else [
+        html.P("No scenario files in the scenarios directory.", className="muted")]
+    if stored:
+        listing += [html.H3("Stored with runs"), html.Ul([
+            html.Li([dcc.Link(s.name, href=f"/scenarios?run={s.latest_run}",
+                              className="active" if selected and selected.source == f"run:{s.latest_run}" else None),
+                     html.Div(_stored_note(s), className="muted small")])
+            for s in stored], className="scenario-list")]
+    main: list[Any] = []
+    if problem:
+        main.append(notice(problem, "error"))
+    if selected is not None:
+        main.append(scenario_editor(selected, token))
+    elif not problem:
+        main.append(html.P("Pick a scenario on the left to edit its key parameters, save a what-if or run it.",
+                           className="muted"))
+    return html.Div([html.Aside(listing, className="sidebar"), html.Section(main, className="content")],
+                    className="two-columns")
+
+
+def _breakable(name: str) -> list[Any]:
+    """A long file name that may wrap after its underscores (not in the middle of a word)."""
+    parts = name.split("_")
+    out: list[Any] = []
+    for i, part in enumerate(parts):
+        out += [part + ("_" if i < len(parts) - 1 else "")] + ([html.Wbr()] if i < len(parts) - 1 else [])
+    return out
+
+
+def _stored_note(stored: StoredScenario) -> str:
+    label = stored.label.replace("stations.", "").replace("sources.", "")
+    runs = f"run {stored.latest_run}" + (f" and {stored.runs - 1} more" if stored.runs > 1 else "")
+    return f"{label} · {runs}" if label else runs
+
+
+def _file_item(item: ScenarioFile, selected: Optional[SelectedScenario]) -> html.Li:
+    active = selected is not None and selected.source == f"file:{item.filename}"
+    link = dcc.Link(_breakable(item.filename), href=f"/scenarios?file={quote(item.filename)}",
+                    className="active" if active else None)
+    if item.scenario is None:
+        return html.Li([link, html.Span(" (invalid)", className="error-text")])
+    return html.Li([link, html.Div(item.scenario.name, className="muted small")])
+
+
+def scenario_editor(selected: SelectedScenario, token: str) -> html.Div:
+    scenario = selected.scenario
+    fields = form.form_fields(scenario)
+    runs = [dcc.Link(f"run {r.id}", href=f"/runs/{r.id}", className="run-link") for r in reversed(selected.runs[-8:])]
+    return html.Div([
+        html.H2(scenario.name),
+        html.P(scenario.description.strip() or "(no description)", className="description"),
+        html.P([f"From {selected.title} · hash {scenario.content_hash()} · ", *(
+            [html.Span("stored runs: "), *_joined(runs)] if runs else ["not run yet"])], className="muted"),
+        dcc.Store(id=ids.FORM_BASE, data={"source": selected.source, "name": scenario.name,
+                                          "data": form.base_data(scenario), "initial": form.encode_initial(fields)}),
+        html.H3("Key parameters"),
+        html.P("Edit a value and leave the field (or press Enter): it is checked against the scenario schema. "
+               "Durations take a unit ('45 s', '20 min', '8 h').", className="muted"),
+        _station_grid(scenario, fields),
+        html.Div([_line_fields(fields, "calendar", "Calendar"), _line_fields(fields, "run", "Run")],
+                 className="line-fields"),
+        html.Div(id=ids.FORM_SUMMARY, className="form-summary"),
+        html.Div([
+            html.Div([
+                html.H3("Save as a what-if"),
+                dcc.Input(id=ids.SAVE_NAME, type="text", placeholder="name, e.g. formation +10 racks", debounce=False,
+                          className="text-input", name="whatif-name"),
+                html.Button("Save as what-if", id=ids.SAVE_BUTTON, n_clicks=0, className="button"),
+                html.Div(id=ids.SAVE_MESSAGE),
+            ], className="action"),
+            html.Div([
+                html.H3("Run"),
+                html.P("Runs in the background; the page stays usable and you can start several.", className="muted"),
+                html.Button("Run", id=ids.RUN_BUTTON, n_clicks=0, className="button button-primary"),
+                html.Div(id=ids.RUN_MESSAGE),
+                dcc.Store(id=ids.PAGE_TOKEN, data=token),
+                dcc.Interval(id=ids.JOBS_INTERVAL, interval=JOB_POLL_MS, disabled=True),
+                html.Div(id=ids.JOBS_PROGRESS, className="jobs"),
+            ], className="action"),
+        ], className="actions"),
+    ])
+
+
+def _joined(items: list[Any], separator: str = ", ") -> list[Any]:
+    out: list[Any] = []
+    for i, item in enumerate(items):
+        out += [separator, item] if i else [item]
+    return out
+
+
+def _input(f: form.FormField) -> html.Div:
+    return html.Div([
+        dcc.Input(id=ids.field(f.section, f.name, f.param), value=f.value, type="text", debounce=True,
+                  placeholder=f.hint, className="field-input", name=f"{f.name}.{f.param}", autoComplete="off"),
+        html.Div(id=ids.field_error(f.section, f.name, f.param), className="field-error"),
+    ], className="field")
+
+
+def _station_grid(scenario: Scenario, fields: list[form.FormField]) -> html.Div:
+    by_key = {f.key: f for f in fields}
+    header = html.Tr([html.Th("Station")] + [html.Th(form.LABELS[p]) for p in form.STATION_PARAMS])
+    rows = []
+    for spec in scenario.stations:
+        name_cell = html.Td([
+            html.Div(spec.name, className="station-name"),
+            html.Div(spec.kind + (f", batch {spec.batch.min}–{spec.batch.max}" if spec.batch else ""), className="muted"),
+            html.Div(id=ids.field_error("station", spec.name, form.ROW), className="field-error"),
+        ])
+        cells = []
+        for param in form.STATION_PARAMS:
+            f = by_key.get(("station", spec.name, param))
+            cells.append(html.Td(_input(f) if f is not None else html.Span("–", className="muted")))
+        rows.append(html.Tr([name_cell] + cells))
+    note = "Machines: places for dwell stores. Cycle time: the mean (the distribution's shape is kept). " \
+           "Buffer blank: unlimited. MTTF/MTTR: mean time to failure / repair, both blank: no failures. " \
+           "Shifts per day blank: round the clock. Warm-up 'auto': chosen by MSER-5."
+    return html.Div([html.Div(html.Table([html.Thead(header), html.Tbody(rows)], className="form-table"),
+                              className="table-scroll"), html.P(note, className="table-note")])
+
+
+def _line_fields(fields: list[form.FormField], section: str, title: str) -> html.Fieldset:
+    items = [html.Label([html.Span(form.LABELS[f.param]), _input(f)], className="line-field")
+             for f in fields if f.section == section]
+    return html.Fieldset([html.Legend(title), *items], className="line-fieldset")
+
+
+def form_summary(general: Sequence[str], changes: Sequence[str], valid: bool) -> list[Any]:
+    parts: list[Any] = []
+    if general:
+        parts.append(notice([html.Div(m) for m in general], "error"))
+    elif not valid:
+        parts.append(notice("Some values need fixing (see the messages next to the fields).", "warning"))
+    if changes:
+        parts.append(html.Div([html.Strong("Changes: "), "; ".join(changes)], className="changes"))
+    return parts
+
+
+def job_rows(rows: Sequence[dict[str, Any]]) -> list[html.Div]:
+    """One line per background job: {title, state, run_id, done, planned, message}."""
+    out = []
+    for row in rows:
+        run_id = row.get("run_id")
+        link = dcc.Link(f"Open results of run {run_id}", href=f"/runs/{run_id}", className="run-link") if run_id else None
+        if row["state"] == "failed":
+            body: list[Any] = [notice(f"Failed: {row.get('message') or 'see the server log'}", "error")]
+        elif row["state"] == "done":
+            body = [html.Span("✓ done · ", className="success-text"), link]
+        elif run_id is None:
+            body = [progress(0, 1, "preparing (warm-up pilots, if any)…")]
+        else:
+            done, planned = row.get("done", 0), row.get("planned", 1)
+            body = [progress(done, planned, f"{done} of {planned} replications stored"), link]
+        out.append(html.Div([html.Div(row["title"], className="job-title"), *body], className="job",
+                            **{"data-state": row["state"]}))
+    return out
+
+
+# -- Runs -------------------------------------------------------------------------------------
+def runs_page(summaries: Sequence[tuple[RunRecord, str, Any]]) -> html.Div:
+    if not summaries:
+        return html.Div([html.H2("Runs"), html.P(
+            "No runs stored yet: run a scenario from the Scenarios page, or `twin run FILE --db DB`.", className="muted")])
+    return html.Div([html.H2("Runs"), table_block(tables.runs_table(summaries)),
+                     html.P(["To compare runs, open ", dcc.Link("Compare", href="/compare"), " and pick them."],
+                            className="muted")])
+
+
+# -- Results of one run -----------------------------------------------------------------------
+def run_page(view: RunView, rank_available: bool) -> html.Div:
+    record, result = view.record, view.result
+    title = html.Div([html.H2(f"Run {record.id} · {record.scenario_name}"), status_badge(view.status)],
+                     className="title-row")
+    meta = html.P(
+        f"{record.kind}{': ' + record.label if record.label else ''} · seed {record.seed} · "
+        f"{record.done} of {record.planned} replications · warm-up {number(record.warmup_h)} h · observed "
+        f"{number(record.length_h)} h · started {when(record.started_at)} · version {record.version}", className="muted")
+    parts: list[Any] = [title, meta, dcc.Store(id=ids.RUN_ID, data=record.id)]
+    if view.scenario is not None and view.scenario.description.strip():
+        parts.insert(1, html.P(view.scenario.description.strip(), className="description"))
+    if view.status.startswith("running"):
+        parts.append(progress(record.done, record.planned, f"{record.done} of {record.planned} replications stored"
+                              + (" (the process is gone: this is all there will be)" if "gone" in view.status else "")))
+    if result is None:
+        parts.append(notice("No finished replication yet: this page refreshes by itself.", "info"))
+        return html.Div(parts)
+    if record.status != "complete":
+        parts.append(notice(f"Partial result: aggregated from the {record.done} finished replications.", "warning"))
+    order = figures.flow_order(result, view.scenario)
+    parts += [
+        kpi_cards(view),
+        bottleneck_sentence(view),
+        graph(figures.flow_figure(result, view.scenario, view.verdict), "flow"),
+        html.Div([graph(figures.series_figure(result), "series"), graph(figures.states_figure(result, order), "states")],
+                 className="two-graphs"),
+    ]
+    if view.waterfall is not None:
+        parts += [graph(figures.waterfall_figure(view.waterfall), "waterfall"), table_block(
+            tables.waterfall_table(view.waterfall),
+            "Losses are negative; 'not yet out' closes the sum exactly (cells processed at the bottleneck but still "
+            "in the line at the end).")]
+    parts.append(improvements_section(view, rank_available))
+    parts += [table_block(tables.kpi_table(result)), table_block(tables.station_table(result, order, view.bottleneck)),
+              table_block(tables.state_table(result, order))]
+    parts.append(html.Div([
+        html.Button("Download all replications (CSV)", id=ids.REPLICATIONS_BUTTON, n_clicks=0, className="button-small"),
+        dcc.Download(id=ids.REPLICATIONS_DOWNLOAD)], className="downloads"))
+    parts.append(compare_with(view))
+    return html.Div(parts)
+
+
+def kpi_cards(view: RunView) -> html.Div:
+    result = view.result
+    if result is None:
+        return html.Div()
+    cards = [kpi_card(kpi(key).label, result.kpis.get(key), kpi(key).unit, kpi(key).scale) for key in HEADLINE[:3]]
+    station = view.bottleneck
+    oee = result.stations[station].oee if station in result.stations else None
+    leader_only = view.verdict is not None and view.verdict.primary is None and station is not None
+    cards.append(kpi_card("OEE of the bottleneck", oee, "%", 100.0,
+                          f"{station} (leading candidate)" if leader_only else station or ""))
+    cards += [kpi_card(kpi(key).label, result.kpis.get(key), kpi(key).unit, kpi(key).scale) for key in HEADLINE[3:]]
+    return html.Div(cards, className="kpi-cards")
+
+
+def bottleneck_sentence(view: RunView) -> html.Div:
+    judged, result = view.verdict, view.result
+    if judged is None or result is None or not judged.ranking:
+        return html.Div()
+    share = result.bottleneck.share
+    if judged.primary is not None:
+        runner = judged.ranking[1] if len(judged.ranking) > 1 else None
+        text = [html.Strong(judged.primary), f" is the bottleneck: it holds the line back "
+                f"{percent(share[judged.primary].mean)} of the time"]
+        if runner:
+            text.append(f", significantly more than {runner} ({percent(share[runner].mean)}).")
+    elif judged.candidates:
+        text = ["No single bottleneck can be named with these replications: ",
+                html.Strong(", ".join(judged.candidates)), " cannot be told apart (more replications would decide)."]
+    else:
+        text = ["No station was ever the bottleneck in the observed window."]
+    return html.Div(html.P(text), className="bottleneck-sentence", **{"data-bottleneck": judged.primary or ""})
+
+
+def improvements_section(view: RunView, rank_available: bool) -> html.Div:
+    """The improvement ranking if stored; else a button that computes it (when the installed
+    `twin` can); else nothing. The button, job store and interval always exist so the page's
+    callback has its components."""
+    show_button = view.analysis is None and rank_available and view.record.status == "complete"
+    return html.Div([
+        html.Div(improvements_panel(view.analysis) if view.analysis is not None else (
+            [html.H3("Improvement ranking"),
+             html.P("Tries +10% rate at each candidate bottleneck with paired runs (same seed) and ranks the gains.",
+                    className="muted")] if show_button else []), id=ids.RANK_PANEL),
+        html.Button("Rank improvements", id=ids.RANK_BUTTON, n_clicks=0, className="button",
+                    style=None if show_button else {"display": "none"}),
+        dcc.Store(id=ids.RANK_JOB),
+        dcc.Interval(id=ids.RANK_INTERVAL, interval=JOB_POLL_MS, disabled=True),
+    ], className="improvements", style=None if (show_button or view.analysis) else {"display": "none"})
+
+
+def improvements_panel(analysis: Any) -> list[Any]:
+    return [graph(figures.improvements_figure(analysis), "improvements"),
+            table_block(tables.improvements_table(analysis))]
+
+
+def compare_with(view: RunView) -> html.Div:
+    others = view.others
+    if not others:
+        return html.Div()
+    links = [dcc.Link(f"run {r.id} · {r.scenario_name}" + (f" ({r.label})" if r.label else ""),
+                      href=f"/compare?runs={r.id},{view.record.id}", className="run-link compare-link") for r in others[:4]]
+    return html.Div([
+        html.H3("Compare with"),
+        html.P(["As base: ", *_joined(links, " · ")]),
+        html.P([dcc.Link("Compare several runs…", href=f"/compare?runs={view.record.id}")], className="muted"),
+    ], className="compare-with")
+
+
+# -- Compare ----------------------------------------------------------------------------------
+def run_label(record: RunRecord) -> str:
+    return (f"run {record.id} · {record.scenario_name}{' (' + record.label + ')' if record.label else ''} · "
+            f"seed {record.seed} · {record.done} reps")
+
+
+def compare_page(view: Optional[CompareView], choices: Sequence[RunRecord], selected: Sequence[int]) -> html.Div:
+    picker = html.Div([
+        html.Label("Runs to compare (the first is the base):"),
+        dcc.Dropdown(id=ids.COMPARE_SELECT, options=options([(r.id, run_label(r)) for r in reversed(choices)]),
+                     value=list(selected), multi=True, placeholder="pick two or more runs"),
+    ], className="picker")
+    parts: list[Any] = [html.H2("Compare runs"), picker]
+    if view is None or len(view.runs) < 2:
+        parts.append(html.P("Pick at least two runs with finished replications.", className="muted"))
+        if view is not None:
+            parts += [notice(p, "warning") for p in view.problems]
+        return html.Div(parts)
+    parts += [notice(p, "warning") for p in view.problems]
+    parts += [notice(n, "warning") for n in pairing_notes(view)]
+    parts.append(graph(figures.comparison_figure(view.comparisons), "comparison"))
+    for comparison in view.comparisons:
+        parts.append(table_block(tables.comparison_table(comparison),
+                                 f"{comparison.replications} paired replications; 'significant': the 95% CI of the "
+                                 "mean difference excludes 0."))
+    parts.append(table_block(tables.side_by_side_table(view.runs)))
+    return html.Div(parts)
+
+
+def pairing_notes(view: CompareView) -> list[str]:
+    """Why a paired comparison may be weaker than it looks: different seeds, replication counts or warm-ups."""
+    notes = []
+    base, _ = view.runs[0]
+    for record, _ in view.runs[1:]:
+        if record.seed != base.seed:
+            notes.append(
+                f"Runs {base.id} and {record.id} used different seeds ({base.seed} and {record.seed}): their "
+                "replications are independent, not paired by common random numbers. The differences below still "
+                "estimate the change, but their CIs are much wider than a same-seed comparison would give; rerun "
+                "one with the other's seed to compare sharply.")
+        if record.done != base.done:
+            notes.append(f"Runs {base.id} and {record.id} have {base.done} and {record.done} replications: only "
+                         "replications with the same index are paired.")
+        if abs(record.warmup_h - base.warmup_h) > 1e-9 or abs(record.length_h - base.length_h) > 1e-9:
+            notes.append(f"Runs {base.id} and {record.id} differ in warm-up or run length.")
+    return notes
+
+
+# -- Sweep ------------------------------------------------------------------------------------
+def sweep_page(groups: Sequence[SweepGroup], view: Optional[SweepView], kpi_key: str) -> html.Div:
+    parts: list[Any] = [html.H2("Sweeps")]
+    if not groups:
+        parts.append(html.P(["No sweeps stored yet. Run one with ",
+                             html.Code("twin sweep FILE --set stations.formation.machines=60,70,80 --db DB"),
+                             " (two --set options give a heatmap)."], className="muted"))
+        return html.Div(parts)
+    parts.append(html.Div([
+        html.Div([html.Label("Sweep"), dcc.Dropdown(
+            id=ids.SWEEP_GROUP, clearable=False, value=view.group.group if view else None,
+            options=options([(g.group, f"{g.scenario}: {', '.join(g.parameters) or '?'} ({len(g.run_ids)} points, "
+                                       f"runs {min(g.run_ids)}–{max(g.run_ids)})") for g in groups]))], className="grow"),
+        html.Div([html.Label("KPI"), dcc.Dropdown(
+            id=ids.SWEEP_KPI, clearable=False, value=kpi_key,
+            options=options([(k, f"{kpi(k).label} ({kpi(k).unit})") for k in HEADLINE]))], className="narrow"),
+    ], className="picker-row"))
+    if view is None:
+        parts.append(html.P("Pick a sweep.", className="muted"))
+        return html.Div(parts)
+    if view.pending:
+        parts.append(notice(f"{view.pending} of {len(view.group.run_ids)} points have no finished replication yet.",
+                            "info"))
+    parts.append(graph(figures.sweep_figure(view.points, view.group.parameters, kpi_key), "sweep"))
+    parts.append(table_block(tables.sweep_table(view.points, view.group.parameters)))
+    return html.Div(parts)
+
+
+def not_found(pathname: str) -> html.Div:
+    return html.Div([html.H2("Page not found"), html.P(f"Nothing at {pathname}."),
+                     dcc.Link("Go to the scenarios", href="/scenarios")])

@@ -1,0 +1,65 @@
+"""Background jobs for real: `twin run` as a subprocess stores its run and says which; a bad
+scenario fails with the CLI's own message; stopping the server stops its runs, which keep what
+they finished."""
+
+from __future__ import annotations
+
+import time
+
+import yaml
+
+from dashboard.jobs import JobManager, JobStatus, bottleneck_command_available
+from tests.dashboard.conftest import tiny_line_data
+from twin.store import Store
+
+
+def wait(jobs: JobManager, job_id: str, timeout_s: float = 60.0) -> JobStatus:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        status = jobs.status(job_id)
+        assert status is not None
+        if status.finished:
+            return status
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} still running after {timeout_s} s")
+
+
+def test_a_run_job_stores_its_run_and_names_it(tmp_path):
+    jobs = JobManager(tmp_path / "results.sqlite")
+    data = tiny_line_data()
+    data["run"]["replications"] = 2
+    job_id = jobs.start_run(yaml.safe_dump(data), "tiny", owner="page")
+    status = wait(jobs, job_id)
+    assert jobs.jobs_of("page") == [status] and jobs.jobs_of("other") == [] and jobs.jobs_of("") == []
+    assert status.state == "done" and status.run_ids == [1] and status.title == "tiny", status.message
+    with Store(tmp_path / "results.sqlite", create=False) as store:
+        record = store.run(1)
+        assert record.status == "complete" and record.done == 2
+    assert jobs.status(job_id) == status  # final, and its temporary files are gone
+    assert jobs.status("unknown") is None
+
+
+def test_a_failing_job_says_why(tmp_path):
+    jobs = JobManager(tmp_path / "results.sqlite")
+    status = wait(jobs, jobs.start_run("name: broken\nrun: {length: 1 h}\n", "broken"))
+    assert status.state == "failed" and status.run_ids == []
+    assert "sources" in status.message and "required" in status.message
+
+
+def test_stopping_all_jobs_interrupts_their_runs(tmp_path):
+    jobs = JobManager(tmp_path / "results.sqlite")
+    data = tiny_line_data()
+    data["run"].update(length="400 d", replications=2)  # long enough to still be running
+    job_id = jobs.start_run(yaml.safe_dump(data), "long")
+    deadline = time.monotonic() + 30
+    while not jobs.status(job_id).run_ids and time.monotonic() < deadline:
+        time.sleep(0.05)
+    jobs.stop_all()
+    status = jobs.status(job_id)
+    assert status.state == "failed"  # ended by a signal
+    with Store(tmp_path / "results.sqlite", create=False) as store:
+        assert store.run(status.run_ids[0]).status == "interrupted"
+
+
+def test_the_bottleneck_command_check_is_a_plain_answer():
+    assert bottleneck_command_available() in (True, False)

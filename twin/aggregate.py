@@ -1,0 +1,86 @@
+"""Aggregation of replications into a RunResult: means and t-based 95% CIs of every KPI, and the
+bottleneck verdict. Pure (no SimPy), so the dashboard and `twin runs` can aggregate stored
+replications without loading the engine."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from pydantic import BaseModel
+
+from twin import __version__
+from twin.bottleneck import verdict
+from twin.results import (
+    BottleneckResult, Estimate, ReplicationResult, RunResult, SeriesReplication, StationResult,
+)
+from twin.statistics import estimate
+
+LINE_KPIS = ("throughput_per_h", "gwh_per_year", "yield", "wip_cells", "lead_time_h",
+             "released_cells", "good_cells", "scrapped_cells")
+
+
+def aggregate_replications(
+    replications: list[ReplicationResult], *, scenario_name: str, scenario_hash: str, seed: int,
+    warmup_h: float, length_h: float, version: str = __version__,
+) -> RunResult:
+    """`aggregate` from the stored facts of a run (no Scenario needed: a stored run may predate
+    today's schema). Replications are taken in index order, whatever order they finished in."""
+    replications = sorted(replications, key=lambda r: r.replication)
+    stations: dict[str, StationResult] = {}
+    shares: dict[str, Estimate] = {}
+    share_values: dict[str, list[float]] = {}
+    for name in replications[0].stations:
+        per_rep = [r.stations[name] for r in replications]
+        scalars = {k: v for k, v in _estimates(per_rep).items() if k in StationResult.model_fields}
+        states = {state: estimate([s.states[state] for s in per_rep]) for state in per_rep[0].states}
+        bottleneck = {
+            "sole": estimate([s.bottleneck_sole for s in per_rep]),
+            "shifting": estimate([s.bottleneck_shifting for s in per_rep]),
+        }
+        share_values[name] = [s.bottleneck_sole + s.bottleneck_shifting for s in per_rep]
+        shares[name] = estimate(share_values[name])
+        stations[name] = StationResult(states=states, bottleneck=bottleneck, **scalars)
+    judged = verdict(share_values)
+    groups = {  # per-product and per-crew KPIs, for result models that have them
+        key: {name: _estimates([getattr(r, key)[name] for r in replications]) for name in getattr(replications[0], key)}
+        for key in ("products", "crews") if key in RunResult.model_fields and hasattr(replications[0], key)
+    }
+    return RunResult(
+        scenario=scenario_name,
+        scenario_hash=scenario_hash,
+        seed=seed,
+        replications=len(replications),
+        version=version,
+        warmup_h=warmup_h,
+        length_h=length_h,
+        kpis=_estimates([r.line for r in replications]),
+        stations=stations,
+        bottleneck=BottleneckResult(
+            primary=judged.primary,
+            candidates=judged.candidates,
+            ranking=judged.ranking,
+            share=shares,
+        ),
+        series=_mean_series([r.series for r in replications]),
+        **groups,
+    )
+
+
+def _estimates(items: Sequence[BaseModel]) -> dict[str, Estimate]:
+    """An estimate of every numeric field of per-replication models (by their JSON names), so a
+    field added to a result model is aggregated without a change here."""
+    dumped = [item.model_dump(by_alias=True) for item in items]
+    return {
+        key: estimate([d[key] for d in dumped])
+        for key, value in dumped[0].items()
+        if isinstance(value, (int, float)) and not isinstance(value, bool)
+    }
+
+
+def _mean_series(series: list[SeriesReplication]) -> SeriesReplication:
+    return SeriesReplication(
+        times_h=series[0].times_h,
+        throughput_per_h=np.mean([s.throughput_per_h for s in series], axis=0).tolist(),
+        wip_cells=np.mean([s.wip_cells for s in series], axis=0).tolist(),
+    )
