@@ -27,6 +27,7 @@ SOURCE_MARK = re.compile(r"\[S\d+\]|assumption|DERIVED|\((?:a|b|c|d|e)(?:\.\d)?[
 
 @pytest.mark.parametrize("name", catalog.names())
 def test_every_template_makes_a_valid_station(name):
+    assert set(NEEDS.get(name, {})) <= set(catalog.template(name).leaves)  # what the file must add is documented
     spec = StationSpec.model_validate({"name": name, "template": name, **NEEDS.get(name, {})})
     assert spec.template == name
     assert spec.cycle_time.mean_s > 0
