@@ -14,7 +14,7 @@ from simpy import Environment, Event
 
 from stations.base import BLOCKED, STARVED, WORKING, Buffer, Lot, StationRuntime
 from stations.processing import CycleTime
-from stations.quality import Scrap
+from stations.quality import Scrap, scrap_bad_cells
 from twin.monitors import Level, LineMonitor, StationMonitor
 from twin.rng import Streams
 from twin.scenario import StationSpec
@@ -69,17 +69,9 @@ class DwellStation(StationRuntime):
         self.monitor.machine_idle_changed(True, now)
         self.monitor.processed_cells += lot.cells
         self.monitor.ideal_work_s += self.cycle.ideal_s(lot.cells)
-        if self.scrap is not None:
-            bad = self.scrap.bad_cells(lot.cells)
-            if bad:
-                lot.cells -= bad
-                self.monitor.scrap(bad, now)
-                self.line.scrap(lot, bad, now)
-                if lot.cells == 0:
-                    if lot.source is not None:
-                        lot.source.lot_left(lot)
-                    self._free_place()
-                    return
+        if not scrap_bad_cells(self.scrap, lot, self.monitor, self.line, now):
+            self._free_place()
+            return
         destination = self.destination
         if destination.try_put(lot):  # type: ignore[union-attr]
             self._leave(lot)

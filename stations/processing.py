@@ -17,7 +17,7 @@ from stations.base import BLOCKED, SETUP, STARVED, STATE_NAMES, WORKING, Buffer,
 from stations.calendar import ShiftCalendar
 from stations.crew import Crew
 from stations.interruptions import Breakdowns, MachineClock
-from stations.quality import Rework, Scrap
+from stations.quality import Rework, Scrap, scrap_bad_cells
 from twin.monitors import LineMonitor, StationMonitor
 from twin.rng import Streams
 from twin.scenario import StationSpec
@@ -161,16 +161,8 @@ class ProcessingStation(StationRuntime):
         """Scrap and routing after processing; where the lot goes next, or None if it is gone."""
         now = self.env.now
         self.monitor.processed_cells += lot.cells
-        if self.scrap is not None:
-            bad = self.scrap.bad_cells(lot.cells)
-            if bad:
-                lot.cells -= bad
-                self.monitor.scrap(bad, now)
-                self.line.scrap(lot, bad, now)
-                if lot.cells == 0:
-                    if lot.source is not None:
-                        lot.source.lot_left(lot)
-                    return None
+        if not scrap_bad_cells(self.scrap, lot, self.monitor, self.line, now):
+            return None
         if self.rework is not None and self.rework.chosen():
             self.monitor.depart(lot.cells, now)
             self.rework_target.put_rework(lot)  # type: ignore[union-attr]

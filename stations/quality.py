@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from twin.distributions import BLOCK_SIZE, BlockSampler
+from twin.distributions import BlockSampler
 
 
 class Scrap:
@@ -30,6 +30,23 @@ class Scrap:
         return sampler.draw()
 
 
+def scrap_bad_cells(scrap: "Scrap | None", lot, monitor, line, now: float) -> bool:
+    """Remove a processed lot's bad cells from the lot, its station and the line; False if the
+    whole lot was scrapped (its source is told, so a CONWIP loop releases a new one)."""
+    if scrap is None:
+        return True
+    bad = scrap.bad_cells(lot.cells)
+    if bad:
+        lot.cells -= bad
+        monitor.scrap(bad, now)
+        line.scrap(lot, bad, now)
+        if lot.cells == 0:
+            if lot.source is not None:
+                lot.source.lot_left(lot)
+            return False
+    return True
+
+
 class Rework:
     """Whether a finished lot goes back for rework, with probability `fraction`."""
 
@@ -39,6 +56,3 @@ class Rework:
 
     def chosen(self) -> bool:
         return self.uniform.draw() < self.fraction
-
-
-__all__ = ["Scrap", "Rework", "BLOCK_SIZE"]

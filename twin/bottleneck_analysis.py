@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
+import numpy as np
 from pydantic import Field
 
 from twin.bottleneck import verdict
@@ -60,7 +61,12 @@ def analyse(
         for n in names
     }
     leader = judged.ranking[0]
-    candidates = judged.ranking if top is None else judged.ranking[:top]
+    # try the improvement where the line is most constrained: bottleneck share first, then how busy
+    # a station is (stations that are never the bottleneck tie on share 0)
+    busy = {n: float(np.mean([r.stations[n].states["working"] + r.stations[n].states["down"] for r in base]))
+            for n in names}
+    by_promise = sorted(names, key=lambda n: (-float(np.mean(shares[n])), -busy[n]))
+    candidates = by_promise if top is None else by_promise[:top]
     return BottleneckAnalysis(
         scenario=scenario.name,
         replications=len(base),

@@ -209,9 +209,9 @@ def print_bottleneck(analysis, console: Console) -> None:
         console.print(f"Bottleneck: [bold]{analysis.primary}[/bold] (significantly ahead of the runner-up)")
     else:
         console.print(f"No single significant bottleneck; candidates: {', '.join(analysis.candidates) or 'none'}")
-    arrows = {"upstream": "← starved (look upstream)", "downstream": "→ blocked (look downstream)", None: "·"}
+    arrows = {"upstream": "← upstream", "downstream": "→ downstream", None: "·"}
     table = Table(title="Active period method (shares of time, mean ± 95% CI half-width)", title_justify="left")
-    for column in ("station", "sole", "shifting", "total", "mean active period (h)", "walk"):
+    for column in ("station", "sole", "shifting", "total", "active period (h)", "walk"):
         table.add_column(column, justify="left" if column in ("station", "walk") else "right")
     for name in analysis.ranking:
         st = analysis.stations[name]
