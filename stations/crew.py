@@ -6,6 +6,7 @@ its shifts, pausing a repair at the end of one and resuming it at the start of t
 
 from __future__ import annotations
 
+import math
 from typing import Generator, Optional
 
 from simpy import Environment, Event, Resource
@@ -33,7 +34,8 @@ class Crew:
             now = env.now
             if self.calendar is not None and not self.calendar.is_on(now):
                 self.busy.add(-1, now)
-                yield env.timeout(self.calendar.next_on(now) - now)
+                start = self.calendar.next_on(now)
+                yield env.timeout(start - now) if math.isfinite(start) else env.event()  # no shift left: never
                 self.busy.add(1, env.now)
                 continue
             step = duration if self.calendar is None else min(duration, self.calendar.shift_end(now) - now)

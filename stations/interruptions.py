@@ -15,7 +15,7 @@ from typing import Callable, Generator, Optional
 
 from simpy import Environment, Event
 
-from stations.base import DOWN, OFF_SHIFT, Machine
+from stations.base import DOWN, OFF_SHIFT, STARVED, WAITING_BATCH, Machine
 from stations.calendar import ShiftCalendar
 from stations.crew import Crew
 
@@ -87,7 +87,9 @@ class MachineClock:
                 yield from self.off_shift(state)
                 continue
             shift_left = calendar.shift_end(now) - now if self.pauses_work else math.inf  # type: ignore[union-attr]
-            fail_left = math.inf if breakdowns is None or (operating and not processing) else breakdowns.left()
+            fail_left = (  # a calendar failure that fell due while off shift is due now, not in the past
+                math.inf if breakdowns is None or (operating and not processing) else max(0.0, breakdowns.left())
+            )
             step = min(duration, shift_left, fail_left)
             if step > 0:
                 yield env.timeout(step)
@@ -129,6 +131,8 @@ class MachineClock:
                 yield from breakdowns.repair(self.machine, idle_state)  # type: ignore[union-attr]
             else:
                 yield from self.off_shift(idle_state)
+            if idle_state in (STARVED, WAITING_BATCH):  # lots may have arrived meanwhile (batch filling)
+                self.machine.set_state(self.machine.station.idle_state())  # type: ignore[attr-defined]
             done, value = renew()
             if done:
                 return value

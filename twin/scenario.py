@@ -280,6 +280,10 @@ class StationSpec(Spec):
             raise ValueError("a dwell store does not follow shifts")
         if self.kind == "dwell" and self.setup is not None:
             raise ValueError("a dwell store has no changeovers: remove 'setup'")
+        if self.kind == "dwell":
+            for key in ("split", "transfer_time", "rework"):
+                if getattr(self, key) is not None:
+                    raise ValueError(f"a dwell store does not support '{key}': put it on a machine station")
         return self
 
 
@@ -327,6 +331,11 @@ class Scenario(Spec):
         product_names = {p.name for p in self.all_products}
         if len(product_names) != len(self.all_products):
             raise located(("products",), "two products share a name")
+        units: dict[str, int] = {}
+        for i, source in enumerate(self.sources):
+            if source.material is not None and units.setdefault(source.material, source.units_per_lot) != source.units_per_lot:
+                raise located(("sources", i, "units_per_lot"),
+                              f"another source releases {source.material!r} in lots of {units[source.material]}")
         for i, source in enumerate(self.sources):
             if source.material in product_names:
                 raise located(("sources", i, "material"), f"{source.material!r} is a product's name")

@@ -264,9 +264,11 @@ def operations_(draw, scenario: dict) -> None:
             if spec.get("kind", "machine") != "dwell" and draw(st.booleans()):
                 spec["setup"] = {"time": draw(durations(60, 3600))}
     for spec in station_specs:
+        if spec.get("kind", "machine") == "dwell":
+            continue  # a store has no conveyor out or split
         if draw(st.integers(0, 4)) == 0:
             spec["transfer_time"] = draw(durations(60, 1800))
-        if spec.get("kind", "machine") != "dwell" and draw(st.integers(0, 5)) == 0:
+        if draw(st.integers(0, 5)) == 0:
             spec["split"] = draw(st.integers(2, 4))
 
 
