@@ -24,7 +24,7 @@ class LotMaker:
             item = item_index[spec.material]
             self._next_item: Callable[[], int] = lambda: item
         elif spec.mix is not None:
-            names = list(spec.mix)
+            names = sorted(spec.mix)  # not the file's key order: results must not depend on it
             cumulative = np.cumsum([spec.mix[n] for n in names]) / sum(spec.mix.values())
             items = [item_index[n] for n in names]
             uniform = BlockSampler(lambda size, gen=streams.generator(spec.name, "routing"): gen.random(size))
