@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 
+from tests.conservation import assert_units_conserved
 from tests.property.strategies import assembly_dicts, bounded
 from twin.engine import simulate
 from twin.scenario import Scenario
@@ -15,14 +16,7 @@ from twin.scenario import Scenario
 @given(spec=assembly_dicts())
 def test_units_are_conserved_per_stream_and_station(spec):
     model, _ = simulate(Scenario.model_validate(spec), 0)
-    line = model.line
-    for i, item in enumerate(line.items):
-        came = line.released[i] + line.created[i]
-        went = line.consumed[i] + line.good[i] + line.scrapped[i] + line.inside[i]
-        assert came == went, item.name
-    for name, station in model.stations.items():
-        m = station.monitor
-        assert m.cells_in + m.created == m.cells_out + m.scrapped + m.consumed + m.wip.value, name
+    assert_units_conserved(model)
 
 
 @bounded(40)

@@ -10,7 +10,6 @@ that does not exist; plus arbitrary text and arbitrary YAML structures.
 from __future__ import annotations
 
 import copy
-import math
 import re
 import tempfile
 from pathlib import Path

@@ -12,7 +12,6 @@ import yaml
 
 from twin.engine import run_replication
 from twin.scenario import load_scenario
-from twin.units import parse_duration
 
 from tests.scenarios.support import SCENARIOS, shortened
 

@@ -9,7 +9,6 @@ pytest worker.
 
 from __future__ import annotations
 
-import pytest
 
 from tests.scenarios.support import line_values, paired_interval, replications, station_values
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conservation import assert_units_conserved
 from twin.engine import run_replication, simulate
 from twin.scenario import Scenario
 
@@ -172,14 +173,7 @@ def test_assembly_never_builds_more_than_its_scarcest_input_allows(cathode_time,
 @pytest.mark.parametrize("split", [None, 10, 7])
 def test_units_are_conserved_through_assembly_and_split(split):
     model, _ = simulate(electrode_line(split=split), 0)
-    line_ = model.line
-    for i, item in enumerate(line_.items):
-        came = line_.released[i] + line_.created[i]
-        went = line_.consumed[i] + line_.good[i] + line_.scrapped[i] + line_.inside[i]
-        assert came == went, item.name
-    for name, station in model.stations.items():
-        m = station.monitor
-        assert m.cells_in + m.created == m.cells_out + m.scrapped + m.consumed + m.wip.value, name
+    assert_units_conserved(model)
 
 
 def test_split_cuts_a_lot_into_trays():
