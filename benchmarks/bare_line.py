@@ -14,7 +14,7 @@ from typing import Callable, Iterator
 import numpy as np
 import simpy
 
-BLOCK_SIZE = 1024  # the twin's block size (twin.distributions.BLOCK_SIZE)
+BLOCK_SIZE = 1024  # the twin's block size (twin.spec.distributions.BLOCK_SIZE)
 
 
 def exponential_draws(rng: np.random.Generator, mean: float) -> Callable[[], float]:

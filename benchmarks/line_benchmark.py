@@ -22,8 +22,8 @@ from typing import Callable
 from scipy import stats
 
 from benchmarks.bare_line import run_bare_line
-from twin.engine import simulate
-from twin.scenario import Scenario
+from twin.sim.engine import simulate
+from twin.spec.scenario import Scenario
 
 STATIONS = 10
 MEAN_H = 1.0

@@ -16,8 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-from twin.engine import simulate
-from twin.scenario import Scenario, load_scenario
+from twin.sim.engine import simulate
+from twin.spec.scenario import Scenario, load_scenario
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "power_cell_line.yaml"
 YEAR_S = 8760 * 3600.0

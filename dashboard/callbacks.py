@@ -5,12 +5,11 @@ data is), testable without a browser; `register` only binds them to component id
 
 from __future__ import annotations
 
-import functools
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Optional, Sequence
 from urllib.parse import parse_qs, urlencode
 
 from dash import ALL, MATCH, Dash, Input, Output, State, callback_context, dcc, no_update
@@ -18,7 +17,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import data, form, ids, layout
 from dashboard.components import notice
-from dashboard.jobs import JobManager, bottleneck_command_available
+from dashboard.jobs import JobManager
 from dashboard.labels import HEADLINE
 from dashboard.tables import to_csv
 
@@ -32,7 +31,6 @@ class Context:
 
     settings: data.Settings
     jobs: JobManager
-    rank_available: Callable[[], bool] = field(default=functools.cache(bottleneck_command_available))
 
 
 # -- pages ------------------------------------------------------------------------------------
@@ -86,7 +84,7 @@ def scenarios(ctx: Context, query: dict[str, str]) -> Any:
 def run(ctx: Context, text: str) -> tuple[Any, bool]:
     view = data.run_view(ctx.settings, _int(text, "run id"))
     still_running = view.status == "running"
-    return layout.run_page(view, ctx.rank_available()), not still_running
+    return layout.run_page(view), not still_running
 
 
 def compare(ctx: Context, runs_text: str) -> Any:
@@ -201,8 +199,6 @@ def rank_improvements(ctx: Context, trigger: Optional[str], run_id: Optional[int
     if run_id is None:
         raise PreventUpdate
     if trigger == ids.RANK_BUTTON:
-        if not ctx.rank_available():
-            return no_update, notice("This installation's `twin` has no bottleneck command.", "error"), True, HIDDEN
         job_id = ctx.jobs.start_bottleneck(run_id)
         running = notice("Ranking improvements in the background (paired runs of each candidate)…", "info")
         return {"run": run_id, "job": job_id}, [running], False, HIDDEN  # hidden: one analysis at a time

@@ -8,7 +8,7 @@ from typing import Any, Optional, Sequence
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from twin.results import Estimate
+from twin.sim.results import Estimate
 
 from dashboard import ids
 from dashboard.labels import interval, number

@@ -1,5 +1,5 @@
-"""Everything the dashboard reads or writes: the results database (through twin.store and
-twin.runs), the scenario files and the what-if files it saves. The only dashboard module with I/O;
+"""Everything the dashboard reads or writes: the results database (through twin.store.database and
+twin.store.runs), the scenario files and the what-if files it saves. The only dashboard module with I/O;
 it returns result models and small dataclasses, so the page builders and figures stay pure.
 
 Every function opens the database for its own call (SQLite connections belong to one thread, and
@@ -19,16 +19,16 @@ from typing import Any, Iterator, Optional, Sequence
 import yaml
 from pydantic import ValidationError
 
-from twin.bottleneck import BottleneckVerdict, verdict
-from twin.bottleneck_analysis import BottleneckAnalysis
-from twin.compare import ComparedRun, ComparisonResult, compare_replications
-from twin.losses import LossWaterfall, loss_waterfall
-from twin.results import ReplicationResult, RunResult
-from twin.runs import aggregate_from, run_result, status_of, write_csv
-from twin.scenario import Scenario, load_scenario
-from twin.store import DEFAULT_PATH, RunRecord, Store, StoreError
-from twin.sweep import SweepPoint, sweep_point
-from twin.yaml_io import ScenarioError
+from twin.analysis.verdict import BottleneckVerdict, verdict
+from twin.analysis.bottleneck import BottleneckAnalysis
+from twin.experiments.compare import ComparedRun, ComparisonResult, compare_replications
+from twin.analysis.losses import LossWaterfall, loss_waterfall
+from twin.sim.results import ReplicationResult, RunResult
+from twin.store.runs import aggregate_from, run_result, status_of, write_csv
+from twin.spec.scenario import Scenario, load_scenario
+from twin.store.database import DEFAULT_PATH, RunRecord, Store, StoreError
+from twin.experiments.sweep import SweepPoint, sweep_point
+from twin.spec.yaml_io import ScenarioError
 
 DEFAULT_DB = DEFAULT_PATH
 SCENARIO_SUFFIXES = (".yaml", ".yml")
@@ -72,7 +72,7 @@ def _replications(store: Store, record: RunRecord) -> list[ReplicationResult]:
 
 
 def _result(store: Store, record: RunRecord) -> Optional[RunResult]:
-    """The run's result as twin.runs gives it; if the stored aggregate predates today's result
+    """The run's result as twin.store.runs gives it; if the stored aggregate predates today's result
     model, aggregated again from the replications (which carry every measured field)."""
     try:
         return run_result(store, record)
@@ -199,7 +199,7 @@ def _related(name: str, other: str) -> bool:
 
 
 def _verdict(replications: Sequence[ReplicationResult]) -> Optional[BottleneckVerdict]:
-    """The bottleneck named only when significantly ahead (twin.bottleneck.verdict)."""
+    """The bottleneck named only when significantly ahead (twin.sim.active_period.verdict)."""
     if not replications:
         return None
     names = list(replications[0].stations)
@@ -285,7 +285,7 @@ _LABEL_SPLIT = re.compile(r",\s+(?=[A-Za-z_][\w.\[\]-]*=)")
 
 
 def settings_from_label(label: str) -> dict[str, Any]:
-    """A sweep run's label ('stations.formation.machines=60, run.length=30 d', as twin.sweep.label
+    """A sweep run's label ('stations.formation.machines=60, run.length=30 d', as twin.experiments.sweep.label
     writes it) back into path -> value, values read as YAML (numbers become numbers)."""
     settings: dict[str, Any] = {}
     for part in _LABEL_SPLIT.split(label.strip()) if label.strip() else []:

@@ -11,14 +11,14 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
-from twin.bottleneck import BottleneckVerdict
-from twin.bottleneck_analysis import BottleneckAnalysis
-from twin.compare import ComparisonResult
-from twin.improvement import walk_arrows
-from twin.losses import LossWaterfall
-from twin.results import Estimate, RunResult
-from twin.scenario import EXIT, Scenario
-from twin.sweep import SweepPoint
+from twin.analysis.verdict import BottleneckVerdict
+from twin.analysis.bottleneck import BottleneckAnalysis
+from twin.experiments.compare import ComparisonResult
+from twin.analysis.improvement import walk_arrows
+from twin.analysis.losses import LossWaterfall
+from twin.sim.results import Estimate, RunResult
+from twin.spec.scenario import EXIT, Scenario
+from twin.experiments.sweep import SweepPoint
 
 from dashboard.flowlayout import BOX_HEIGHT, BOX_WIDTH, ROW, Route, flow_layout
 from dashboard.labels import HEADLINE, STATE_COLOURS, STATE_LABELS, kpi, number

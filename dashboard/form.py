@@ -18,8 +18,8 @@ from typing import Any, Iterable, Optional
 import yaml
 from pydantic import ValidationError
 
-from twin.scenario import Scenario, StationSpec
-from twin.units import format_duration, parse_duration
+from twin.spec.scenario import Scenario, StationSpec
+from twin.spec.units import format_duration, parse_duration
 
 FieldKey = tuple[str, str, str]
 """(section, name, param): section is 'station', 'calendar' or 'run'; name is the station's name

@@ -49,13 +49,6 @@ class _Job:
     final: Optional[JobStatus] = None
 
 
-def bottleneck_command_available() -> bool:
-    """Whether this installation's `twin` has the `bottleneck` command (it stores an analysis)."""
-    from twin.cli import main  # here, not at import: twin.cli will import the dashboard's command
-
-    return "bottleneck" in getattr(main, "commands", {})
-
-
 class JobManager:
     """The jobs this server started; safe to use from the server's request threads."""
 
@@ -84,7 +77,7 @@ class JobManager:
         log = open(workdir / "stderr.log", "w", encoding="utf-8")
         try:
             process = subprocess.Popen(
-                [self.python, "-m", "twin.cli", *arguments], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                [self.python, "-m", "twin.cli.main", *arguments], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=log, cwd=workdir, env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )
         finally:

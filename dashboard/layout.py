@@ -11,8 +11,8 @@ from urllib.parse import quote
 
 from dash import dcc, html
 
-from twin.scenario import Scenario
-from twin.store import RunRecord
+from twin.spec.scenario import Scenario
+from twin.store.database import RunRecord
 
 from dashboard import figures, form, ids, tables
 from dashboard.components import graph, kpi_card, notice, options, progress, status_badge, table_block
@@ -226,7 +226,7 @@ def runs_page(summaries: Sequence[tuple[RunRecord, str, Any]]) -> html.Div:
 
 
 # -- Results of one run -----------------------------------------------------------------------
-def run_page(view: RunView, rank_available: bool) -> html.Div:
+def run_page(view: RunView) -> html.Div:
     record, result = view.record, view.result
     title = html.Div([html.H2(f"Run {record.id} · {record.scenario_name}"), status_badge(view.status)],
                      className="title-row")
@@ -258,7 +258,7 @@ def run_page(view: RunView, rank_available: bool) -> html.Div:
             tables.waterfall_table(view.waterfall),
             "Losses are negative; 'not yet out' closes the sum exactly (cells processed at the bottleneck but still "
             "in the line at the end).")]
-    parts.append(improvements_section(view, rank_available))
+    parts.append(improvements_section(view))
     parts += [table_block(tables.kpi_table(result)), table_block(tables.station_table(result, order, view.bottleneck)),
               table_block(tables.state_table(result, order))]
     parts.append(html.Div([
@@ -301,11 +301,11 @@ def bottleneck_sentence(view: RunView) -> html.Div:
     return html.Div(html.P(text), className="bottleneck-sentence", **{"data-bottleneck": judged.primary or ""})
 
 
-def improvements_section(view: RunView, rank_available: bool) -> html.Div:
+def improvements_section(view: RunView) -> html.Div:
     """The improvement ranking if stored; else a button that computes it (when the installed
     `twin` can); else nothing. The button, job store and interval always exist so the page's
     callback has its components."""
-    show_button = view.analysis is None and rank_available and view.record.status == "complete"
+    show_button = view.analysis is None and view.record.status == "complete"
     return html.Div([
         html.Div(improvements_panel(view.analysis) if view.analysis is not None else (
             [html.H3("Improvement ranking"),

@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from twin.store import DEFAULT_PATH as DEFAULT_DB  # the constant only: the app is imported when the command runs
+from twin.store.database import DEFAULT_PATH as DEFAULT_DB  # the constant only: the app is imported when the command runs
 
 
 @click.command("dashboard")

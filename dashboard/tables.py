@@ -10,12 +10,12 @@ import io
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
 
-from twin.bottleneck_analysis import BottleneckAnalysis
-from twin.compare import ComparisonResult
-from twin.losses import LossWaterfall
-from twin.results import Estimate, RunResult
-from twin.store import RunRecord
-from twin.sweep import SweepPoint
+from twin.analysis.bottleneck import BottleneckAnalysis
+from twin.experiments.compare import ComparisonResult
+from twin.analysis.losses import LossWaterfall
+from twin.sim.results import Estimate, RunResult
+from twin.store.database import RunRecord
+from twin.experiments.sweep import SweepPoint
 
 from dashboard.labels import HEADLINE, KPIS, STATE_LABELS, kpi, number, when
 

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from dashboard import form
 from dashboard.live import CHROMIUM, chromium, live_server
-from twin.scenario import load_scenario
-from twin.sweep import apply_overrides
+from twin.spec.scenario import load_scenario
+from twin.experiments.sweep import apply_overrides
 
 REPO = Path(__file__).resolve().parents[1]
 LINE = "cylindrical_line.yaml"
@@ -31,7 +31,7 @@ VIEWPORT = {"width": 1440, "height": 900}
 
 def twin(*arguments: str) -> None:
     print("twin", " ".join(arguments), file=sys.stderr)
-    subprocess.run([sys.executable, "-m", "twin.cli", *arguments], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-m", "twin.cli.main", *arguments], check=True, stdout=subprocess.DEVNULL)
 
 
 def populate(db: Path, scenarios: Path) -> dict[str, int]:
@@ -45,15 +45,8 @@ def populate(db: Path, scenarios: Path) -> dict[str, int]:
     twin("compare", str(scenarios / LINE), str(whatif_path), *common)  # runs 1 (base) and 2 (what-if)
     twin("sweep", str(scenarios / LINE), "--set", "stations.formation.machines=60,65,70,75,80,90", "--db", str(db),
          "--workers", "2", "--replications", "3")
-    if _has_bottleneck_command():  # the what-if's improvement ranking
-        twin("bottleneck", "--run", "2", "--top", "3", "--workers", "2", "--db", str(db))
+    twin("bottleneck", "--run", "2", "--top", "3", "--workers", "2", "--db", str(db))
     return {"base": 1, "whatif": 2}
-
-
-def _has_bottleneck_command() -> bool:
-    from dashboard.jobs import bottleneck_command_available
-
-    return bottleneck_command_available()
 
 
 def settle(page) -> None:
@@ -84,9 +77,7 @@ def photograph(url: str, runs: dict[str, int], out: Path) -> list[Path]:
                 page.screenshot(path=str(target), full_page=full_page)
             shots.append(target)
 
-        ranked = _has_bottleneck_command()
-        shot(f"/runs/{runs['whatif']}", "dashboard-results.png",
-             down_to='[data-table="improvements"]' if ranked else '[data-graph="waterfall"]')
+        shot(f"/runs/{runs['whatif']}", "dashboard-results.png", down_to='[data-table="improvements"]')
         shot(f"/compare?runs={runs['base']},{runs['whatif']}", "dashboard-compare.png")
         shot("/sweep", "dashboard-sweep.png")
         shot("/runs", "dashboard-runs.png", full_page=False)

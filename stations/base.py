@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable, Optional
 from simpy import Environment, Event
 
 if TYPE_CHECKING:
-    from twin.monitors import LineMonitor, StationMonitor
+    from stations.monitors import LineMonitor, StationMonitor
 
 # Machine states: one timeline per machine, mutually exclusive, summing to calendar time.
 WORKING, SETUP, STARVED, BLOCKED, DOWN, OFF_SHIFT, WAITING_BATCH = range(7)
@@ -276,7 +276,7 @@ class StationRuntime:
         self.name = name
         self.buffer = buffer
         self.monitor = monitor
-        self.destination: Buffer | None = None  # set by twin.model once every station exists
+        self.destination: Buffer | None = None  # set by twin.sim.build once every station exists
 
     def input_buffer(self, upstream: str) -> Buffer:
         """The buffer that lots from `upstream` (a station or source name) enter."""

@@ -1,6 +1,6 @@
 """Shift calendars at run time: the on-shift intervals of the whole run, and questions about them.
 
-The spec (twin.scenario.CalendarSpec) is expanded once into sorted, merged on-intervals over the
+The spec (twin.spec.scenario.CalendarSpec) is expanded once into sorted, merged on-intervals over the
 run's horizon, so the engine's questions ("on now?", "when does this shift end?", "when is the
 next start?") are binary searches.
 """

@@ -12,7 +12,7 @@ from typing import Generator, Optional
 from simpy import Environment, Event, Resource
 
 from stations.calendar import ShiftCalendar
-from twin.monitors import Level
+from stations.monitors import Level
 
 
 class Crew:

@@ -15,9 +15,9 @@ from simpy import Environment, Event
 from stations.base import BLOCKED, STARVED, WORKING, Buffer, Lot, StationRuntime
 from stations.processing import CycleTime
 from stations.quality import Scrap, scrap_bad_cells
-from twin.monitors import Level, LineMonitor, StationMonitor
-from twin.rng import Streams
-from twin.scenario import StationSpec
+from stations.monitors import Level, LineMonitor, StationMonitor
+from twin.spec.rng import Streams
+from twin.spec.scenario import StationSpec
 
 
 class DwellStation(StationRuntime):

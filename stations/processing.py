@@ -18,9 +18,9 @@ from stations.calendar import ShiftCalendar
 from stations.crew import Crew
 from stations.interruptions import Breakdowns, MachineClock
 from stations.quality import Rework, Scrap, scrap_bad_cells
-from twin.monitors import LineMonitor, StationMonitor
-from twin.rng import Streams
-from twin.scenario import StationSpec
+from stations.monitors import LineMonitor, StationMonitor
+from twin.spec.rng import Streams
+from twin.spec.scenario import StationSpec
 
 
 class CycleTime:
@@ -81,7 +81,7 @@ class ProcessingStation(StationRuntime):
         self.cycle = CycleTime(spec.cycle_time, streams.generator(spec.name, "cycle"))
         self.scrap = Scrap(spec.yield_, streams.generator(spec.name, "quality")) if spec.yield_ < 1 else None
         self.rework = Rework(spec.rework.fraction, streams.generator(spec.name, "routing")) if spec.rework else None
-        self.rework_target: Optional[Buffer] = None  # set by twin.model
+        self.rework_target: Optional[Buffer] = None  # set by twin.sim.build
         self.changeover = Changeover(spec.setup, item_index or {}, streams, spec.name) if spec.setup else None
         self.transfer = spec.transfer_time.sampler(streams.generator(spec.name, "transfer")) if spec.transfer_time else None
         self.last_item: list[Optional[int]] = [None] * spec.machines

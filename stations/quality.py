@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from twin.distributions import BlockSampler
+from twin.spec.distributions import BlockSampler
 
 
 class Scrap:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from simpy import Environment
 
 from stations.base import Lot
-from twin.monitors import LineMonitor
+from stations.monitors import LineMonitor
 
 
 class Exit:

@@ -10,9 +10,9 @@ import numpy as np
 from simpy import Environment, Event
 
 from stations.base import Buffer, Lot, ReleasePolicy
-from twin.distributions import BlockSampler
-from twin.rng import Streams
-from twin.scenario import SourceSpec
+from twin.spec.distributions import BlockSampler
+from twin.spec.rng import Streams
+from twin.spec.scenario import SourceSpec
 
 
 class LotMaker:

@@ -4,7 +4,7 @@ item; and per station, units in plus units made equal units out, scrapped, consu
 
 from __future__ import annotations
 
-from twin.model import Model
+from twin.sim.build import Model
 
 
 def assert_units_conserved(model: Model) -> None:

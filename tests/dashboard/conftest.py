@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from dashboard.callbacks import Context
 from dashboard.data import Settings
 from dashboard.jobs import JobManager
-from twin.cli import main
-from twin.scenario import Scenario, load_scenario
+from twin.cli.main import main
+from twin.spec.scenario import Scenario, load_scenario
 
 FAST_LINE = Path(__file__).parents[1] / "e2e" / "fast_line.yaml"
 
@@ -60,7 +60,7 @@ def stored(tmp_path_factory) -> Settings:
 
 @pytest.fixture
 def context(stored: Settings) -> Context:
-    return Context(stored, JobManager(stored.db_path), rank_available=lambda: False)
+    return Context(stored, JobManager(stored.db_path))
 
 
 @pytest.fixture(scope="session")

@@ -54,9 +54,9 @@ def test_only_data_reads_the_store_and_scenario_files():
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module in ("twin.store", "twin.runs", "twin.yaml_io"):
+            if isinstance(node, ast.ImportFrom) and node.module in ("twin.store.database", "twin.store.runs", "twin.spec.yaml_io"):
                 assert {a.name for a in node.names} <= {"RunRecord", "DEFAULT_PATH"}, (path.name, node.module)
-            if isinstance(node, ast.ImportFrom) and node.module == "twin.scenario":
+            if isinstance(node, ast.ImportFrom) and node.module == "twin.spec.scenario":
                 assert "load_scenario" not in {a.name for a in node.names}, path.name
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "open":
                 assert path.name == "jobs.py", path.name

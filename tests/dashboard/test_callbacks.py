@@ -14,7 +14,7 @@ from dash.exceptions import PreventUpdate
 from dashboard import callbacks, data, ids
 from dashboard.callbacks import Context
 from dashboard.jobs import JobStatus
-from twin.scenario import Scenario
+from twin.spec.scenario import Scenario
 
 
 def walk(component: Any) -> Iterator[Any]:
@@ -88,7 +88,7 @@ def fake(stored, tmp_path) -> tuple[Context, FakeJobs]:
     (tmp_path / "tiny_line.yaml").write_text((stored.scenarios_dir / "tiny_line.yaml").read_text())
     jobs = FakeJobs()
     settings = data.Settings(stored.db_path, tmp_path)
-    return Context(settings, jobs, rank_available=lambda: False), jobs  # type: ignore[arg-type]
+    return Context(settings, jobs), jobs  # type: ignore[arg-type]
 
 
 def page(ctx: Context, path: str, search: str = "") -> Any:
@@ -119,24 +119,17 @@ def test_the_results_page_shows_kpi_cards_and_marks_the_bottleneck(context):
     graphs = {getattr(c, "data-graph") for c in with_class(content, "graph")}
     assert graphs == {"flow", "series", "states", "waterfall"}  # no improvement ranking stored
     assert {t.id["table"] for t in of_type(content, ids.TABLE_DATA)} == {"losses", "kpis", "stations", "states"}
-    assert with_id(content, ids.RANK_BUTTON).style == {"display": "none"}  # no `twin bottleneck` here
+    assert with_id(content, ids.RANK_BUTTON).style is None  # not ranked yet: the button offers it
     links = [c.href for c in with_class(content, "compare-link")]
     assert links[0] == "/compare?runs=2,1"
 
 
 def test_a_stored_bottleneck_analysis_shows_its_improvement_ranking(context):
-    context.rank_available = lambda: True
     content = page(context, "/runs/2")
     graphs = {getattr(c, "data-graph") for c in with_class(content, "graph")}
     assert "improvements" in graphs
     assert "improvements" in {t.id["table"] for t in of_type(content, ids.TABLE_DATA)}
     assert with_id(content, ids.RANK_BUTTON).style == {"display": "none"}  # ranked already
-
-
-def test_the_rank_button_shows_when_the_command_exists(context):
-    context.rank_available = lambda: True
-    content = page(context, "/runs/1")
-    assert with_id(content, ids.RANK_BUTTON).style is None
 
 
 @pytest.mark.parametrize("path", ["/runs/abc", "/runs/99", "/compare?runs=x"])
@@ -270,9 +263,6 @@ def test_polling_shows_progress_then_a_link_to_the_results(fake):
 # -- results page actions, downloads, pickers -------------------------------------------------
 def test_rank_improvements_starts_and_reports(fake):
     ctx, jobs = fake
-    _, panel, _, _ = callbacks.rank_improvements(ctx, ids.RANK_BUTTON, 1, None)
-    assert "no bottleneck command" in text_of(panel) and not jobs.started
-    ctx.rank_available = lambda: True
     job, panel, interval_off, button = callbacks.rank_improvements(ctx, ids.RANK_BUTTON, 1, None)
     assert job == {"run": 1, "job": "rank-job"} and not interval_off and jobs.started == [("bottleneck 1", "")]
     assert button == callbacks.HIDDEN  # one analysis at a time

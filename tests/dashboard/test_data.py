@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dashboard import data
-from twin.store import Store, StoreError
+from twin.store.database import Store, StoreError
 
 
 def test_run_view_judges_the_bottleneck_and_builds_the_waterfall(stored):
@@ -63,7 +63,7 @@ def test_unknown_runs_and_a_missing_database_are_messages(stored, tmp_path):
 
 
 class _AnalysisStore:
-    """Stands in for a Store that keeps bottleneck analyses (twin.store will add `analysis`)."""
+    """Stands in for a Store that keeps bottleneck analyses (twin.store.database will add `analysis`)."""
 
     def __init__(self, answer):
         self.answer = answer
@@ -86,8 +86,8 @@ def test_the_bottleneck_analysis_accessor_tolerates_any_store(stored):
 
 
 def test_the_accessor_reads_a_model_json_or_a_dict(stored, tiny_scenario):
-    from twin.bottleneck_analysis import analyse
-    from twin.experiments import run_replications
+    from twin.analysis.bottleneck import analyse
+    from twin.experiments.replications import run_replications
 
     base = run_replications(tiny_scenario, replications=2)
     found = analyse(tiny_scenario, base, lambda v: run_replications(v, replications=2), top=1)

@@ -7,9 +7,9 @@ import plotly.graph_objects as go
 import pytest
 
 from dashboard import data, figures
-from twin.bottleneck import BottleneckVerdict
-from twin.bottleneck_analysis import analyse
-from twin.experiments import run_replications
+from twin.analysis.verdict import BottleneckVerdict
+from twin.analysis.bottleneck import analyse
+from twin.experiments.replications import run_replications
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from dashboard import form
-from twin.scenario import Scenario, load_scenario
-from twin.yaml_io import parse_model
+from twin.spec.scenario import Scenario, load_scenario
+from twin.spec.yaml_io import parse_model
 
 
 def edit(scenario: Scenario, **changes: str) -> form.FormOutcome:

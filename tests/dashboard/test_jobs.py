@@ -8,9 +8,9 @@ import time
 
 import yaml
 
-from dashboard.jobs import JobManager, JobStatus, bottleneck_command_available
+from dashboard.jobs import JobManager, JobStatus
 from tests.dashboard.conftest import tiny_line_data
-from twin.store import Store
+from twin.store.database import Store
 
 
 def wait(jobs: JobManager, job_id: str, timeout_s: float = 60.0) -> JobStatus:
@@ -60,6 +60,3 @@ def test_stopping_all_jobs_interrupts_their_runs(tmp_path):
     with Store(tmp_path / "results.sqlite", create=False) as store:
         assert store.run(status.run_ids[0]).status == "interrupted"
 
-
-def test_the_bottleneck_command_check_is_a_plain_answer():
-    assert bottleneck_command_available() in (True, False)

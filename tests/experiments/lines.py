@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from twin.scenario import Scenario
+from twin.spec.scenario import Scenario
 
 
 def exponential(mean_min: float) -> dict:

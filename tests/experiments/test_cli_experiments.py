@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from tests.experiments.lines import dwell_line, serial_line, write
-from twin.cli import main
-from twin.results import RunResult
+from twin.cli.main import main
+from twin.sim.results import RunResult
 
 
 @pytest.fixture
@@ -116,7 +116,7 @@ def test_runs_on_a_missing_database_is_an_empty_list(tmp_path):
     (["run", "{tiny}", "--no-store", "--scheduler", "tcp://127.0.0.1:9"], "cannot reach the Dask scheduler"),
 ])
 def test_bad_input_exits_2_with_a_message(tiny, tmp_path, monkeypatch, args, message):
-    monkeypatch.setattr("twin.executors.CONNECT_TIMEOUT_S", 1.0)  # nothing listens there: fail fast
+    monkeypatch.setattr("twin.experiments.executors.CONNECT_TIMEOUT_S", 1.0)  # nothing listens there: fail fast
     db = tmp_path / "r.sqlite"
     assert CliRunner().invoke(main, ["run", str(tiny), "--db", str(db), "-r", "2"]).exit_code == 0
     garbage = tmp_path / "garbage.sqlite"

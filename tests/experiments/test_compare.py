@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from tests.experiments.lines import build, serial_line, write
-from twin.cli import main
-from twin.compare import ComparedRun, ComparisonResult, compare_replications, paired
-from twin.experiments import run_replications
+from twin.cli.main import main
+from twin.experiments.compare import ComparedRun, ComparisonResult, compare_replications, paired
+from twin.experiments.replications import run_replications
 
 REPLICATIONS = 20
 

@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from tests.experiments.lines import build, serial_line
-from twin.cli import main
-from twin.executors import (
+from twin.cli.main import main
+from twin.experiments.executors import (
     DaskExecutor, ExecutorError, InlineExecutor, LocalExecutor, code_fingerprint, make_executor,
 )
-from twin.experiments import plan_experiment, run_experiment, run_replications, run_to_precision
+from twin.experiments.replications import plan_experiment, run_experiment, run_replications, run_to_precision
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +81,7 @@ def test_make_executor_picks_by_options():
 
 def test_a_scheduler_without_workers_is_a_clear_error(monkeypatch):
     distributed = pytest.importorskip("distributed")
-    monkeypatch.setattr("twin.executors.WORKERS_TIMEOUT_S", 0.5)
+    monkeypatch.setattr("twin.experiments.executors.WORKERS_TIMEOUT_S", 0.5)
     with distributed.LocalCluster(n_workers=0, host="127.0.0.1", dashboard_address=None) as empty:
         with pytest.raises(ExecutorError, match="no Dask worker joined"):
             DaskExecutor(empty.scheduler_address)

@@ -18,11 +18,11 @@ import pytest
 from click.testing import CliRunner
 
 from tests.experiments.lines import build, serial_line, write
-from twin.cli import main
-from twin.engine import run_replication
-from twin.experiments import aggregate
-from twin.results import ReplicationResult
-from twin.store import Store, StoreError
+from twin.cli.main import main
+from twin.sim.engine import run_replication
+from twin.experiments.replications import aggregate
+from twin.sim.results import ReplicationResult
+from twin.store.database import Store, StoreError
 
 POLL_TIMEOUT_S = 60.0
 
@@ -104,7 +104,7 @@ def _start_run(tmp_path: Path, replications: int = 2000, length_h: float = 400.0
     scenario = write(serial_line(length_h=length_h, replications=replications), tmp_path / "long.yaml")
     db = tmp_path / "runs.sqlite"
     process = subprocess.Popen(
-        [sys.executable, "-m", "twin.cli", "run", str(scenario), "--db", str(db)],
+        [sys.executable, "-m", "twin.cli.main", "run", str(scenario), "--db", str(db)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     return process, db
@@ -208,7 +208,7 @@ def test_processes_creating_the_same_new_database_at_once_all_succeed(tmp_path):
 def test_two_cli_runs_at_once_both_complete(tmp_path):
     scenario = write(serial_line(replications=15), tmp_path / "tiny.yaml")
     db = tmp_path / "runs.sqlite"
-    command = [sys.executable, "-m", "twin.cli", "run", str(scenario), "--db", str(db), "--json"]
+    command = [sys.executable, "-m", "twin.cli.main", "run", str(scenario), "--db", str(db), "--json"]
     processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [p.communicate(timeout=120) for p in processes]
     assert [p.returncode for p in processes] == [0, 0], outputs

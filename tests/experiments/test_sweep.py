@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from tests.experiments.lines import build, serial_line, write
-from twin.cli import main
-from twin.sweep import SweepError, apply_overrides, parse_assignment, sweep_points
+from twin.cli.main import main
+from twin.experiments.sweep import SweepError, apply_overrides, parse_assignment, sweep_points
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from tests.experiments.lines import build, dwell_line, serial_line
-from twin.experiments import PILOTS, aggregate, plan_experiment, run_experiment
-from twin.warmup import batch_means, mser5_cut, mser_statistics, mser_truncation, warmup_from_series
+from twin.experiments.replications import PILOTS, aggregate, plan_experiment, run_experiment
+from twin.analysis.warmup import batch_means, mser5_cut, mser_statistics, mser_truncation, warmup_from_series
 
 
 def test_batch_means_drop_a_trailing_partial_batch():

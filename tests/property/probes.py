@@ -1,4 +1,4 @@
-"""Run a replication the way twin.engine.simulate does, with checks of the model's invariants
+"""Run a replication the way twin.sim.engine.simulate does, with checks of the model's invariants
 while it runs: a probe process samples the state at off-grid times (never coinciding with the
 engine's own event times, so it sees a settled instant), and buffers record their peak occupancy
 on every append. The probe draws no random numbers, so the run is the engine's run.
@@ -14,9 +14,9 @@ from stations.base import BLOCKED, STARVED, WAITING_BATCH, BatchBuffer, Buffer
 from stations.dwell import DwellStation
 from stations.processing import ProcessingStation
 from stations.sink import Exit
-from twin.model import Model, build
-from twin.rng import Streams
-from twin.scenario import Scenario
+from twin.sim.build import Model, build
+from twin.spec.rng import Streams
+from twin.spec.scenario import Scenario
 
 PROBES = 97  # samples per run; a prime, with an irrational offset, so samples miss event times
 OFFSET = math.pi  # seconds

@@ -1,6 +1,6 @@
 """Hand-written hypothesis strategies for valid, small scenarios (plain dicts, as a YAML file holds them).
 
-Every strategy yields a dict that `twin.scenario.Scenario.model_validate` accepts. Durations are
+Every strategy yields a dict that `twin.spec.scenario.Scenario.model_validate` accepts. Durations are
 written with units ("1.5 h", "30 min", "2700 s"), means are around an hour per station so that a
 run of 50-300 h is a few hundred lots per station and one example simulates in well under a
 second. Knobs let a test ask for the shape it needs (warm-up 0 for exact accounting, serial lines
@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
-from twin.scenario import Scenario
+from twin.spec.scenario import Scenario
 
 STATION_NAMES = (
     "mixing", "coating", "calendering", "slitting", "winding", "welding", "filling", "wetting",

@@ -8,8 +8,8 @@ from hypothesis import given
 
 from tests.conservation import assert_units_conserved
 from tests.property.strategies import assembly_dicts, bounded
-from twin.engine import simulate
-from twin.scenario import Scenario
+from twin.sim.engine import simulate
+from twin.spec.scenario import Scenario
 
 
 @bounded(40)

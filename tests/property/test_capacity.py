@@ -8,7 +8,7 @@ Two bounds, both on the number of lots a station completes in [0, T]:
   places of a dwell store) works on one job at a time, so the jobs it completed by T have cycle
   times summing to at most c*T, and at most c jobs were drawn but not finished at T. Hence, if n
   jobs completed, the n smallest of the first n+c draws of the stream sum to at most c*T. We replay
-  the stream (twin.rng.Streams is public and keyed by station name) and check this for the observed
+  the stream (twin.spec.rng.Streams is public and keyed by station name) and check this for the observed
   n. For constant cycle times this sharpens to n <= c*floor(T/s) (each unit completes floor(T/s)).
   Failures only take time away, so the bound holds with them too.
 
@@ -36,10 +36,10 @@ import math
 import numpy as np
 from hypothesis import given
 
-from twin.distributions import ConstantDist
-from twin.engine import simulate
-from twin.rng import Streams
-from twin.scenario import Scenario, StationSpec
+from twin.spec.distributions import ConstantDist
+from twin.sim.engine import simulate
+from twin.spec.rng import Streams
+from twin.spec.scenario import Scenario, StationSpec
 
 from tests.property.probes import good_cells
 from tests.property.strategies import bounded, replications, scenarios

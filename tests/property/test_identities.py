@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from stations.base import STATE_NAMES
 from stations.dwell import DwellStation
-from twin.engine import run_replication, simulate
-from twin.kpis import line_kpis, station_kpis
-from twin.scenario import Scenario
+from twin.sim.engine import run_replication, simulate
+from twin.sim.kpis import line_kpis, station_kpis
+from twin.spec.scenario import Scenario
 
 from tests.property.probes import good_cells, line_balance, run_probed, station_balance
 from tests.property.strategies import bounded, replications, scenarios

@@ -13,12 +13,12 @@ import yaml
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from twin.engine import run_replication
-from twin.experiments import run_replications
-from twin.model import build
-from twin.rng import PURPOSES, Streams
-from twin.scenario import Scenario
-from twin.yaml_io import parse_model
+from twin.sim.engine import run_replication
+from twin.experiments.replications import run_replications
+from twin.sim.build import build
+from twin.spec.rng import PURPOSES, Streams
+from twin.spec.scenario import Scenario
+from twin.spec.yaml_io import parse_model
 
 from tests.property.strategies import STATION_NAMES, bounded, replications, scenario_dicts, scenarios, stations
 

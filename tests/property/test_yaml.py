@@ -20,10 +20,10 @@ from click.testing import CliRunner
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from twin.cli import main
-from twin.scenario import Scenario
-from twin.units import parse_duration
-from twin.yaml_io import ScenarioError, parse_model
+from twin.cli.main import main
+from twin.spec.scenario import Scenario
+from twin.spec.units import parse_duration
+from twin.spec.yaml_io import ScenarioError, parse_model
 
 from tests.property.strategies import bounded, scenario_dicts
 

@@ -17,11 +17,11 @@ from typing import Callable, Sequence
 import numpy as np
 from scipy import stats
 
-from stations import catalog
-from twin.experiments import run_replications
-from twin.results import ReplicationResult
-from twin.scenario import Scenario, load_scenario
-from twin.units import parse_duration
+from twin.spec import catalog
+from twin.experiments.replications import run_replications
+from twin.sim.results import ReplicationResult
+from twin.spec.scenario import Scenario, load_scenario
+from twin.spec.units import parse_duration
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 WARMUP = "21 d"

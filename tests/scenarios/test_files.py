@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from twin.engine import run_replication
-from twin.scenario import load_scenario
+from twin.sim.engine import run_replication
+from twin.spec.scenario import load_scenario
 
 from tests.scenarios.support import SCENARIOS, shortened
 

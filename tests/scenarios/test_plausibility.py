@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from twin.scenario import load_scenario
+from twin.spec.scenario import load_scenario
 
 from tests.scenarios.support import line_values, replications, scenario_file, station_values, t_interval
 
@@ -107,7 +107,7 @@ def _chain(file: str) -> float:
 
 
 def _electrode(spec) -> bool:
-    from stations import catalog
+    from twin.spec import catalog
 
     return spec.template is not None and catalog.template(spec.template).area == "electrode"
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from twin.bottleneck import active_period_shares, verdict
-from twin.bottleneck_analysis import analyse
-from twin.experiments import run_replications
-from twin.losses import loss_waterfall
-from twin.scenario import Scenario
+from twin.sim.active_period import active_period_shares
+from twin.analysis.verdict import verdict
+from twin.analysis.bottleneck import analyse
+from twin.experiments.replications import run_replications
+from twin.analysis.losses import loss_waterfall
+from twin.spec.scenario import Scenario
 
 
 def serial_line(stations: list[dict], length: str = "3000 h", replications: int = 10) -> Scenario:

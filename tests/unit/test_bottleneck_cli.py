@@ -6,8 +6,8 @@ import json
 
 from click.testing import CliRunner
 
-from twin.cli import main
-from twin.store import Store
+from twin.cli.main import main
+from twin.store.database import Store
 
 LINE = """
 name: three-stations

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from stations import catalog
-from twin.scenario import Scenario, StationSpec, load_scenario
-from twin.yaml_io import ScenarioError, parse_model
+from twin.spec import catalog
+from twin.spec.scenario import Scenario, StationSpec, load_scenario
+from twin.spec.yaml_io import ScenarioError, parse_model
 
 # what a scenario has to add to a template before it is a whole station
 NEEDS = {

@@ -1,6 +1,6 @@
 """The `twin` command: validate, run (--json), schema, and clean errors (exit code 2, no traceback)
 for bad files and bad options. Most cases go through click's CliRunner; a few run the command in a
-subprocess (`python -m twin.cli`), as a user would."""
+subprocess (`python -m twin.cli.main`), as a user would."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from twin.cli import main
+from twin.cli.main import main
 
 GOOD = """\
 name: cli test line
@@ -192,7 +192,7 @@ def test_bad_options_exit_2(good_file, options):
 
 
 def _twin(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "twin.cli", *map(str, args)], capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "twin.cli.main", *map(str, args)], capture_output=True, text=True, timeout=120)
 
 
 def test_command_in_a_subprocess_end_to_end(good_file, tmp_path):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conservation import assert_units_conserved
-from twin.engine import run_replication, simulate
-from twin.scenario import Scenario
+from twin.sim.engine import run_replication, simulate
+from twin.spec.scenario import Scenario
 
 
 def line(stations, sources, length="4 wk", **extra) -> Scenario:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from twin.engine import run_replication
-from twin.scenario import Scenario
+from twin.sim.engine import run_replication
+from twin.spec.scenario import Scenario
 
 
 def scenario(stations, sources, **extra) -> Scenario:

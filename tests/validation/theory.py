@@ -10,9 +10,9 @@ import math
 
 import numpy as np
 
-from twin.experiments import run_replications
-from twin.results import ReplicationResult
-from twin.scenario import Scenario
+from twin.experiments.replications import run_replications
+from twin.sim.results import ReplicationResult
+from twin.spec.scenario import Scenario
 
 
 def scenario(stations: list[dict], sources: list[dict], length_h: float, warmup_h: float,

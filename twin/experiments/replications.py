@@ -1,9 +1,9 @@
 """Experiments: replications of scenarios as independent tasks, warm-up choice, and aggregation.
 
 One replication is one task whose result depends only on (scenario, seed, replication index), so
-any executor (twin.executors: this process, local processes, Dask) gives identical numbers, and
+any executor (twin.experiments.executors: this process, local processes, Dask) gives identical numbers, and
 results are always put back in index order before any statistic is computed. A `Plan` is a
-scenario with its warm-up fixed: taken from the file, or chosen by MSER-5 (twin.warmup) from pilot
+scenario with its warm-up fixed: taken from the file, or chosen by MSER-5 (twin.analysis.warmup) from pilot
 replications when the file says `warmup: auto`. Sequential replications add tasks in batches whose
 sizes depend only on results so far, never on the executor.
 """
@@ -17,13 +17,13 @@ from typing import Callable, Iterator, Optional, Sequence
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from twin.engine import run_replication
-from twin.executors import Executor, InlineExecutor, make_executor
-from twin.aggregate import aggregate_replications
-from twin.results import ReplicationResult, RunResult
-from twin.scenario import Scenario
-from twin.statistics import half_width
-from twin.warmup import WarmupChoice, warmup_from_series
+from twin.sim.engine import run_replication
+from twin.experiments.executors import Executor, InlineExecutor, make_executor
+from twin.analysis.aggregate import aggregate_replications
+from twin.sim.results import ReplicationResult, RunResult
+from twin.spec.scenario import Scenario
+from twin.analysis.statistics import half_width
+from twin.analysis.warmup import WarmupChoice, warmup_from_series
 
 """The line KPIs a comparison reports (aggregation itself takes every numeric field)."""
 PILOTS = 5

@@ -10,11 +10,11 @@ import numpy as np
 from pydantic import BaseModel
 
 from twin import __version__
-from twin.bottleneck import verdict
-from twin.results import (
+from twin.analysis.verdict import verdict
+from twin.sim.results import (
     BottleneckResult, Estimate, ReplicationResult, RunResult, SeriesReplication, StationResult,
 )
-from twin.statistics import estimate
+from twin.analysis.statistics import estimate
 
 LINE_KPIS = ("throughput_per_h", "gwh_per_year", "yield", "wip_cells", "lead_time_h",
              "released_cells", "good_cells", "scrapped_cells")

@@ -2,7 +2,7 @@
 
 Pure functions on arrays (methods.md, "Output analysis"): batch means of 5 observations Y_1..Y_n,
 then the truncation d (in batches) minimising MSER(d) = sum_{i>d} (Y_i - mean_{>d})^2 / (n-d)^2,
-with d searched only over the first half. twin.experiments runs the pilot replications whose
+with d searched only over the first half. twin.experiments.replications runs the pilot replications whose
 throughput and WIP series come here, and then the experiment with the chosen fixed warm-up.
 """
 

@@ -4,8 +4,8 @@ A template is the process physics of one step (its behaviour, cycle time, yield,
 changeover, whether it follows the shift calendar), each default with the source of its number in
 shared/reference/battery-process.md ([Sx] tags, DERIVED arithmetic, or "assumption"). A scenario
 names a template and overrides what it knows (`{name: formation, template: formation, machines: 70}`);
-twin.scenario.StationSpec merges the defaults under the scenario's keys. Plain data: nothing here
-reads files or knows SimPy, and nothing here imports twin (twin.scenario imports this module).
+twin.spec.scenario.StationSpec merges the defaults under the scenario's keys. Plain data: nothing here
+reads files or knows SimPy, and nothing here imports twin (twin.spec.scenario imports this module).
 
 What a template leaves to the scenario is what depends on the line or on the lot size chosen for it:
 machines, buffers, dwell capacities, batch sizes counted in trays (formation racks), assembly inputs

@@ -11,10 +11,10 @@ import math
 import numpy as np
 
 from stations.base import OFF_SHIFT, STATE_NAMES, WORKING
-from twin.bottleneck import active_period_shares
-from twin.model import Model
-from twin.monitors import Series
-from twin.results import (
+from twin.sim.active_period import active_period_shares
+from twin.sim.build import Model
+from stations.monitors import Series
+from twin.sim.results import (
     CrewReplication, LineReplication, ProductReplication, ReplicationResult, SeriesReplication, StationReplication,
 )
 

@@ -9,12 +9,12 @@ from typing import Callable, Optional
 import numpy as np
 from pydantic import Field
 
-from twin.bottleneck import verdict
-from twin.improvement import Gain, Improvement, rank_improvements, walk_arrows
-from twin.losses import LossWaterfall, loss_waterfall
-from twin.results import Estimate, ReplicationResult, Result
-from twin.scenario import Scenario
-from twin.statistics import estimate
+from twin.analysis.verdict import verdict
+from twin.analysis.improvement import Gain, Improvement, rank_improvements, walk_arrows
+from twin.analysis.losses import LossWaterfall, loss_waterfall
+from twin.sim.results import Estimate, ReplicationResult, Result
+from twin.spec.scenario import Scenario
+from twin.analysis.statistics import estimate
 
 
 class StationBottleneck(Result):

@@ -8,7 +8,7 @@ from typing import Sequence
 import numpy as np
 from scipy.special import stdtrit  # the t quantile; scipy.stats.t.ppf calls it, at a fifth of the import time
 
-from twin.results import Estimate
+from twin.sim.results import Estimate
 
 
 def _finite(values: Sequence[float | None]) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Paired comparison of two scenarios under common random numbers (methods.md, "Output analysis").
 
 Replication i of the base and of the what-if run with the same root seed and index, so every
-station the change leaves alone draws the same random numbers in both (twin.rng keys streams by
+station the change leaves alone draws the same random numbers in both (twin.spec.rng keys streams by
 station name): the difference per replication then carries little noise, and its t-interval is
 much narrower than the one from independent runs. "Significant" means the 95% CI of the mean
 difference excludes 0.
@@ -14,9 +14,9 @@ from typing import Optional, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from twin.aggregate import LINE_KPIS
-from twin.results import ReplicationResult
-from twin.statistics import estimate
+from twin.analysis.aggregate import LINE_KPIS
+from twin.sim.results import ReplicationResult
+from twin.analysis.statistics import estimate
 
 
 class Model(BaseModel):

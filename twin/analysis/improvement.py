@@ -13,9 +13,9 @@ from typing import Callable, Literal, Optional
 
 from pydantic import Field
 
-from twin.results import Estimate, ReplicationResult, Result
-from twin.scenario import Scenario, StationSpec
-from twin.statistics import estimate
+from twin.sim.results import Estimate, ReplicationResult, Result
+from twin.spec.scenario import Scenario, StationSpec
+from twin.analysis.statistics import estimate
 
 Improvement = Literal["rate", "machine"]
 DURATION_FIELDS = ("value", "mean", "low", "mode", "high", "scale")

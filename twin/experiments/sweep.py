@@ -16,8 +16,8 @@ from typing import Any, Optional, Sequence
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from twin.results import Estimate, RunResult
-from twin.scenario import Scenario
+from twin.sim.results import Estimate, RunResult
+from twin.spec.scenario import Scenario
 
 NAMED_LISTS = ("stations", "sources")
 

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from twin.scenario import LOCATION_MARK
+from twin.spec.scenario import LOCATION_MARK
 
 M = TypeVar("M", bound=BaseModel)
 

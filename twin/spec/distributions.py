@@ -14,7 +14,7 @@ import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 from pydantic import model_validator
 
-from twin.units import format_duration, parse_duration
+from twin.spec.units import format_duration, parse_duration
 
 BLOCK_SIZE = 1024
 

@@ -2,7 +2,7 @@
 
 A complete run has its aggregated RunResult stored; a run that was interrupted or killed has only
 its finished replications, so its result is aggregated here from whatever replications exist.
-Reads through twin.store only.
+Reads through twin.store.database only.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 import csv
 from typing import IO, Any, Optional
 
-from twin.aggregate import aggregate_replications
-from twin.results import ReplicationResult, RunResult
-from twin.store import RunRecord, Store
+from twin.analysis.aggregate import aggregate_replications
+from twin.sim.results import ReplicationResult, RunResult
+from twin.store.database import RunRecord, Store
 
 HEADLINE_KPIS = ("throughput_per_h", "gwh_per_year", "yield", "wip_cells", "lead_time_h")
 

@@ -10,11 +10,11 @@ import re
 from rich.console import Console
 from rich.table import Table
 
-from twin.compare import ComparisonResult
-from twin.experiments import PrecisionOutcome
-from twin.results import Estimate, RunResult
-from twin.sweep import SweepResult
-from twin.warmup import WarmupChoice
+from twin.experiments.compare import ComparisonResult
+from twin.experiments.replications import PrecisionOutcome
+from twin.sim.results import Estimate, RunResult
+from twin.experiments.sweep import SweepResult
+from twin.analysis.warmup import WarmupChoice
 
 LINE_ROWS = (
     ("throughput_per_h", "good cells / h"),
@@ -171,7 +171,7 @@ def _setting(value: object) -> str:
 
 
 def print_runs(rows: list[dict], console: Console) -> None:
-    """The `twin runs` table (rows from twin.runs.describe)."""
+    """The `twin runs` table (rows from twin.store.runs.describe)."""
     table = Table(title="Stored runs", title_justify="left")
     widest_id = max((len(str(row["id"])) for row in rows), default=2)
     columns = (("id", widest_id), ("started (UTC)", 16), ("scenario", 0), ("what", 0), ("status", 8), ("reps", 5),

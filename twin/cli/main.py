@@ -3,11 +3,12 @@
 Every user error (a bad file, option, --set path, run id, database or scheduler) ends with a
 message and exit code 2, never a traceback; Ctrl-C ends with 130 after saying which stored runs
 keep which replications. Results go to stdout only when complete; progress and notes go to
-stderr. The work itself is in twin.runner (executor, store, progress) and twin.experiments.
+stderr. The work itself is in twin.service.session (executor, store, progress) and twin.experiments.replications.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 import uuid
@@ -18,10 +19,10 @@ from typing import Any, Callable, Iterator, Optional
 import click
 from rich.console import Console
 
-from twin.executors import ExecutorError
-from twin.scenario import Scenario, load_scenario
-from twin.store import DEFAULT_PATH, StoreError
-from twin.yaml_io import ScenarioError
+from twin.experiments.executors import ExecutorError
+from twin.spec.scenario import Scenario, load_scenario
+from twin.store.database import DEFAULT_PATH, StoreError
+from twin.spec.yaml_io import ScenarioError
 
 USER_ERROR = 2
 INTERRUPTED = 130
@@ -81,8 +82,8 @@ _json_option = click.option("--json", "as_json", is_flag=True, help="Print the r
 
 @contextmanager
 def _session(workers: int, scheduler: Optional[str], db: str, no_store: bool, as_json: bool) -> Iterator[Any]:
-    """twin.runner.session with the CLI's error handling."""
-    from twin.runner import session
+    """twin.service.session.session with the CLI's error handling."""
+    from twin.service.session import session
 
     try:
         with session(workers, scheduler, None if no_store else db, show_progress=not as_json) as current:
@@ -105,7 +106,23 @@ def _announce(run_ids: list[Optional[int]], db: str) -> None:
         _note(f"run{'s' if len(stored) > 1 else ''} {', '.join(stored)} stored in {db}")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _TwinGroup(click.Group):
+    """The command group, with commands that live in a layer the CLI must not import (the
+    dashboard) registered by name and loaded only when that command runs."""
+
+    LAZY = {"dashboard": ("dashboard.serve", "dashboard_command")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.LAZY])
+
+    def get_command(self, ctx: click.Context, name: str) -> Optional[click.Command]:
+        if name in self.LAZY:
+            module, attribute = self.LAZY[name]
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_TwinGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="coventry-line-twin")
 def main() -> None:
     """Digital twin of lithium-ion cell production lines (discrete-event simulation)."""
@@ -126,7 +143,7 @@ def main() -> None:
 def run(file: str, replications: Optional[int], seed: Optional[int], workers: int, scheduler: Optional[str],
         precision: Optional[float], max_replications: int, db: str, no_store: bool, as_json: bool) -> None:
     """Simulate the scenario FILE and report KPIs with 95% confidence intervals."""
-    from twin.report import precision_note, print_report, warmup_note
+    from twin.cli.report import precision_note, print_report, warmup_note
 
     scenario = _load(file)
     root = scenario.run.seed if seed is None else seed
@@ -168,8 +185,8 @@ def compare(base: str, whatif: str, replications: Optional[int], seed: Optional[
             workers: int, scheduler: Optional[str], db: str, no_store: bool, as_json: bool) -> None:
     """Compare the what-if scenario WHATIF with BASE: paired differences per replication under
     common random numbers, their 95% CI, and whether each change is significant."""
-    from twin.compare import ComparedRun, compare_replications
-    from twin.report import print_comparison, warmup_note
+    from twin.experiments.compare import ComparedRun, compare_replications
+    from twin.cli.report import print_comparison, warmup_note
 
     scenarios = [_load(base), _load(whatif)]
     root = scenarios[0].run.seed if seed is None else seed
@@ -214,8 +231,8 @@ def sweep(file: str, assignments: tuple[str, ...], replications: Optional[int], 
           scheduler: Optional[str], db: str, no_store: bool, as_json: bool) -> None:
     """Run every combination of the --set values (common random numbers across points) and
     report KPIs with 95% CIs per point."""
-    from twin.report import print_sweep
-    from twin.sweep import SweepError, SweepResult, label, parse_assignment, sweep_point, sweep_points
+    from twin.cli.report import print_sweep
+    from twin.experiments.sweep import SweepError, SweepResult, label, parse_assignment, sweep_point, sweep_points
 
     scenario = _load(file)
     try:
@@ -263,9 +280,9 @@ def bottleneck(file: Optional[str], run_id: Optional[int], how: str, top: int, r
     bottleneck with its significance, the loss waterfall, the bottleneck walk, and the throughput
     gain of improving each candidate (paired runs under common random numbers). The base run, the
     variants and the analysis are stored in the results database."""
-    from twin.bottleneck_analysis import analyse
-    from twin.experiments import with_warmup
-    from twin.report import print_bottleneck
+    from twin.analysis.bottleneck import analyse
+    from twin.experiments.replications import with_warmup
+    from twin.cli.report import print_bottleneck
 
     if (file is None) == (run_id is None):
         _fail(["give a scenario FILE or --run ID (a stored run), not both"])
@@ -313,7 +330,7 @@ def bottleneck(file: Optional[str], run_id: Optional[int], how: str, top: int, r
 # -- runs ---------------------------------------------------------------------------------------
 @contextmanager
 def _open_store(db: str) -> Iterator[Any]:
-    from twin.store import Store
+    from twin.store.database import Store
 
     try:
         with Store(db, create=False) as store:
@@ -331,8 +348,8 @@ def runs(ctx: click.Context, db: str, as_json: bool) -> None:
     ctx.obj = db
     if ctx.invoked_subcommand is not None:
         return
-    from twin.report import print_runs
-    from twin.runs import describe, summaries
+    from twin.cli.report import print_runs
+    from twin.store.runs import describe, summaries
 
     if not Path(db).exists():
         click.echo("[]" if as_json else f"no runs stored yet (no database at {db})")
@@ -354,8 +371,8 @@ def runs(ctx: click.Context, db: str, as_json: bool) -> None:
 @click.pass_context
 def runs_show(ctx: click.Context, run_id: int, db: Optional[str], as_json: bool) -> None:
     """Show the result of run ID (aggregated from its finished replications if it did not complete)."""
-    from twin.report import print_report
-    from twin.runs import describe, run_result, status_of
+    from twin.cli.report import print_report
+    from twin.store.runs import describe, run_result, status_of
 
     with _open_store(db or ctx.obj) as store:
         record = store.run(run_id)
@@ -388,9 +405,9 @@ def _progress(record: Any) -> str:
 
 def _notes(details: dict[str, Any]) -> list[str]:
     """The warm-up and precision lines of a stored run's details."""
-    from twin.experiments import PrecisionOutcome
-    from twin.report import precision_note, warmup_note
-    from twin.warmup import WarmupChoice
+    from twin.experiments.replications import PrecisionOutcome
+    from twin.cli.report import precision_note, warmup_note
+    from twin.analysis.warmup import WarmupChoice
 
     notes = []
     if isinstance(details.get("warmup"), dict):
@@ -407,7 +424,7 @@ def _notes(details: dict[str, Any]) -> list[str]:
 @click.pass_context
 def runs_export(ctx: click.Context, run_id: int, csv_path: str, db: Optional[str]) -> None:
     """Write run ID's per-replication KPIs (line and stations) as CSV."""
-    from twin.runs import write_csv
+    from twin.store.runs import write_csv
 
     with _open_store(db or ctx.obj) as store:
         replications = store.replications(run_id)
@@ -440,15 +457,6 @@ def validate(file: str) -> None:
 def schema() -> None:
     """Print the scenario file's JSON schema, every field described."""
     click.echo(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2))
-
-
-def _register_dashboard() -> None:
-    from dashboard.serve import dashboard_command
-
-    main.add_command(dashboard_command, name="dashboard")
-
-
-_register_dashboard()
 
 
 if __name__ == "__main__":  # pragma: no cover

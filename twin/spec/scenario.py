@@ -1,7 +1,7 @@
 """Scenario specs: the validated, inert description of a line (pydantic v2, frozen, no extra keys).
 
-A scenario file is YAML; `load_scenario` parses it (twin.yaml_io) and validates it against these
-models. Nothing here knows SimPy: twin.model turns a Scenario into runtime objects. Every field
+A scenario file is YAML; `load_scenario` parses it (twin.spec.yaml_io) and validates it against these
+models. Nothing here knows SimPy: twin.sim.build turns a Scenario into runtime objects. Every field
 carries a description, which `twin schema` prints as JSON schema.
 """
 
@@ -14,8 +14,8 @@ from typing import Annotated, Any, Literal, Optional
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from stations import catalog
-from twin.distributions import DistSpec, Duration
+from twin.spec import catalog
+from twin.spec.distributions import DistSpec, Duration
 
 EXIT = "exit"
 
@@ -100,7 +100,7 @@ class SetupSpec(Spec):
 class RunSpec(Spec):
     warmup: Literal["auto"] | Annotated[Duration, Field(ge=0)] = Field(
         0.0, description="Simulated time discarded before statistics start, or 'auto': chosen by MSER-5 "
-        "from pilot replications (twin.warmup).",
+        "from pilot replications (twin.analysis.warmup).",
     )
     length: Duration = Field(gt=0, description="Simulated time observed after the warm-up.")
     replications: int = Field(10, ge=1, description="Independent replications (each its own random streams).")
@@ -193,7 +193,7 @@ class BatchSpec(Spec):
 class StationSpec(Spec):
     name: str = Field(description="Station name (unique; 'exit' is reserved).")
     template: Optional[str] = Field(
-        None, description="Process step from the catalogue (stations.catalog) whose defaults fill every key "
+        None, description="Process step from the catalogue (twin.spec.catalog) whose defaults fill every key "
         "not given here; a key given here replaces the template's whole (null removes it). One of: "
         + ", ".join(catalog.names()) + ".",
     )
@@ -411,7 +411,7 @@ LOCATION_MARK = "\x1e"
 
 
 def located(path: tuple, message: str) -> ValueError:
-    """An error about the key at `path` (e.g. ('stations', 2, 'next')); twin.yaml_io shows its line."""
+    """An error about the key at `path` (e.g. ('stations', 2, 'next')); twin.spec.yaml_io shows its line."""
     return ValueError(f"{LOCATION_MARK}{json.dumps(list(path))}{LOCATION_MARK}{message}")
 
 
@@ -423,7 +423,7 @@ def _hint(name: str, valid: set[str]) -> str:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file; raises twin.yaml_io.ScenarioError with readable messages."""
-    from twin.yaml_io import load_model
+    """Read and validate a scenario file; raises twin.spec.yaml_io.ScenarioError with readable messages."""
+    from twin.spec.yaml_io import load_model
 
     return load_model(Path(path), Scenario)

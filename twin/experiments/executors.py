@@ -1,6 +1,6 @@
 """Executors: run a list of independent tasks and hand back each result as soon as it is done.
 
-One replication is one task (twin.experiments builds them). An executor only moves tasks and
+One replication is one task (twin.experiments.replications builds them). An executor only moves tasks and
 results, never changes them, so the numbers are the same whichever one runs them:
 
 - InlineExecutor   this process, in order: no start-up cost (one worker, tests, debugging);

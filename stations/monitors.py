@@ -1,6 +1,6 @@
 """Monitors: counters, time-weighted levels and active periods, recorded while the model runs.
 
-They are cheap to update (a few float operations per event) and know nothing of KPIs: twin.kpis
+They are cheap to update (a few float operations per event) and know nothing of KPIs: twin.sim.kpis
 turns a finished monitor into numbers. Counters are cumulative from time zero; the warm-up
 truncation takes a baseline snapshot rather than zeroing them, so identities such as
 "released = good + scrapped + in system" stay checkable over the whole run.

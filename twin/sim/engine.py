@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from twin.kpis import replication_kpis
-from twin.model import Model, build
-from twin.monitors import Series
-from twin.results import ReplicationResult
-from twin.rng import Streams
-from twin.scenario import Scenario
+from twin.sim.kpis import replication_kpis
+from twin.sim.build import Model, build
+from stations.monitors import Series
+from twin.sim.results import ReplicationResult
+from twin.spec.rng import Streams
+from twin.spec.scenario import Scenario
 
 SERIES_POINTS = 200
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from twin.results import Estimate, ReplicationResult, Result
-from twin.scenario import EXIT, Scenario
-from twin.statistics import estimate
+from twin.sim.results import Estimate, ReplicationResult, Result
+from twin.spec.scenario import EXIT, Scenario
+from twin.analysis.statistics import estimate
 
 STATE_CAUSES = (
     ("down", "downtime"), ("setup", "setup"), ("off_shift", "off-shift time"),

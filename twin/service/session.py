@@ -3,7 +3,7 @@
 A `Session` plans scenarios (warm-up pilots included), runs their replications on its executor,
 stores each replication the moment it finishes and each run's result when it completes, and on
 Ctrl-C or SIGTERM marks its unfinished runs 'interrupted' (their finished replications stay).
-twin.cli builds one per command; nothing here parses options or prints results.
+twin.cli.main builds one per command; nothing here parses options or prints results.
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator, Optional, Sequence
 
-from twin.executors import Executor, make_executor
-from twin.experiments import (
+from twin.experiments.executors import Executor, make_executor
+from twin.experiments.replications import (
     PILOTS, Plan, PrecisionOutcome, aggregate, plan_experiments, run_plans, run_to_precision,
 )
-from twin.progress import ProgressBar
-from twin.results import ReplicationResult, RunResult
-from twin.scenario import Scenario
-from twin.store import Store, StoreError
+from twin.service.progress import ProgressBar
+from twin.sim.results import ReplicationResult, RunResult
+from twin.spec.scenario import Scenario
+from twin.store.database import Store, StoreError
 
 
 class Session:

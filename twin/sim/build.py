@@ -16,9 +16,9 @@ from stations.dwell import DwellStation
 from stations.machine import MachineStation
 from stations.sink import Exit
 from stations.source import LotMaker, start_source
-from twin.monitors import Item, LineMonitor, StationMonitor
-from twin.rng import Streams
-from twin.scenario import EXIT, CalendarSpec, Scenario
+from stations.monitors import Item, LineMonitor, StationMonitor
+from twin.spec.rng import Streams
+from twin.spec.scenario import EXIT, CalendarSpec, Scenario
 
 BEHAVIOURS = {"machine": MachineStation, "batch": BatchStation, "dwell": DwellStation, "assembly": AssemblyStation}
 

@@ -25,8 +25,8 @@ from typing import Any, Iterator, Optional
 from pydantic import BaseModel
 
 from twin import __version__
-from twin.results import ReplicationResult, RunResult
-from twin.scenario import Scenario
+from twin.sim.results import ReplicationResult, RunResult
+from twin.spec.scenario import Scenario
 
 DEFAULT_PATH = "twin-results.sqlite"
 APPLICATION_ID = 0x7477696E  # 'twin': marks the file as ours
@@ -264,7 +264,7 @@ class Store:
     # -- reading ------------------------------------------------------------------------------
     def analysis(self, run_id: int, kind: str = "bottleneck") -> Optional[Any]:
         """The latest stored analysis of a run (a BottleneckAnalysis for kind 'bottleneck'), or None."""
-        from twin.bottleneck_analysis import BottleneckAnalysis
+        from twin.analysis.bottleneck import BottleneckAnalysis
 
         rows = self._query("SELECT result_json FROM analyses WHERE run_id = ? AND kind = ? ORDER BY rowid DESC LIMIT 1",
                            (run_id, kind))

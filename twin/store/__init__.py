@@ -1,0 +1,1 @@
+"""Store layer: the results database (the only code that touches it) and its read model."""
