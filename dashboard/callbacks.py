@@ -15,10 +15,10 @@ from urllib.parse import parse_qs, urlencode
 from dash import ALL, MATCH, Dash, Input, Output, State, callback_context, dcc, no_update
 from dash.exceptions import PreventUpdate
 
+from twin.sim.results import HEADLINE_KPIS
 from dashboard import data, form, ids, layout
 from dashboard.components import notice
 from dashboard.jobs import JobManager
-from dashboard.labels import HEADLINE
 from dashboard.tables import to_csv
 
 
@@ -96,7 +96,7 @@ def compare(ctx: Context, runs_text: str) -> Any:
 def sweep(ctx: Context, query: dict[str, str]) -> Any:
     groups = data.sweep_groups(ctx.settings)
     group = query.get("group") or (groups[0].group if groups else None)
-    key = query.get("kpi") if query.get("kpi") in HEADLINE else "throughput_per_h"
+    key = query.get("kpi") if query.get("kpi") in HEADLINE_KPIS else "throughput_per_h"
     view = data.sweep_view(ctx.settings, group) if group else None
     return layout.sweep_page(groups, view, key)
 

@@ -118,22 +118,10 @@ def run_record(settings: Settings, run_id: int) -> Optional[RunRecord]:
 
 
 def bottleneck_analysis(store: Store, run_id: int) -> Optional[BottleneckAnalysis]:
-    """The stored bottleneck analysis of a run, if the store keeps them (`Store.analysis`, added
-    with `twin bottleneck`) and has one for this run; None otherwise, whatever the store says."""
-    getter = getattr(store, "analysis", None)
-    if getter is None:
-        return None
+    """The stored bottleneck analysis of a run (`twin bottleneck`), or None when it has none."""
     try:
-        found = getter(run_id)
-    except (StoreError, LookupError, ValueError):
-        return None
-    if found is None or isinstance(found, BottleneckAnalysis):
-        return found
-    try:
-        if isinstance(found, (str, bytes)):
-            return BottleneckAnalysis.model_validate_json(found)
-        return BottleneckAnalysis.model_validate(found if isinstance(found, dict) else found.model_dump())
-    except (ValidationError, AttributeError):
+        return store.analysis(run_id)
+    except (StoreError, ValidationError):
         return None
 
 

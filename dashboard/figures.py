@@ -20,8 +20,9 @@ from twin.sim.results import Estimate, RunResult
 from twin.spec.scenario import EXIT, Scenario
 from twin.experiments.sweep import SweepPoint
 
+from twin.sim.results import HEADLINE_KPIS
 from dashboard.flowlayout import BOX_HEIGHT, BOX_WIDTH, ROW, Route, flow_layout
-from dashboard.labels import HEADLINE, STATE_COLOURS, STATE_LABELS, kpi, number
+from dashboard.labels import STATE_COLOURS, STATE_LABELS, kpi, number
 
 UTILISATION_SCALE = "Blues"  # idle pale, busy dark; red is kept for the bottleneck mark
 SIGNIFICANT = "#1f77b4"
@@ -280,7 +281,7 @@ def _half(estimate: Estimate, upper: bool) -> float:
 
 
 # -- several runs -----------------------------------------------------------------------------
-def comparison_figure(comparisons: Sequence[ComparisonResult], keys: Sequence[str] = HEADLINE) -> go.Figure:
+def comparison_figure(comparisons: Sequence[ComparisonResult], keys: Sequence[str] = HEADLINE_KPIS) -> go.Figure:
     """Relative difference of each headline KPI against the base (% of the base mean), with the
     paired 95% CI; filled markers are significant."""
     if not comparisons:

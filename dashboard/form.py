@@ -26,7 +26,6 @@ FieldKey = tuple[str, str, str]
 (or 'calendar' / 'run'); param is one of the *_PARAMS below, or ROW for a whole station."""
 
 STATION_PARAMS = ("machines", "cycle_time", "buffer", "yield", "mttf", "mttr")
-CALENDAR_PARAMS = ("shifts_per_day",)
 RUN_PARAMS = ("replications", "length", "warmup", "seed")
 ROW = "row"  # an error about a station as a whole (e.g. its kind's rules), shown by its name
 

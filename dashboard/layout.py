@@ -14,10 +14,11 @@ from dash import dcc, html
 from twin.spec.scenario import Scenario
 from twin.store.database import RunRecord
 
+from twin.sim.results import HEADLINE_KPIS
 from dashboard import figures, form, ids, tables
 from dashboard.components import graph, kpi_card, notice, options, progress, status_badge, table_block
 from dashboard.data import CompareView, RunView, ScenarioFile, StoredScenario, SweepGroup, SweepView
-from dashboard.labels import HEADLINE, kpi, number, percent, when
+from dashboard.labels import kpi, number, percent, when
 
 JOB_POLL_MS = 1000
 PAGE_REFRESH_MS = 2000
@@ -272,13 +273,13 @@ def kpi_cards(view: RunView) -> html.Div:
     result = view.result
     if result is None:
         return html.Div()
-    cards = [kpi_card(kpi(key).label, result.kpis.get(key), kpi(key).unit, kpi(key).scale) for key in HEADLINE[:3]]
+    cards = [kpi_card(kpi(key).label, result.kpis.get(key), kpi(key).unit, kpi(key).scale) for key in HEADLINE_KPIS[:3]]
     station = view.bottleneck
     oee = result.stations[station].oee if station in result.stations else None
     leader_only = view.verdict is not None and view.verdict.primary is None and station is not None
     cards.append(kpi_card("OEE of the bottleneck", oee, "%", 100.0,
                           f"{station} (leading candidate)" if leader_only else station or ""))
-    cards += [kpi_card(kpi(key).label, result.kpis.get(key), kpi(key).unit, kpi(key).scale) for key in HEADLINE[3:]]
+    cards += [kpi_card(kpi(key).label, result.kpis.get(key), kpi(key).unit, kpi(key).scale) for key in HEADLINE_KPIS[3:]]
     return html.Div(cards, className="kpi-cards")
 
 
@@ -399,7 +400,7 @@ def sweep_page(groups: Sequence[SweepGroup], view: Optional[SweepView], kpi_key:
                                        f"runs {min(g.run_ids)}–{max(g.run_ids)})") for g in groups]))], className="grow"),
         html.Div([html.Label("KPI"), dcc.Dropdown(
             id=ids.SWEEP_KPI, clearable=False, value=kpi_key,
-            options=options([(k, f"{kpi(k).label} ({kpi(k).unit})") for k in HEADLINE]))], className="narrow"),
+            options=options([(k, f"{kpi(k).label} ({kpi(k).unit})") for k in HEADLINE_KPIS]))], className="narrow"),
     ], className="picker-row"))
     if view is None:
         parts.append(html.P("Pick a sweep.", className="muted"))

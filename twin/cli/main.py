@@ -145,20 +145,13 @@ def run(file: str, replications: Optional[int], seed: Optional[int], workers: in
     """Simulate the scenario FILE and report KPIs with 95% confidence intervals."""
     from twin.cli.report import precision_note, print_report, warmup_note
 
+    from twin.service.tasks import run_scenario
+
     scenario = _load(file)
-    root = scenario.run.seed if seed is None else seed
-    count = replications or scenario.run.replications
-    outcome = None
     with _session(workers, scheduler, db, no_store, as_json) as session:
-        plan = session.plan([scenario], [root])[0]
-        run_id = session.begin(plan, max_replications if precision else count,
-                               details={"precision": precision} if precision else None)
-        _announce([run_id], db)
-        if precision:
-            results, outcome = session.replicate_to_precision(plan, run_id, precision, count, max_replications)
-        else:
-            results = session.replicate([plan], [count], [run_id])[0]
-        result = session.finish(plan, run_id, results, **({"precision": outcome.model_dump()} if outcome else {}))
+        done = run_scenario(session, scenario, replications=replications, seed=seed, precision=precision,
+                            max_replications=max_replications, on_run=lambda run_id: _announce([run_id], db))
+    result, plan, outcome = done.result, done.plan, done.precision
     if outcome is not None:
         _note(precision_note(outcome))
     if as_json:
@@ -280,47 +273,22 @@ def bottleneck(file: Optional[str], run_id: Optional[int], how: str, top: int, r
     bottleneck with its significance, the loss waterfall, the bottleneck walk, and the throughput
     gain of improving each candidate (paired runs under common random numbers). The base run, the
     variants and the analysis are stored in the results database."""
-    from twin.analysis.bottleneck import analyse
-    from twin.experiments.replications import with_warmup
     from twin.cli.report import print_bottleneck
+    from twin.service.tasks import TaskError, rank_improvements
 
     if (file is None) == (run_id is None):
         _fail(["give a scenario FILE or --run ID (a stored run), not both"])
     if run_id is not None:
-        with _open_store(db) as store:
-            scenario, record = store.scenario(run_id), store.run(run_id)
-            base = store.replications(run_id)
-        base = [r for i, r in enumerate(base) if all(b.replication == j for j, b in enumerate(base[: i + 1]))]
-        if len(base) < 2:
-            _fail([f"run {run_id} has {len(base)} finished replications; the analysis needs at least 2"])
-        scenario = with_warmup(scenario, record.warmup_h * 3600)
-        root, count = record.seed, len(base)
-    else:
-        scenario = _load(file)  # type: ignore[arg-type]
-        root = scenario.run.seed if seed is None else seed
-        count = replications or scenario.run.replications
-        if count < 2:
-            _fail(["the analysis needs at least 2 replications for confidence intervals"])
-    group = uuid.uuid4().hex[:12]
-    with _session(workers, scheduler, db, False, as_json) as session:
-        plan = session.plan([scenario], [root])[0]
-        if run_id is None:
-            run_id = session.begin(plan, count, kind="bottleneck", label="base", group=group)
-            _announce([run_id], db)
-            base = session.replicate([plan], [count], [run_id])[0]
-            session.finish(plan, run_id, base)
-        fixed = plan.warmup.warmup_h * 3600
-
-        def replicate(variant: Scenario) -> list:
-            variant_plan = session.plan([with_warmup(variant, fixed)], [root])[0]
-            variant_id = session.begin(variant_plan, count, kind="bottleneck", label="variant", group=group)
-            runs = session.replicate([variant_plan], [count], [variant_id])[0]
-            session.finish(variant_plan, variant_id, runs)
-            return runs
-
-        analysis = analyse(plan.scenario, base, replicate, how, None if top == 0 else top)  # type: ignore[arg-type]
-        if session.store is not None and run_id is not None:
-            session.store.save_analysis(run_id, analysis)
+        with _open_store(db) as store:  # a clear error for a missing database or run, before any work
+            store.run(run_id)
+    scenario = _load(file) if file is not None else None
+    try:
+        with _session(workers, scheduler, db, False, as_json) as session:
+            analysis = rank_improvements(session, scenario=scenario, stored_run=run_id, how=how,  # type: ignore[arg-type]
+                                         top=None if top == 0 else top, replications=replications, seed=seed,
+                                         on_run=lambda stored: _announce([stored], db))
+    except TaskError as exc:
+        _fail([str(exc)])
     if as_json:
         click.echo(analysis.model_dump_json(indent=2))
     else:

@@ -91,7 +91,7 @@ class SetupSpec(Spec):
     )
 
     @model_validator(mode="after")
-    def _something(self) -> "SetupSpec":
+    def _needs_a_time(self) -> "SetupSpec":
         if self.time is None and not self.from_to:
             raise ValueError("a setup needs 'time' or 'from_to'")
         return self
