@@ -18,7 +18,7 @@ from dash.exceptions import PreventUpdate
 from twin.sim.results import HEADLINE_KPIS
 from dashboard import data, form, ids, layout
 from dashboard.components import notice
-from dashboard.jobs import JobManager
+from dashboard.jobs import JobManager, JobRefused
 from dashboard.tables import to_csv
 
 
@@ -168,7 +168,10 @@ def start_run(ctx: Context, base: Optional[dict[str, Any]], field_ids: Sequence[
         scenario = form.as_whatif(scenario, (name or "").strip() or f"{base['name']} (edited)", base["name"],
                                   outcome.changes)
         title = f"{scenario.name}: {'; '.join(outcome.changes)}"
-    ctx.jobs.start_run(form.scenario_yaml(scenario), title, owner=token)
+    try:
+        ctx.jobs.start_run(form.scenario_yaml(scenario), title, owner=token)
+    except JobRefused as exc:
+        return notice(f"Not started: {exc}.", "error"), no_update, no_update
     rows, _ = poll_jobs(ctx, token)
     return "", rows, False
 

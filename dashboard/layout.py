@@ -206,6 +206,10 @@ def job_rows(rows: Sequence[dict[str, Any]]) -> list[html.Div]:
             body: list[Any] = [notice(f"Failed: {row.get('message') or 'see the server log'}", "error")]
         elif row["state"] == "done":
             body = [html.Span("✓ done · ", className="success-text"), link]
+        elif row["state"] == "cancelled":
+            body = [html.Span(f"cancelled · {row.get('message') or 'not started'}", className="muted"), link]
+        elif row["state"] == "queued":
+            body = [progress(0, 1, "queued: starts when a running job finishes")]
         elif run_id is None:
             body = [progress(0, 1, "preparing (warm-up pilots, if any)…")]
         else:
