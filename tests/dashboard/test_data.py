@@ -68,19 +68,6 @@ def test_a_run_shows_the_bottleneck_analysis_it_stored(stored):
         assert data.bottleneck_analysis(store, 2).ranking  # `twin bottleneck --run 2` stored one
 
 
-@pytest.mark.parametrize("label, expected", [
-    ("stations.formation.machines=60", {"stations.formation.machines": 60}),
-    ("stations.formation.machines=5, stations.filling.buffer=20",
-     {"stations.formation.machines": 5, "stations.filling.buffer": 20}),
-    ("run.length=30 d, stations.filling.yield=0.95", {"run.length": "30 d", "stations.filling.yield": 0.95}),
-    ("stations.a.failures.ttr={'dist': 'exponential', 'mean': '4 h'}, run.seed=3",
-     {"stations.a.failures.ttr": {"dist": "exponential", "mean": "4 h"}, "run.seed": 3}),
-    ("", {}),
-])
-def test_sweep_labels_read_back_as_settings(label, expected):
-    assert data.settings_from_label(label) == expected
-
-
 def test_sweep_groups_and_views(stored):
     groups = data.sweep_groups(stored)
     assert [len(g.parameters) for g in groups] == [2, 1]  # newest first

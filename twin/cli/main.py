@@ -239,7 +239,8 @@ def sweep(file: str, assignments: tuple[str, ...], replications: Optional[int], 
     group = uuid.uuid4().hex[:12]
     with _session(workers, scheduler, db, no_store, as_json) as session:
         plans = session.plan(scenarios, seeds)
-        ids = [session.begin(p, n, kind="sweep", label=label(settings), group=group)
+        ids = [session.begin(p, n, kind="sweep", label=label(settings), group=group,
+                             details={"sweep_settings": settings})
                for p, n, (settings, _) in zip(plans, counts, points)]
         _announce(ids, db)
         results = session.replicate(plans, counts, ids)
