@@ -178,29 +178,17 @@ def compare(base: str, whatif: str, replications: Optional[int], seed: Optional[
             workers: int, scheduler: Optional[str], db: str, no_store: bool, as_json: bool) -> None:
     """Compare the what-if scenario WHATIF with BASE: paired differences per replication under
     common random numbers, their 95% CI, and whether each change is significant."""
-    from twin.experiments.compare import ComparedRun, compare_replications
     from twin.cli.report import print_comparison, warmup_note
+    from twin.service.tasks import TaskError, compare_scenarios
 
     scenarios = [_load(base), _load(whatif)]
-    root = scenarios[0].run.seed if seed is None else seed
-    seeds = [root, root + 1 if independent else root]
-    count = replications or scenarios[0].run.replications
-    if count < 2:
-        _fail(["a comparison needs at least 2 replications for a confidence interval"])
-    group = uuid.uuid4().hex[:12]
-    with _session(workers, scheduler, db, no_store, as_json) as session:
-        plans = session.plan(scenarios, seeds)
-        ids = [session.begin(p, count, kind="compare", label=role, group=group) for p, role in zip(plans, ("base", "what-if"))]
-        _announce(ids, db)
-        results = session.replicate(plans, [count, count], ids)
-        for plan, run_id, reps in zip(plans, ids, results):
-            session.finish(plan, run_id, reps)
-    sides = [
-        ComparedRun(scenario=p.scenario.name, scenario_hash=p.scenario.content_hash(), seed=p.seed,
-                    warmup_h=p.warmup.warmup_h, run_id=run_id)
-        for p, run_id in zip(plans, ids)
-    ]
-    comparison = compare_replications(results[0], results[1], sides[0], sides[1])
+    try:
+        with _session(workers, scheduler, db, no_store, as_json) as session:
+            done = compare_scenarios(session, scenarios[0], scenarios[1], replications=replications, seed=seed,
+                                     independent=independent, on_run=lambda run_id: _announce([run_id], db))
+    except TaskError as exc:
+        _fail([str(exc)])
+    comparison, plans = done.comparison, done.plans
     if as_json:
         click.echo(comparison.model_dump_json(indent=2))
         return

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Callable, Literal, Optional
 
 from twin.analysis.bottleneck import BottleneckAnalysis, analyse
+from twin.experiments.compare import ComparedRun, ComparisonResult, compare_replications
 from twin.experiments.replications import Plan, PrecisionOutcome, with_warmup
 from twin.service.session import Session
 from twin.sim.results import ReplicationResult, RunResult
@@ -51,6 +52,36 @@ def run_scenario(session: Session, scenario: Scenario, *, replications: Optional
         results = session.replicate([plan], [count], [run_id])[0]
     result = session.finish(plan, run_id, results, **({"precision": outcome.model_dump()} if outcome else {}))
     return RunOutcome(run_id, plan, result, outcome)
+
+
+@dataclass(frozen=True)
+class CompareOutcome:
+    plans: list[Plan]  # base, what-if
+    comparison: ComparisonResult
+
+
+def compare_scenarios(session: Session, base: Scenario, whatif: Scenario, *, replications: Optional[int] = None,
+                      seed: Optional[int] = None, independent: bool = False,
+                      on_run: OnRun = lambda run_id: None) -> CompareOutcome:
+    """Replications of a base and a what-if with the same seeds (common random numbers; or
+    independent seeds), both stored as one group, and their paired comparison."""
+    root = base.run.seed if seed is None else seed
+    seeds = [root, root + 1 if independent else root]
+    count = replications or base.run.replications
+    if count < 2:
+        raise TaskError("a comparison needs at least 2 replications for a confidence interval")
+    group = uuid.uuid4().hex[:12]
+    plans = session.plan([base, whatif], seeds)
+    ids = [session.begin(p, count, kind="compare", label=role, group=group) for p, role in zip(plans, ("base", "what-if"))]
+    for run_id in ids:
+        if run_id is not None:
+            on_run(run_id)
+    results = session.replicate(plans, [count, count], ids)
+    for plan, run_id, reps in zip(plans, ids, results):
+        session.finish(plan, run_id, reps)
+    sides = [ComparedRun(scenario=p.scenario.name, scenario_hash=p.scenario.content_hash(), seed=p.seed,
+                         warmup_h=p.warmup.warmup_h, run_id=run_id) for p, run_id in zip(plans, ids)]
+    return CompareOutcome(list(plans), compare_replications(results[0], results[1], sides[0], sides[1]))
 
 
 def rank_improvements(session: Session, *, scenario: Optional[Scenario] = None, stored_run: Optional[int] = None,
