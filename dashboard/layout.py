@@ -215,6 +215,10 @@ def job_rows(rows: Sequence[dict[str, Any]]) -> list[html.Div]:
         else:
             done, planned = row.get("done", 0), row.get("planned", 1)
             body = [progress(done, planned, f"{done} of {planned} replications stored"), link]
+        if row["state"] in ("queued", "running") and row.get("job_id"):
+            label = "Cancel" if row["state"] == "queued" else "Stop"
+            body.append(html.Button(label, id={"type": ids.JOB_CANCEL, "job": row["job_id"]}, className="job-cancel",
+                                    title="A stopped run keeps its finished replications"))
         out.append(html.Div([html.Div(row["title"], className="job-title"), *body], className="job",
                             **{"data-state": row["state"]}))
     return out
