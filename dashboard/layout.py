@@ -164,7 +164,7 @@ def _station_grid(scenario: Scenario, fields: list[form.FormField]) -> html.Div:
     for spec in scenario.stations:
         name_cell = html.Td([
             html.Div(spec.name, className="station-name"),
-            html.Div(spec.kind + (f", batch {spec.batch.min}–{spec.batch.max}" if spec.batch else ""), className="muted"),
+            html.Div(spec.kind + (f", batch {spec.batch.min}–{spec.batch.max}" if spec.kind == "batch" else ""), className="muted"),
             html.Div(id=ids.field_error("station", spec.name, form.ROW), className="field-error"),
         ])
         cells = []
