@@ -16,6 +16,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from twin.spec import catalog
 from twin.spec.distributions import DistSpec, Duration
+from twin.spec.numbers import (MAX_CELLS_PER_LOT, MAX_COUNT, MAX_MACHINES, MAX_REPLICATIONS, MAX_RUN_S, MAX_RUN_YEARS,
+                               MAX_SEED, MAX_WH_PER_CELL, MIN_REPEAT_S, Count, Real)
 
 EXIT = "exit"
 
@@ -28,27 +30,29 @@ class Spec(BaseModel):
 
 class ProductSpec(Spec):
     name: str = Field("cell", description="Product name, shown in reports.")
-    cells_per_lot: int = Field(
-        1, ge=1, description="Cells per lot (tray or carrier); the unit that moves between stations."
+    cells_per_lot: Count = Field(
+        1, ge=1, le=MAX_CELLS_PER_LOT, description="Cells per lot (tray or carrier); the unit that moves between stations."
     )
-    wh_per_cell: float = Field(18.0, gt=0, description="Energy of one good cell in Wh, for GWh/yr.")
+    wh_per_cell: Real = Field(18.0, gt=0, le=MAX_WH_PER_CELL, description="Energy of one good cell in Wh, for GWh/yr.")
 
 
 class WindowSpec(Spec):
-    start: Duration = Field(description="Start: from the run start (holidays, maintenance) or from the shift start (breaks).")
-    length: Duration = Field(gt=0, description="How long the window lasts.")
+    start: Duration = Field(ge=0, le=MAX_RUN_S, description="Start: from the run start (holidays, maintenance) or from "
+                            f"the shift start (breaks); at least 0, at most {MAX_RUN_YEARS} yr.")
+    length: Duration = Field(gt=0, le=MAX_RUN_S, description=f"How long the window lasts (at most {MAX_RUN_YEARS} yr).")
     every: Optional[Duration] = Field(
-        None, gt=0, description="Repeat period (e.g. '1 wk' for weekly maintenance); omitted = once."
+        None, ge=MIN_REPEAT_S, le=MAX_RUN_S,
+        description="Repeat period (e.g. '1 wk' for weekly maintenance), at least 1 h; omitted = once."
     )
 
 
 class CalendarSpec(Spec):
-    shifts_per_day: int = Field(ge=1, le=6, description="Shifts worked on a working day.")
+    shifts_per_day: Count = Field(ge=1, le=6, description="Shifts worked on a working day.")
     shift_length: Duration = Field(8 * 3600.0, gt=0, description="Length of one shift.")
     first_shift_start: Duration = Field(
         6 * 3600.0, ge=0, description="When the first shift starts, from midnight (the run starts Monday 00:00)."
     )
-    days_per_week: int = Field(7, ge=1, le=7, description="Working days per week, from Monday.")
+    days_per_week: Count = Field(7, ge=1, le=7, description="Working days per week, from Monday.")
     breaks: tuple[WindowSpec, ...] = Field((), description="Planned breaks in every shift (start from the shift start).")
     maintenance: tuple[WindowSpec, ...] = Field((), description="Planned maintenance windows (start from the run start).")
     holidays: tuple[WindowSpec, ...] = Field((), description="Holidays and shutdowns (start from the run start).")
@@ -67,7 +71,7 @@ class CalendarSpec(Spec):
 
 
 class CrewSpec(Spec):
-    size: int = Field(ge=1, description="Technicians in the crew.")
+    size: Count = Field(ge=1, le=MAX_COUNT, description="Technicians in the crew.")
     shifts: bool = Field(False, description="The crew works only on shift (true) or round the clock (false).")
 
 
@@ -80,7 +84,7 @@ def _crew_shorthand(value: Any) -> Any:
 
 class CampaignStepSpec(Spec):
     product: str = Field(description="Product released in this step.")
-    lots: int = Field(ge=1, description="Lots released before the next step (the list repeats).")
+    lots: Count = Field(ge=1, le=MAX_COUNT, description="Lots released before the next step (the list repeats).")
 
 
 class SetupSpec(Spec):
@@ -98,13 +102,14 @@ class SetupSpec(Spec):
 
 
 class RunSpec(Spec):
-    warmup: Literal["auto"] | Annotated[Duration, Field(ge=0)] = Field(
+    warmup: Literal["auto"] | Annotated[Duration, Field(ge=0, le=MAX_RUN_S)] = Field(
         0.0, description="Simulated time discarded before statistics start, or 'auto': chosen by MSER-5 "
-        "from pilot replications (twin.analysis.warmup).",
+        f"from pilot replications (twin.analysis.warmup); at most {MAX_RUN_YEARS} yr.",
     )
-    length: Duration = Field(gt=0, description="Simulated time observed after the warm-up.")
-    replications: int = Field(10, ge=1, description="Independent replications (each its own random streams).")
-    seed: int = Field(1, ge=0, description="Root seed; the same seed reproduces the same result.")
+    length: Duration = Field(gt=0, le=MAX_RUN_S, description="Simulated time observed after the warm-up "
+                             f"(at most {MAX_RUN_YEARS} yr).")
+    replications: Count = Field(10, ge=1, le=MAX_REPLICATIONS, description="Independent replications (each its own random streams).")
+    seed: Count = Field(1, ge=0, le=MAX_SEED, description="Root seed (below 2^63); the same seed reproduces the same result.")
 
 
 class SourceSpec(Spec):
@@ -114,15 +119,15 @@ class SourceSpec(Spec):
         None, description="'saturated': the receiving station never starves (a lot is always waiting)."
     )
     interarrival: Optional[DistSpec] = Field(None, description="Time between releases of one lot.")
-    conwip: Optional[int] = Field(
-        None, ge=1, description="Closed loop: keep this many lots of this source in the line; a new lot is "
+    conwip: Optional[Count] = Field(
+        None, ge=1, le=MAX_COUNT, description="Closed loop: keep this many lots of this source in the line; a new lot is "
         "released whenever one leaves (good or scrapped).",
     )
-    max_lots: Optional[int] = Field(
-        None, ge=0, description="Stop after releasing this many lots (interarrival sources only)."
+    max_lots: Optional[Count] = Field(
+        None, ge=0, le=10**12, description="Stop after releasing this many lots (interarrival sources only)."
     )
     product: Optional[str] = Field(None, description="Product released (default: the first product).")
-    mix: Optional[dict[str, float]] = Field(
+    mix: Optional[dict[str, Real]] = Field(
         None, description="Release a random product mix: product -> share (shares are normalised)."
     )
     campaign: Optional[tuple[CampaignStepSpec, ...]] = Field(
@@ -131,7 +136,7 @@ class SourceSpec(Spec):
     material: Optional[str] = Field(
         None, description="Release material (e.g. an electrode roll) instead of cells; it becomes cells at an assembly."
     )
-    units_per_lot: int = Field(1, ge=1, description="Units of material per lot (material sources only).")
+    units_per_lot: Count = Field(1, ge=1, le=MAX_COUNT, description="Units of material per lot (material sources only).")
 
     @model_validator(mode="after")
     def _one_release_rule(self) -> "SourceSpec":
@@ -175,13 +180,13 @@ class FailureSpec(Spec):
 
 
 class ReworkSpec(Spec):
-    fraction: float = Field(ge=0, le=1, description="Share of lots sent back after processing.")
+    fraction: Real = Field(ge=0, le=1, description="Share of lots sent back after processing.")
     to: str = Field(description="Station whose queue the reworked lots rejoin (ahead of new lots).")
 
 
 class BatchSpec(Spec):
-    min: int = Field(1, ge=1, description="Lots that must wait before a free machine starts a batch.")
-    max: int = Field(ge=1, description="Most lots one batch holds.")
+    min: Count = Field(1, ge=1, le=MAX_COUNT, description="Lots that must wait before a free machine starts a batch.")
+    max: Count = Field(ge=1, le=MAX_COUNT, description="Most lots one batch holds.")
 
     @model_validator(mode="after")
     def _ordered(self) -> "BatchSpec":
@@ -203,16 +208,16 @@ class StationSpec(Spec):
         "several lots at once; 'dwell': a store that holds each lot for its cycle time; 'assembly': a "
         "machine that starts when every input has delivered its quantity and makes cells.",
     )
-    machines: int = Field(1, ge=1, description="Identical parallel machines sharing the input buffer.")
-    buffer: Optional[int] = Field(
-        None, ge=0, description="Waiting slots (lots) in front of the station; 0 allowed; omitted = unlimited."
+    machines: Count = Field(1, ge=1, le=MAX_MACHINES, description="Identical parallel machines sharing the input buffer.")
+    buffer: Optional[Count] = Field(
+        None, ge=0, le=MAX_COUNT, description="Waiting slots (lots) in front of the station; 0 allowed; omitted = unlimited."
     )
     cycle_time: DistSpec = Field(
         description="Processing time per lot (per cell with `per: cell`; per load for batch stations; "
         "the dwell time for dwell stations)."
     )
     failures: Optional[FailureSpec] = Field(None, description="Breakdowns of each machine.")
-    yield_: float = Field(
+    yield_: Real = Field(
         1.0, alias="yield", gt=0, le=1, description="Probability that a processed cell is good; bad cells are scrapped."
     )
     rework: Optional[ReworkSpec] = Field(None, description="Lots sent back to a station's queue.")
@@ -220,18 +225,18 @@ class StationSpec(Spec):
         None, description="Where finished lots go: a station name or 'exit'; default: the next station listed."
     )
     batch: Optional[BatchSpec] = Field(None, description="Batch loading rule (batch stations only).")
-    capacity: Optional[int] = Field(None, ge=1, description="Lots the store holds at once (dwell stations only).")
+    capacity: Optional[Count] = Field(None, ge=1, le=MAX_COUNT, description="Lots the store holds at once (dwell stations only).")
     shifts: Optional[bool] = Field(
         None, description="Follow the scenario's calendar (default: yes if there is one, except dwell stores)."
     )
     setup: Optional[SetupSpec] = Field(None, description="Changeover when the product changes.")
-    inputs: Optional[dict[str, int]] = Field(
+    inputs: Optional[dict[str, Annotated[Count, Field(le=MAX_COUNT)]]] = Field(
         None, description="Assembly only: station or source -> lots of it consumed per job."
     )
-    cells_out: Optional[int] = Field(None, ge=1, description="Assembly only: cells one job makes.")
+    cells_out: Optional[Count] = Field(None, ge=1, le=MAX_CELLS_PER_LOT, description="Assembly only: cells one job makes.")
     product: Optional[str] = Field(None, description="Assembly only: the product made (default: the first).")
-    split: Optional[int] = Field(
-        None, ge=2, description="Each finished lot leaves as this many lots (cells shared out; material units copied)."
+    split: Optional[Count] = Field(
+        None, ge=2, le=MAX_COUNT, description="Each finished lot leaves as this many lots (cells shared out; material units copied)."
     )
     transfer_time: Optional[DistSpec] = Field(
         None, description="Conveyor or AGV time to the next station (no machine; the lot is in transit)."
@@ -288,8 +293,11 @@ class StationSpec(Spec):
 
 
 class Scenario(Spec):
-    name: str = Field(description="Scenario name.")
-    description: str = Field("", description="What the scenario is and what it changes.")
+    name: str = Field(max_length=200, pattern=r"^[^\x00-\x1f\x7f\u2028\u2029]*$",
+                      description="Scenario name: one line, at most 200 characters.")
+    description: str = Field("", max_length=20_000, description="What the scenario is and what it changes "
+                             "(at most 20,000 characters; it is stored with every run).")
+
     product: ProductSpec = Field(default_factory=ProductSpec, description="The cell and the lot it moves in.")
     products: tuple[ProductSpec, ...] = Field(
         (), description="Several products on one line (replaces 'product'); the first is the default."
