@@ -357,7 +357,7 @@ def _open_store(db: str) -> Iterator[Any]:
     from twin.store.database import Store
 
     try:
-        with Store(db, create=False) as store:
+        with Store(db, create=False, read_only=True) as store:  # reading only: works on a file we cannot write
             yield store
     except StoreError as exc:
         _fail([str(exc)])
@@ -444,10 +444,11 @@ def _notes(details: dict[str, Any]) -> list[str]:
 @runs.command("export")
 @click.argument("run_id", metavar="ID", type=RUN_ID)
 @click.option("--csv", "csv_path", required=True, metavar="PATH", help="CSV file to write ('-': stdout).")
+@click.option("--force", is_flag=True, help="Overwrite the CSV file if it exists.")
 @_db_option(default=None)
 @click.pass_context
-def runs_export(ctx: click.Context, run_id: int, csv_path: str, db: Optional[str]) -> None:
-    """Write run ID's per-replication KPIs (line and stations) as CSV."""
+def runs_export(ctx: click.Context, run_id: int, csv_path: str, db: Optional[str], force: bool) -> None:
+    """Write run ID's per-replication KPIs (line and stations) as CSV; an existing file is kept unless --force."""
     from twin.store.runs import write_csv
 
     with _open_store(db or ctx.obj) as store:
@@ -458,10 +459,13 @@ def runs_export(ctx: click.Context, run_id: int, csv_path: str, db: Optional[str
         write_csv(replications, sys.stdout)
         return
     try:
-        with open(csv_path, "w", newline="", encoding="utf-8") as out:
+        with open(csv_path, "w" if force else "x", newline="", encoding="utf-8") as out:
             count = write_csv(replications, out)
+    except FileExistsError:
+        _fail([f"{csv_path} exists: give --force to overwrite it, or another path"])
     except OSError as exc:
         _fail([f"cannot write {csv_path}: {exc.strerror}"])
+
     _note(f"wrote {count} replications of run {run_id} to {csv_path}")
 
 
