@@ -108,6 +108,8 @@ def read_text_capped(path: Path) -> str:
         raise ScenarioError([f"{path}: cannot read the file: not UTF-8 text (byte {exc.start})"]) from None
     except OSError as exc:
         raise ScenarioError([f"{path}: cannot read the file ({exc.strerror or type(exc).__name__})"]) from None
+    except ValueError as exc:  # e.g. a NUL byte in the name
+        raise ScenarioError([f"{path!r}: cannot use this file name ({exc})"]) from None
 
 
 def _read_mapping(path: Path) -> tuple[dict, dict[tuple, int]]:
@@ -138,13 +140,18 @@ def _on_base(
     Returns the merged data and its line map (the what-if's lines, moved to the merged positions)."""
     where = f"{path}:{lines.get((BASE,), 1)}: base"
     name = data[BASE]
-    if not isinstance(name, str) or not name.strip():
+    if not isinstance(name, str) or not name.strip() or not name.isprintable() or len(name) > 4096:
         raise ScenarioError([f"{where}: expected the base file's name, relative to this file (got {name!r})"])
     base_path = path.parent / name
-    if base_path.resolve() in chain:
-        cycle = " -> ".join(p.name for p in (*chain, base_path.resolve()))
+    try:
+        resolved = base_path.resolve()
+        exists = base_path.is_file()
+    except (OSError, ValueError, RuntimeError) as exc:  # a name the file system cannot take, a symlink loop
+        raise ScenarioError([f"{where}: cannot use {name!r} as a file name ({_one_line(exc)})"]) from None
+    if resolved in chain:
+        cycle = " -> ".join(p.name for p in (*chain, resolved))
         raise ScenarioError([f"{where}: the files name each other as base in a cycle ({cycle})"])
-    if not base_path.is_file():
+    if not exists:
         raise ScenarioError([f"{where}: no such file {name!r} (looked for {base_path})"])
     base, base_lines = _read_mapping(base_path)
     if BASE in base:
@@ -175,7 +182,12 @@ def _on_base(
     return merged, merged_lines
 
 
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
 def _named_items(items: list) -> bool:
+
     return all(isinstance(item, dict) and "name" in item for item in items)
 
 
@@ -189,7 +201,8 @@ def _merge_named(
     singular = section[:-1] if section.endswith("s") else section
     for j, item in enumerate(new):
         where = f"{path}:{lines.get((section, j), lines.get((section,), 1))}: {section}[{j}]"
-        if not isinstance(item, dict) or "name" not in item:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+
             errors.append(f"{where}: a what-if names the base {singular} it changes (name: ...)")
             continue
         i = index.get(item["name"])
