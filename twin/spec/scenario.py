@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
+
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
@@ -350,14 +352,17 @@ class Scenario(Spec):
             for product in sorted(source.products_named() - product_names):
                 key = next(k for k in ("product", "mix", "campaign") if getattr(source, k) is not None)
                 raise located(("sources", i, key), f"unknown product {product!r}{_hint(product, product_names)}")
-        saturated = [s.to for s in self.sources if s.release == "saturated"]
+        saturated = Counter(s.to for s in self.sources if s.release == "saturated")
         for i, source in enumerate(self.sources):
-            if source.release == "saturated" and saturated.count(source.to) > 1:
+            if source.release == "saturated" and saturated[source.to] > 1:
                 raise located(("sources", i, "to"), f"two saturated sources feed {source.to!r}")
         routes = {spec.name: self.next_of(i) for i, spec in enumerate(self.stations)}
         routes.update({source.name: source.to for source in self.sources})
+        feeders: dict[str, list[str]] = {}  # target -> who sends lots there (one pass: linear in stations)
+        for name, target in routes.items():
+            feeders.setdefault(target, []).append(name)
         for i, station in enumerate(self.stations):
-            feeding = [name for name, target in routes.items() if target == station.name]
+            feeding = feeders.get(station.name, [])
             if station.kind == "assembly":
                 for name in feeding:
                     if name not in (station.inputs or {}):

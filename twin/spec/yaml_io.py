@@ -14,7 +14,7 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Optional, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -227,14 +227,15 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
                              "(set TWIN_MAX_FILE_MB to raise it)"])
     try:
         _check_depth(text, source)
-        loader = yaml.SafeLoader(text)
+        loader, node = _compose(text)
         try:
-            node = loader.get_single_node()
             if node is not None:
                 _check_graph(node, source)
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+    except RecursionError:
+        raise ScenarioError([f"{source}: the document nests too deeply to read"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source
@@ -251,17 +252,40 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
     return data, lines
 
 
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser when PyYAML has it: the pure-Python one takes about 1 ms per station, twice."""
+
+
+def _compose(text: str) -> tuple[Any, Optional[yaml.Node]]:
+    """(loader, node graph): libyaml when available; on a syntax error the pure-Python loader parses
+    again, so that messages and lines are always the same ones."""
+    for loader_class in dict.fromkeys((_FAST_LOADER, yaml.SafeLoader)):
+        loader = loader_class(text)
+        try:
+            return loader, loader.get_single_node()
+        except yaml.YAMLError:
+            loader.dispose()
+            if loader_class is yaml.SafeLoader:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def _check_depth(text: str, source: str) -> None:
-    """Refuse nesting deeper than MAX_DEPTH, from the parser's events (no recursion)."""
+    """Refuse nesting deeper than MAX_DEPTH, from the parser's events (no recursion). A syntax
+    error is left to the composer, which reports it with its line."""
     depth = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise ScenarioError([f"{source}:{event.start_mark.line + 1}: the document nests more than "
-                                     f"{MAX_DEPTH} levels deep (a scenario needs fewer than 10)"])
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            depth -= 1
+    try:
+        for event in yaml.parse(text, Loader=_FAST_LOADER):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise ScenarioError([f"{source}:{event.start_mark.line + 1}: the document nests more than "
+                                         f"{MAX_DEPTH} levels deep (a scenario needs fewer than 10)"])
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return
+
 
 
 def _check_graph(root: yaml.Node, source: str) -> None:
