@@ -20,10 +20,13 @@ import logging
 import multiprocessing
 import multiprocessing.pool
 import os
+import select
 import signal
 import socket
 import sys
+import threading
 import time
+
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, Sequence, TypeVar
 
@@ -64,12 +67,29 @@ def _call(job: tuple[Callable[[Any], Any], int, Any]) -> tuple[int, Any]:
     return position, fn(item)
 
 
-def _ignore_sigint() -> None:
+def _ignore_sigint(owner_pid: Optional[int] = None) -> None:
     """Worker processes leave Ctrl-C to the parent, which stops them cleanly; and they die with
-    their parent (the fork server, which itself exits when the twin process dies), so a killed
-    `twin run` leaves no worker computing a replication nobody will read."""
+    the twin process that owns the pool (`owner_pid`), so a killed `twin run` leaves no worker
+    computing a replication nobody will read: at once where the kernel can say when a process ends
+    (pidfd), and in any case when their parent, the fork server, exits."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
+    if owner_pid is not None:
+        _exit_with(owner_pid)
+
+
+def _exit_with(pid: int) -> None:
+    """A daemon thread that ends this process as soon as process `pid` ends (Linux 5.3+)."""
+    try:
+        handle = os.pidfd_open(pid)  # type: ignore[attr-defined]
+    except (AttributeError, OSError):  # no pidfd (older kernel, other OS) or `pid` already gone
+        return
+
+    def wait() -> None:
+        select.select([handle], [], [])  # readable when the process exits
+        os._exit(1)
+
+    threading.Thread(target=wait, name="exit-with-owner", daemon=True).start()
 
 
 PR_SET_PDEATHSIG = 1
@@ -126,7 +146,8 @@ class LocalExecutor(Executor):
         if not items:
             return
         if self._pool is None:  # never more processes than tasks
-            self._pool = _context(fn.__module__).Pool(min(self.workers, len(items)), initializer=_ignore_sigint)
+            self._pool = _context(fn.__module__).Pool(min(self.workers, len(items)), initializer=_ignore_sigint,
+                                                      initargs=(os.getpid(),))
         jobs = [(fn, position, item) for position, item in enumerate(items)]
         yield from self._pool.imap_unordered(_call, jobs, chunksize=1)
 
