@@ -104,10 +104,14 @@ def sweep(ctx: Context, query: dict[str, str]) -> Any:
 
 
 def _int(text: str, what: str) -> int:
+    """A run id from a URL: a positive whole number in SQLite's INTEGER range."""
     try:
-        return int(text.strip())
+        number = int(text.strip()) if len(text.strip()) < 20 else 0
     except ValueError:
-        raise data.DataError(f"{text!r} is not a {what}") from None
+        number = 0
+    if guard.run_id(number) is None:
+        raise data.DataError(f"{text[:40]!r} is not a {what}")
+    return number
 
 
 # -- the scenario form ------------------------------------------------------------------------
@@ -221,7 +225,9 @@ def rank_improvements(ctx: Context, trigger: Optional[str], run_id: Optional[int
     if status is None or not status.finished:
         raise PreventUpdate
     if status.state == "failed":
-        return no_update, notice(f"The bottleneck analysis failed: {status.message}", "error"), True, None
+        return no_update, notice(f"The bottleneck analysis failed: {guard.public(status.message, ctx.settings)}",
+                                 "error"), True, None
+
     analysis = data.improvements(ctx.settings, run_id)
     if analysis is None:
         return no_update, notice("The analysis finished but is not in the database.", "warning"), True, None
