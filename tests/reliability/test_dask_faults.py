@@ -66,7 +66,10 @@ def _kill(process: subprocess.Popen) -> None:
 
 
 @pytest.mark.slow
-def test_a_lost_worker_is_rerun_and_a_lost_cluster_stops_the_run_keeping_its_replications(tmp_path):
+@pytest.mark.parametrize("lost, message", [("scheduler", "is gone"), ("workers", "no Dask worker is left")])
+def test_a_lost_worker_is_rerun_and_a_lost_cluster_stops_the_run_keeping_its_replications(tmp_path, lost, message):
+    """`lost`: after the third replication, the scheduler and the last worker are killed, or only
+    the last worker (the scheduler stays up with no one to run the tasks)."""
     scenario_path = tmp_path / "line.yaml"
     data = yaml.safe_load(FAST_LINE.read_text())
     data["run"].update(replications=8, warmup="12 h", length="3 d")
@@ -92,8 +95,9 @@ def test_a_lost_worker_is_rerun_and_a_lost_cluster_stops_the_run_keeping_its_rep
             _kill(cluster[1])  # one worker (no nanny to restart it)
             _wait_for(lambda: _done(db) >= 3, "the third replication", run)
             killed_at = time.monotonic()
-            _kill(cluster[0])  # the scheduler
-            _kill(cluster[2])  # and the last worker
+            if lost == "scheduler":
+                _kill(cluster[0])
+            _kill(cluster[2])  # the last worker
             _, stderr = run.communicate(timeout=HANG_GUARD_S)
             exit_s = time.monotonic() - killed_at
         finally:
@@ -103,11 +107,11 @@ def test_a_lost_worker_is_rerun_and_a_lost_cluster_stops_the_run_keeping_its_rep
     finally:
         for process in cluster:
             _kill(process)
-    print(f"\ntwin run exited {exit_s:.1f} s after the cluster was killed; stderr:\n{stderr}")
+    print(f"\n{lost} lost: twin run exited {exit_s:.1f} s after the kill; stderr:\n{stderr}")
     lines = [line for line in stderr.splitlines() if line.strip() and not line.startswith("run 1 stored in")]
     assert run.returncode == 2, stderr
     assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in stderr, stderr
-    assert "interrupted" in lines[0] and "keeps" in lines[0]
+    assert message in lines[0] and "interrupted" in lines[0] and "keeps" in lines[0]
     with Store(db, create=False) as store:
         [record] = store.runs()
         kept = store.replications(record.id)

@@ -286,16 +286,19 @@ class DaskExecutor(Executor):
             self._client.close(timeout=CONNECT_TIMEOUT_S)
         except Exception:  # a lost scheduler cannot be told goodbye
             pass
-        finally:
-            self._quiet.restore()
 
 
 class _QuietDistributed:
-    """Silence distributed's own log (reconnect attempts print tracebacks) while a client is open;
-    `restore` puts the previous level back."""
+    """Silence the logs of distributed, tornado and asyncio in this process (a lost scheduler makes
+    the client's background thread log tracebacks, some after the client is closed: the executor
+    reports cluster trouble itself, in one line). `restore` is for a client that never opened;
+    after a client has been open the logs stay quiet, since its thread may still log at exit."""
+
+    PREFIXES = ("distributed", "tornado", "asyncio")
 
     def __init__(self) -> None:
-        names = ["distributed", *(name for name in logging.root.manager.loggerDict if name.startswith("distributed."))]
+        names = [*self.PREFIXES, *(name for name in logging.root.manager.loggerDict
+                                   if name.startswith(tuple(f"{p}." for p in self.PREFIXES)))]
         self._levels = {name: logging.getLogger(name).level for name in names}
         for name in names:  # children too: distributed gives some of them their own level
             logging.getLogger(name).setLevel(logging.CRITICAL + 1)
