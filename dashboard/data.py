@@ -52,7 +52,7 @@ def _store(settings: Settings) -> Iterator[Optional[Store]]:
         yield None
         return
     try:
-        store = Store(settings.db_path, create=False)
+        store = Store(settings.db_path, create=False, read_only=True)  # the pages only read
     except StoreError as exc:
         raise DataError(str(exc)) from None
     try:
