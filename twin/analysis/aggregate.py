@@ -1,6 +1,7 @@
-"""Aggregation of replications into a RunResult: means and t-based 95% CIs of every KPI, and the
-bottleneck verdict. Pure (no SimPy), so the dashboard and `twin runs` can aggregate stored
-replications without loading the engine."""
+"""Aggregation of replications into a RunResult: means and t-based 95% CIs of every KPI, the
+momentary bottleneck and the throughput constraint as far as the cheap signals decide it
+(twin.analysis.constraint; paired runs, which need the scenario, are added by twin.experiments).
+Pure (no SimPy), so `twin runs` can aggregate the replications of an unfinished run without the engine."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ import numpy as np
 from pydantic import BaseModel
 
 from twin import __version__
+from twin.analysis.constraint import judge_by_load
 from twin.analysis.verdict import verdict
 from twin.sim.results import (
-    BottleneckResult, Estimate, ReplicationResult, RunResult, SeriesReplication, StationResult,
+    Estimate, ReplicationResult, RunResult, SeriesReplication, StationResult,
 )
 from twin.analysis.statistics import estimate
 
@@ -56,12 +58,7 @@ def aggregate_replications(
         length_h=length_h,
         kpis=_estimates([r.line for r in replications]),
         stations=stations,
-        bottleneck=BottleneckResult(
-            primary=judged.primary,
-            candidates=judged.candidates,
-            ranking=judged.ranking,
-            share=shares,
-        ),
+        bottleneck=judge_by_load(replications, judged.primary, judged.candidates, judged.ranking, shares),
         series=_mean_series([r.series for r in replications]),
         **groups,
     )
