@@ -162,7 +162,7 @@ def side_by_side_table(runs: Sequence[tuple[RunRecord, RunResult]]) -> Table:
             estimate = result.kpis.get(key)
             row.append("–" if estimate is None else _mean_ci_text(estimate, info.scale))
         rows.append(row)
-    rows.append(["bottleneck (largest share)", *(r.bottleneck.primary or "–" for _, r in runs)])
+    rows.append(["bottleneck (constraint)", *(r.bottleneck.primary or "–" for _, r in runs)])
     rows.append(["replications", *(r.replications for _, r in runs)])
     rows.append(["seed", *(r.seed for _, r in runs)])
     return Table("side-by-side", "Side by side (mean [95% CI])",

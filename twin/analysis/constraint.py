@@ -162,3 +162,41 @@ def why_they_differ(result: BottleneckResult, replications: Sequence[Replication
         calendar = f" (it works more hours than {p}: its queue builds while {p} works and drains while {p} is off shift)"
     how = "the paired +10% steps show it" if result.method == "paired" else f"it runs at {r_p:.0%} of its on-shift capacity"
     return f"{busy}{calendar}; {p} sets output: {how}."
+
+
+def headline(result: BottleneckResult) -> str:
+    """The verdict in one plain sentence (the CLI footer and the dashboard headline say the same)."""
+    p = result.primary
+    if result.method == "not stored":
+        leader = result.momentary or (", ".join(result.candidates) or "none")
+        return f"This run was stored before the throughput-constraint verdict; its active-period leader is {leader}."
+    if p is not None:
+        load = result.load.get(p)
+        ratio = f", load {load.load_ratio.mean:.0%} of its on-shift capacity" if load and load.load_ratio.mean else ""
+        how = {"load": "by load against calendar capacity", "paired": "by paired +10% capacity steps"}.get(result.method, "")
+        gain = next((g for g in result.sensitivity if g.station == p), None)
+        bought = (f"; {gain.step} buys {_signed(gain.throughput_gain_per_h.mean)} good cells/h" if gain and
+                  gain.throughput_gain_per_h.mean is not None else "")
+        return f"{p} limits output ({how}{ratio}{bought})."
+    if result.method == "unresolved":
+        return ("No constraint named yet: the load cannot separate " + ", ".join(result.unresolved)
+                + " and the paired runs that would decide were not run (an unfinished run).")
+    tried = ", ".join(result.unresolved) if result.unresolved else ", ".join(g.station for g in result.sensitivity)
+    if result.sensitivity and not any(g.significant for g in result.sensitivity):
+        return f"No station limits output: a +10% capacity step at {tried} buys no significant output."
+    return f"No single station limits output significantly ahead of the others: {tried} cannot be told apart."
+
+
+def next_sentence(result: BottleneckResult) -> Optional[str]:
+    """What binds next once the primary is relieved."""
+    if result.primary is None or result.next is None:
+        return None
+    if result.next_headroom is None:
+        return f"Next to bind: {result.next}."
+    return (f"Next to bind: {result.next}, once {result.primary} gives about {result.next_headroom:+.0%} more output "
+            f"(its load ratio against {result.next}'s).")
+
+
+def _signed(value: float) -> str:
+    """A gain with three significant digits and its sign (+51.2, +0.0385)."""
+    return f"{value:+,.1f}" if abs(value) >= 10 else f"{value:+.3g}"

@@ -266,22 +266,23 @@ def sweep(file: str, assignments: tuple[str, ...], replications: Optional[int], 
 @click.argument("file", type=click.Path(dir_okay=False), required=False)
 @click.option("--run", "run_id", type=int, metavar="ID",
               help="Analyse a stored run (its scenario and replications) instead of simulating FILE.")
-@click.option("--improve", "how", type=click.Choice(["rate", "machine"]), default="rate", show_default=True,
-              help="The improvement tried at each candidate: +10% rate, or +1 machine (+10% places for a store).")
+@click.option("--improve", "how", type=click.Choice(["fair", "rate", "machine"]), default="fair", show_default=True,
+              help="The step tried at each station: 'fair' (+10% rate at machines and assemblies, +10% racks or "
+                   "places per load at batch stations, +10% places at stores; 'rate' is the same), or +1 machine.")
 @click.option("--top", type=click.IntRange(min=0), default=5, show_default=True,
-              help="Stations to try the improvement at, by bottleneck share (0: every station).")
+              help="Stations to try, most constraining first by load against calendar capacity (0: every station).")
 @_replication_options
 @_executor_options
 @_db_option()
 @_json_option
 def bottleneck(file: Optional[str], run_id: Optional[int], how: str, top: int, replications: Optional[int],
                seed: Optional[int], workers: int, scheduler: Optional[str], db: str, as_json: bool) -> None:
-    """Which station holds the line back, by how much, and what fixing it buys: the active period
-    bottleneck with its significance, the loss waterfall, the bottleneck walk, and the throughput
-    gain of improving each candidate (paired runs under common random numbers). The base run, the
-    variants and the analysis are stored in the results database."""
+    """Which station holds the line back, by how much, and what fixing it buys: the run's stored
+    verdict (throughput constraint and momentary bottleneck), the loss waterfall, the bottleneck
+    walk, and the throughput gain of a fair capacity step at each station (paired runs under common
+    random numbers). The base run, the variants and the analysis are stored in the results database."""
     from twin.analysis.bottleneck import analyse
-    from twin.experiments.replications import with_warmup
+    from twin.experiments.replications import paired_runs, with_warmup
     from twin.cli.report import print_bottleneck
 
     if (file is None) == (run_id is None):
@@ -290,6 +291,7 @@ def bottleneck(file: Optional[str], run_id: Optional[int], how: str, top: int, r
         with _open_store(db) as store:
             scenario, record = store.scenario(run_id), store.run(run_id)
             base = store.replications(run_id)
+            stored = store.result(run_id)
         base = [r for i, r in enumerate(base) if all(b.replication == j for j, b in enumerate(base[: i + 1]))]
         if len(base) < 2:
             _fail([f"run {run_id} has {len(base)} finished replications; the analysis needs at least 2"])
@@ -308,17 +310,20 @@ def bottleneck(file: Optional[str], run_id: Optional[int], how: str, top: int, r
             run_id = session.begin(plan, count, kind="bottleneck", label="base", group=group)
             _announce([run_id], db)
             base = session.replicate([plan], [count], [run_id])[0]
-            session.finish(plan, run_id, base)
+            stored = session.finish(plan, run_id, base)
         fixed = plan.warmup.warmup_h * 3600
 
         def replicate(variant: Scenario) -> list:
             variant_plan = session.plan([with_warmup(variant, fixed)], [root])[0]
             variant_id = session.begin(variant_plan, count, kind="bottleneck", label="variant", group=group)
             runs = session.replicate([variant_plan], [count], [variant_id])[0]
-            session.finish(variant_plan, variant_id, runs)
+            with paired_runs(False):  # a variant's own verdict is not what this analysis asks
+                session.finish(variant_plan, variant_id, runs)
             return runs
 
-        analysis = analyse(plan.scenario, base, replicate, how, None if top == 0 else top)  # type: ignore[arg-type]
+        verdict = stored.bottleneck if stored is not None and len(base) == stored.replications else None
+        analysis = analyse(plan.scenario, base, replicate, how, None if top == 0 else top,  # type: ignore[arg-type]
+                           verdict)
         if session.store is not None and run_id is not None:
             session.store.save_analysis(run_id, analysis)
     if as_json:
