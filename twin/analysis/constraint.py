@@ -173,7 +173,7 @@ def headline(result: BottleneckResult) -> str:
     if p is not None:
         load = result.load.get(p)
         ratio = f", load {load.load_ratio.mean:.0%} of its on-shift capacity" if load and load.load_ratio.mean else ""
-        how = {"load": "by load against calendar capacity", "paired": "by paired +10% capacity steps"}.get(result.method, "")
+        how = {"load": "by load against calendar capacity", "paired": "by paired capacity steps of about +10%"}.get(result.method, "")
         gain = next((g for g in result.sensitivity if g.station == p), None)
         bought = (f"; {gain.step} buys {_signed(gain.throughput_gain_per_h.mean)} good cells/h" if gain and
                   gain.throughput_gain_per_h.mean is not None else "")

@@ -62,7 +62,7 @@ def fair_step(spec: StationSpec, fraction: float = 0.10) -> tuple[StationSpec, s
     update = {"batch": spec.batch.model_copy(update={"max": bigger})}
     if spec.buffer is not None and spec.buffer < bigger:
         update["buffer"] = bigger  # a batch station's buffer must hold a full batch
-    return spec.model_copy(update=update), f"+{per_load} lots per load (+{per_load / spec.batch.max:.0%})"
+    return spec.model_copy(update=update), f"+{per_load} lot{'s' if per_load > 1 else ''} per load (+{per_load / spec.batch.max:.0%})"
 
 
 def improved_station(spec: StationSpec, how: Improvement, rate_factor: float = 1.1) -> tuple[StationSpec, str]:
