@@ -69,7 +69,7 @@ def evidence_table(verdict: BottleneckResult) -> html.Div:
         if gains:
             gain = gains.get(name)
             mean = gain.throughput_gain_per_h.mean if gain else None
-            cells.append("–" if mean is None else f"{mean:+,.3g} ({gain.step})" + ("" if gain.significant else " n.s."))
+            cells.append("–" if mean is None else f"{mean:+,.3g}" + ("" if gain.significant else " n.s.") + f" · {gain.step}")
         rows.append(html.Tr([html.Td(c, className="number" if i else None) for i, c in enumerate(cells)],
                             className="marked" if name == verdict.primary else None))
     return html.Div([

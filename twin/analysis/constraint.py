@@ -144,8 +144,9 @@ def _with_next_and_why(result: BottleneckResult, replications: Sequence[Replicat
 
 
 def why_they_differ(result: BottleneckResult, replications: Sequence[ReplicationResult]) -> Optional[str]:
-    """One plain sentence when the momentary bottleneck is not the constraint (None when they agree)."""
-    m, p = result.momentary, result.primary
+    """One plain sentence when the momentary bottleneck (or, when none is significant, the
+    active-period leader) is not the constraint (None when they agree)."""
+    m, p = result.momentary or (result.ranking[0] if result.candidates else None), result.primary
     if m is None or m == p or m not in result.load:
         return None
     r_m = result.load[m].load_ratio.mean or 0.0
