@@ -89,9 +89,8 @@ def judge_by_load(
     unresolved: list[str] = []
     if leader is not None:
         top = _mean(ratios[leader][2])
-        close = [n for n in order[1:] if _mean(ratios[n][2]) >= top - SEPARATION
-                 or not _ahead(ratios[leader][2], ratios[n][2], SEPARATION)]
-        close = [n for n in close if math.isfinite(_mean(ratios[n][2]))]
+        close = [n for n in order[1:] if math.isfinite(_mean(ratios[n][2]))
+                 and not _ahead(ratios[leader][2], ratios[n][2], SEPARATION)]
         turning = [n for n in order[1:] if arrows[leader] is not None and arrows[n] is None
                    and _mean(ratios[n][2]) >= top - WALK_MARGIN and n not in close]
         if close or turning or top < SATURATED:
