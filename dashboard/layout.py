@@ -14,10 +14,11 @@ from dash import dcc, html
 from twin.spec.scenario import Scenario
 from twin.store.database import RunRecord
 
+from twin.sim.results import HEADLINE_KPIS
 from dashboard import figures, form, ids, tables
 from dashboard.components import graph, kpi_card, notice, options, progress, status_badge, table_block
 from dashboard.data import CompareView, RunView, ScenarioFile, StoredScenario, SweepGroup, SweepView
-from dashboard.labels import HEADLINE, kpi, number, when
+from dashboard.labels import kpi, number, percent, when
 from dashboard.verdict import verdict_panel
 
 JOB_POLL_MS = 1000
@@ -164,7 +165,7 @@ def _station_grid(scenario: Scenario, fields: list[form.FormField]) -> html.Div:
     for spec in scenario.stations:
         name_cell = html.Td([
             html.Div(spec.name, className="station-name"),
-            html.Div(spec.kind + (f", batch {spec.batch.min}–{spec.batch.max}" if spec.batch else ""), className="muted"),
+            html.Div(spec.kind + (f", batch {spec.batch.min}–{spec.batch.max}" if spec.kind == "batch" else ""), className="muted"),
             html.Div(id=ids.field_error("station", spec.name, form.ROW), className="field-error"),
         ])
         cells = []
@@ -206,11 +207,19 @@ def job_rows(rows: Sequence[dict[str, Any]]) -> list[html.Div]:
             body: list[Any] = [notice(f"Failed: {row.get('message') or 'see the server log'}", "error")]
         elif row["state"] == "done":
             body = [html.Span("✓ done · ", className="success-text"), link]
+        elif row["state"] == "cancelled":
+            body = [html.Span(f"cancelled · {row.get('message') or 'not started'}", className="muted"), link]
+        elif row["state"] == "queued":
+            body = [progress(0, 1, "queued: starts when a running job finishes")]
         elif run_id is None:
             body = [progress(0, 1, "preparing (warm-up pilots, if any)…")]
         else:
             done, planned = row.get("done", 0), row.get("planned", 1)
             body = [progress(done, planned, f"{done} of {planned} replications stored"), link]
+        if row["state"] in ("queued", "running") and row.get("job_id"):
+            label = "Cancel" if row["state"] == "queued" else "Stop"
+            body.append(html.Button(label, id={"type": ids.JOB_CANCEL, "job": row["job_id"]}, className="job-cancel",
+                                    title="A stopped run keeps its finished replications"))
         out.append(html.Div([html.Div(row["title"], className="job-title"), *body], className="job",
                             **{"data-state": row["state"]}))
     return out
@@ -273,13 +282,13 @@ def kpi_cards(view: RunView) -> html.Div:
     result = view.result
     if result is None:
         return html.Div()
-    cards = [kpi_card(kpi(key).label, result.kpis.get(key), kpi(key).unit, kpi(key).scale) for key in HEADLINE[:3]]
+    cards = [kpi_card(kpi(key).label, result.kpis.get(key), kpi(key).unit, kpi(key).scale) for key in HEADLINE_KPIS[:3]]
     station = view.bottleneck or (view.verdict.momentary if view.verdict is not None else None)
     oee = result.stations[station].oee if station in result.stations else None
     leader_only = view.bottleneck is None and station is not None
     cards.append(kpi_card("OEE of the bottleneck", oee, "%", 100.0,
                           f"{station} (momentary; no constraint named)" if leader_only else station or ""))
-    cards += [kpi_card(kpi(key).label, result.kpis.get(key), kpi(key).unit, kpi(key).scale) for key in HEADLINE[3:]]
+    cards += [kpi_card(kpi(key).label, result.kpis.get(key), kpi(key).unit, kpi(key).scale) for key in HEADLINE_KPIS[3:]]
     return html.Div(cards, className="kpi-cards")
 
 
@@ -387,7 +396,7 @@ def sweep_page(groups: Sequence[SweepGroup], view: Optional[SweepView], kpi_key:
                                        f"runs {min(g.run_ids)}–{max(g.run_ids)})") for g in groups]))], className="grow"),
         html.Div([html.Label("KPI"), dcc.Dropdown(
             id=ids.SWEEP_KPI, clearable=False, value=kpi_key,
-            options=options([(k, f"{kpi(k).label} ({kpi(k).unit})") for k in HEADLINE]))], className="narrow"),
+            options=options([(k, f"{kpi(k).label} ({kpi(k).unit})") for k in HEADLINE_KPIS]))], className="narrow"),
     ], className="picker-row"))
     if view is None:
         parts.append(html.P("Pick a sweep.", className="muted"))

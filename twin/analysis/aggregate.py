@@ -14,12 +14,12 @@ from twin import __version__
 from twin.analysis.constraint import judge_by_load
 from twin.analysis.verdict import verdict
 from twin.sim.results import (
+    HEADLINE_KPIS,
     Estimate, ReplicationResult, RunResult, SeriesReplication, StationResult,
 )
 from twin.analysis.statistics import estimate
 
-LINE_KPIS = ("throughput_per_h", "gwh_per_year", "yield", "wip_cells", "lead_time_h",
-             "released_cells", "good_cells", "scrapped_cells")
+LINE_KPIS = (*HEADLINE_KPIS, "released_cells", "good_cells", "scrapped_cells")
 
 
 def aggregate_replications(

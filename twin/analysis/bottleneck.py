@@ -12,7 +12,7 @@ from pydantic import Field
 from twin.analysis.verdict import verdict
 from twin.analysis.improvement import Gain, Improvement, rank_improvements, walk_arrows
 from twin.analysis.losses import LossWaterfall, loss_waterfall
-from twin.analysis.constraint import judge_by_load
+from twin.analysis.constraint import judge_by_load, paired_runs
 from twin.sim.results import BottleneckResult, Estimate, ReplicationResult, Result
 from twin.spec.scenario import Scenario
 from twin.analysis.statistics import estimate
@@ -73,7 +73,11 @@ def analyse(
     order = stored.constraint_ranking or names
     candidates = order if top is None else order[:top]
     reuse = {g.station: g for g in stored.sensitivity} if how in ("fair", "rate") else {}
-    tried = rank_improvements(scenario, base, [n for n in candidates if n not in reuse], how, replicate)
+    def variant_runs(variant: Scenario) -> list[ReplicationResult]:
+        with paired_runs(False):  # a variant's own verdict is not what this analysis asks
+            return replicate(variant)
+
+    tried = rank_improvements(scenario, base, [n for n in candidates if n not in reuse], how, variant_runs)
     gains = sorted(tried + [Gain(station=g.station, change=g.step, throughput_gain_per_h=g.throughput_gain_per_h,
                                  significant=g.significant) for n, g in reuse.items() if n in candidates],
                    key=lambda g: -(g.throughput_gain_per_h.mean or 0.0))

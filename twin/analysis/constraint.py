@@ -19,7 +19,9 @@ significantly larger than the runner-up's. Pure: no SimPy, no scenario.
 from __future__ import annotations
 
 import math
-from typing import Optional, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Iterator, Optional, Sequence
 
 import numpy as np
 
@@ -35,6 +37,21 @@ WALK_MARGIN = 0.15
 """A walk turning point (neither starved nor blocked) this close behind a leader that has an arrow is tested too."""
 MAX_PAIRED = 3
 """Most stations the paired runs try: screening keeps the cost at a few runs of the replications."""
+
+
+PAIRED_RUNS: ContextVar[bool] = ContextVar("paired_runs", default=True)
+"""Whether twin.experiments.replications.aggregate may add paired runs to settle the verdict."""
+
+
+@contextmanager
+def paired_runs(enabled: bool) -> Iterator[None]:
+    """Turn the verdict's paired runs on or off for the aggregations inside (off for the variants an
+    analysis replicates: nobody reads their own verdict)."""
+    token = PAIRED_RUNS.set(enabled)
+    try:
+        yield
+    finally:
+        PAIRED_RUNS.reset(token)
 
 
 def load_ratios(replications: Sequence[ReplicationResult]) -> dict[str, tuple[list[float], list[float], list[float]]]:

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Callable, Iterator, Optional, Sequence
 
 import numpy as np
@@ -22,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from twin.sim.engine import run_replication
 from twin.experiments.executors import Executor, InlineExecutor, make_executor
 from twin.analysis.aggregate import aggregate_replications
-from twin.analysis.constraint import resolve
+from twin.analysis.constraint import PAIRED_RUNS, paired_runs, resolve  # noqa: F401 (paired_runs re-exported)
 from twin.analysis.improvement import fair_step, improved
 from twin.sim.results import ReplicationResult, RunResult
 from twin.spec.scenario import Scenario
@@ -226,25 +224,11 @@ def aggregate(
     steps = {spec.name: fair_step(spec)[1] for spec in scenario.stations}
     verdict = result.bottleneck.model_copy(update={
         "load": {n: load.model_copy(update={"step": steps.get(n, "")}) for n, load in result.bottleneck.load.items()}})
-    run_paired = _PAIRED.get() if paired is None else paired
+    run_paired = PAIRED_RUNS.get() if paired is None else paired
     if verdict.unresolved and run_paired and len(replications) >= 2:
         verdict = resolve(verdict, paired_gains(scenario, replications, seed, warmup_h, verdict.unresolved, executor),
                           replications)
     return result.model_copy(update={"bottleneck": verdict})
-
-
-_PAIRED: ContextVar[bool] = ContextVar("paired_runs", default=True)
-
-
-@contextmanager
-def paired_runs(enabled: bool) -> Iterator[None]:
-    """Turn the verdict's paired runs on or off for the `aggregate` calls inside (for the variants an
-    analysis replicates, whose own verdict nobody reads)."""
-    token = _PAIRED.set(enabled)
-    try:
-        yield
-    finally:
-        _PAIRED.reset(token)
 
 
 def paired_gains(
