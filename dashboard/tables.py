@@ -70,19 +70,23 @@ STATION_COLUMNS = (
 
 
 def station_table(result: RunResult, order: Sequence[str], bottleneck: Optional[str]) -> Table:
-    """Station KPIs (means), stations in flow order, the bottleneck marked."""
+    """Station KPIs (means), stations in flow order, the bottleneck (the stored constraint) marked,
+    with each station's stored load against calendar capacity and active-period share."""
     rows, marked = [], []
     for name in order:
         station = result.stations[name]
         share = result.bottleneck.share.get(name)
+        load = result.bottleneck.load.get(name)
         row: list[Any] = [name]
         row += [None if getattr(station, attr).mean is None else getattr(station, attr).mean * scale
                 for attr, _, scale in STATION_COLUMNS]
+        row.append(None if load is None or load.load_ratio.mean is None else load.load_ratio.mean * 100)
         row.append(None if share is None or share.mean is None else share.mean * 100)
         rows.append(row)
         marked.append(name == bottleneck)
     return Table("stations", "Stations (means over replications)",
-                 ["station", *(label for _, label, _ in STATION_COLUMNS), "bottleneck share %"], rows, marked)
+                 ["station", *(label for _, label, _ in STATION_COLUMNS), "load / capacity %", "active share %"], rows,
+                 marked)
 
 
 def state_table(result: RunResult, order: Sequence[str]) -> Table:
