@@ -272,20 +272,21 @@ def sweep(file: str, assignments: tuple[str, ...], replications: Optional[int], 
 @click.argument("file", type=click.Path(dir_okay=False), required=False)
 @click.option("--run", "run_id", type=RUN_ID, metavar="ID",
               help="Analyse a stored run (its scenario and replications) instead of simulating FILE.")
-@click.option("--improve", "how", type=click.Choice(["rate", "machine"]), default="rate", show_default=True,
-              help="The improvement tried at each candidate: +10% rate, or +1 machine (+10% places for a store).")
+@click.option("--improve", "how", type=click.Choice(["fair", "rate", "machine"]), default="fair", show_default=True,
+              help="The step tried at each station: 'fair' (+10% rate at machines and assemblies, +10% racks or "
+                   "places per load at batch stations, +10% places at stores; 'rate' is the same), or +1 machine.")
 @click.option("--top", type=click.IntRange(min=0), default=5, show_default=True,
-              help="Stations to try the improvement at, by bottleneck share (0: every station).")
+              help="Stations to try, most constraining first by load against calendar capacity (0: every station).")
 @_replication_options
 @_executor_options
 @_db_option()
 @_json_option
 def bottleneck(file: Optional[str], run_id: Optional[int], how: str, top: int, replications: Optional[int],
                seed: Optional[int], workers: int, scheduler: Optional[str], db: str, as_json: bool) -> None:
-    """Which station holds the line back, by how much, and what fixing it buys: the active period
-    bottleneck with its significance, the loss waterfall, the bottleneck walk, and the throughput
-    gain of improving each candidate (paired runs under common random numbers). The base run, the
-    variants and the analysis are stored in the results database."""
+    """Which station holds the line back, by how much, and what fixing it buys: the run's stored
+    verdict (throughput constraint and momentary bottleneck), the loss waterfall, the bottleneck
+    walk, and the throughput gain of a fair capacity step at each station (paired runs under common
+    random numbers). The base run, the variants and the analysis are stored in the results database."""
     from twin.cli.report import print_bottleneck
     from twin.service.tasks import TaskError, rank_improvements
 
