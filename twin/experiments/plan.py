@@ -270,7 +270,7 @@ class PlanResult(BaseModel):
 class ReplicationMemory(Protocol):
     """Replications kept between runs (the results store): what a stopped plan does not redo."""
 
-    def recall(self, scenario: Scenario, seed: int) -> dict[int, ReplicationResult]: ...
+    def recall(self, scenario: Scenario, seed: int, label: str) -> dict[int, ReplicationResult]: ...
 
     def keep(self, scenario: Scenario, seed: int, label: str, results: list[ReplicationResult]) -> None: ...
 
@@ -332,7 +332,7 @@ class _Runner:
                 continue
             scenario = self.scenario(key, stage)
             if not have and self.memory is not None:
-                recalled = self.memory.recall(scenario, seed)
+                recalled = self.memory.recall(scenario, seed, _label(self.settings(key)) + f" ({stage})")
                 for index in range(count):
                     if index not in recalled:
                         break
