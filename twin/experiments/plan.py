@@ -62,6 +62,8 @@ CHECK_SEED_OFFSET = 7_919
 SCREEN_REPLICATIONS = 4
 SCREEN_FRACTION = 0.25
 """Screening runs observe this share of the file's run length (after the same warm-up)."""
+SUSPECTS = 3
+"""A step of the greedy ascent tries the fields of this many stations: the likeliest bottlenecks."""
 OPTUNA_TRIALS = 40
 """At most this many Optuna trials after the greedy ascent (most are answered without simulating)."""
 
@@ -380,11 +382,11 @@ class _Runner:
         values = [v for v in self.values(key, "screen") if math.isfinite(v)]
         return float(np.mean(values)) if values else -math.inf
 
-    def decide(self, key: Key, stage: str = "confirm") -> KpiCheck:
+    def decide(self, key: Key, stage: str = "confirm", budgeted: bool = True) -> KpiCheck:
         """Full runs of a configuration, with more replications while the call is close."""
         count = max(self.options.replications or self.base.run.replications, 5)
         while True:
-            self.ensure([key], count, stage)
+            self.ensure([key], count, stage, budgeted)
             result = self.check(key, stage)
             close = (result.lower_bound is not None and result.upper_bound is not None
                      and result.lower_bound < self.target.value <= result.upper_bound)
@@ -473,9 +475,10 @@ def find_plan(
     if over:
         return _infeasible(runner, scenario, bounds, f"{', '.join(over)} would need more than the top of its range "
                            f"(capacity bound {', '.join(str(bounds[p]) for p in over)})")
-    phase("full runs of the largest plan", max(options.replications or scenario.run.replications, 5))
-    top_check = runner.decide(top)
-    if not top_check.meets:
+    if runner.screened_mean(top) < target.value:  # short runs say no: full runs must say it with confidence
+        phase("full runs of the largest plan", max(options.replications or scenario.run.replications, 5))
+        top_check = runner.decide(top, budgeted=False)
+    if runner.screened_mean(top) < target.value and not top_check.meets:
         return _infeasible(runner, scenario, bounds, f"even with every varied field at the top of its range, "
                            f"{target.kpi} is {_show(top_check)}, short of {target.value:g} at {options.confidence:.0%}")
     phase("searching (short runs)", options.budget_runs)
@@ -511,8 +514,9 @@ def _ascend(runner: _Runner, key: Key, stage: str) -> Key:
         return runner.decide(k, stage).meets
 
     while not feasible(key):
+        fields = _suspects(runner, key, stage)
         steps = [tuple(v + (r.step if i == j else 0) for j, (r, v) in enumerate(zip(ranges, key)))
-                 for i, r in enumerate(ranges) if key[i] + r.step <= r.high]
+                 for i, r in enumerate(ranges) if key[i] + r.step <= r.high and i in fields]
         if not steps:
             return key
         if stage == "screen":
@@ -528,6 +532,25 @@ def _ascend(runner: _Runner, key: Key, stage: str) -> Key:
 
         key = max(steps, key=gain_per_cost)
     return key
+
+
+def _suspects(runner: _Runner, key: Key, stage: str) -> set[int]:
+    """The varied fields worth a step: those of the SUSPECTS stations with the largest bottleneck share
+    (sole + shifting, active period method) in the configuration's runs, busiest first on ties, so a
+    step costs a few simulations however many fields vary. Fields of no station: always."""
+    results = runner.results.get((stage, key), [])
+    station_of = {i: r.path.split(".")[1] for i, r in enumerate(runner.ranges)
+                  if r.path.startswith("stations.") and r.path.count(".") == 2}
+    if not results or len(station_of) <= SUSPECTS:
+        return set(range(len(runner.ranges)))
+
+    def share(name: str) -> tuple[float, float]:
+        stations = [r.stations[name] for r in results if name in r.stations]
+        return (float(np.nanmean([s.bottleneck_sole + s.bottleneck_shifting for s in stations])),
+                float(np.nanmean([s.utilization for s in stations])))
+
+    ranked = sorted(set(station_of.values()), key=share, reverse=True)[:SUSPECTS]
+    return {i for i in range(len(runner.ranges)) if station_of.get(i, ranked[0]) in ranked}
 
 
 def _optuna(runner: _Runner, start: Key, greedy: Key) -> None:
@@ -599,11 +622,7 @@ def _trim(runner: _Runner, key: Key, bounds: dict[str, int]) -> tuple[Key, list[
                 lowered.append(LoweredCheck(path=item.path, value=value, reason="capacity", bound=bounds[item.path]))
                 continue
             smaller = key[:i] + (value,) + key[i + 1:]
-            try:
-                result = runner.decide(smaller)
-            except _Budget:
-                runner.options.budget_runs = runner.used + 10 * runner.options.max_replications  # evidence must finish
-                result = runner.decide(smaller)
+            result = runner.decide(smaller, budgeted=False)  # the evidence is not cut short by the budget
             if result.meets:
                 key, moved = smaller, True
                 break
