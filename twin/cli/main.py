@@ -277,7 +277,10 @@ def sweep(file: str, assignments: tuple[str, ...], replications: Optional[int], 
               help="YAML cost file: 'path-or-pattern: cost per unit' (default: 1 per machine, rack or place; "
                    "0.01 per buffer slot).")
 @click.option("--budget-runs", type=click.IntRange(min=1), default=400, show_default=True,
-              help="Most replications the search may simulate (the final check comes on top).")
+              help="Most replications of the short-run search (full runs of the candidates, the evidence and "
+                   "the check come on top).")
+@click.option("--max-replications", type=click.IntRange(min=2), default=20, show_default=True,
+              help="Most full-run replications a close call gets before it counts as a miss.")
 @click.option("--total-buffer", type=click.IntRange(min=0), metavar="N",
               help="Buffer allocation: share N buffer slots among the varied buffers to maximise the KPI.")
 @_replication_options
@@ -285,7 +288,7 @@ def sweep(file: str, assignments: tuple[str, ...], replications: Optional[int], 
 @_store_options
 @_json_option
 def plan(file: str, target_text: str, confidence: float, vary_texts: tuple[str, ...], cost_file: Optional[str],
-         budget_runs: int, total_buffer: Optional[int], replications: Optional[int], seed: Optional[int], workers: int,
+         budget_runs: int, max_replications: int, total_buffer: Optional[int], replications: Optional[int], seed: Optional[int], workers: int,
          scheduler: Optional[str], db: str, no_store: bool, as_json: bool) -> None:
     """Find the cheapest values of the --vary fields whose KPI meets --target with --confidence:
     capacity arithmetic, short runs under common random numbers, full runs for close calls, and a
@@ -306,6 +309,7 @@ def plan(file: str, target_text: str, confidence: float, vary_texts: tuple[str, 
     except PlanError as exc:
         _fail([str(exc)])
     options = PlanOptions(confidence=confidence, budget_runs=budget_runs, replications=replications, seed=seed,
+                          max_replications=max_replications,
                           costs=costs, total_buffer=total_buffer)
     with _session(workers, scheduler, db, no_store, as_json) as session:
         try:

@@ -32,6 +32,7 @@ without re-simulating what it already ran.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import math
 import re
@@ -64,6 +65,8 @@ SCREEN_FRACTION = 0.25
 """Screening runs observe this share of the file's run length (after the same warm-up)."""
 SUSPECTS = 3
 """A step of the greedy ascent tries the fields of this many stations: the likeliest bottlenecks."""
+SELECT_CANDIDATES = 4
+"""Screened hits, cheapest first, that get full runs before the search falls back to full-run steps."""
 OPTUNA_TRIALS = 40
 """At most this many Optuna trials after the greedy ascent (most are answered without simulating)."""
 
@@ -283,11 +286,12 @@ class PlanOptions:
 
     confidence: float = 0.9
     budget_runs: int = 400
+    """Most replications of the short-run search; full runs of candidates, evidence and check come on top."""
     screen_replications: int = SCREEN_REPLICATIONS
     screen_fraction: float = SCREEN_FRACTION
     replications: Optional[int] = None
     """Full-run replications to start with (default: the file's, at least 5)."""
-    max_replications: int = 40
+    max_replications: int = 20
     seed: Optional[int] = None
     costs: CostModel = field(default_factory=CostModel)
     total_buffer: Optional[int] = None
@@ -307,7 +311,8 @@ class _Runner:
 
     def __init__(self, base: Scenario, ranges: list[VaryRange], target: Target, options: PlanOptions, seed: int,
                  executor: Executor, memory: Optional[ReplicationMemory], on_replication: Optional[OnReplication]):
-        self.base, self.ranges, self.target, self.options, self.seed = base, ranges, target, options, seed
+        self.base, self.ranges, self.target, self.seed = base, ranges, target, seed
+        self.options = dataclasses.replace(options)  # its budget moves during the plan; the caller's stays
         self.executor, self.memory, self.on_replication = executor, memory, on_replication
         self.lengths = {"screen": base.run.length * options.screen_fraction, "confirm": base.run.length,
                         "check": base.run.length}
@@ -594,13 +599,11 @@ def _select(runner: _Runner, top: Key) -> Key:
     costs = runner.options.costs
     hits = sorted((k for k in runner.simulated_keys("screen") if runner.screened_mean(k) >= runner.target.value),
                   key=lambda k: (costs.of(runner.settings(k)), k))
-    for key in hits[:6]:
-        try:
-            if runner.decide(key).meets:
-                return key
-        except _Budget:
-            break
+    for key in hits[:SELECT_CANDIDATES]:
+        if runner.decide(key, budgeted=False).meets:
+            return key
     start = hits[0] if hits else tuple(r.low for r in runner.ranges)
+    runner.options.budget_runs = runner.used + runner.options.budget_runs  # a fresh budget for full-run steps
     try:
         key = _ascend(runner, start, "confirm")
     except _Budget:
