@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlencode
 from dash import ALL, MATCH, Dash, Input, Output, State, callback_context, dcc, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import data, form, ids, layout
+from dashboard import data, form, ids, layout, plan_page
 from dashboard.components import notice
 from dashboard.jobs import JobManager
 from dashboard.labels import HEADLINE
@@ -49,6 +49,8 @@ def render_page(ctx: Context, pathname: Optional[str], search: Optional[str]) ->
             return compare(ctx, query.get("runs", "")), True
         if path == "/sweep":
             return sweep(ctx, query), True
+        if path == "/plan":
+            return plan_page.page(ctx.settings, query), True
     except data.DataError as exc:
         return layout.problem_page("Cannot show this page", str(exc)), True
     except Exception as exc:  # a page must say what went wrong, not leave the browser with a failed request
@@ -298,3 +300,5 @@ def register(app: Dash, ctx: Context) -> None:
                   Input(ids.SWEEP_KPI, "value"), prevent_initial_call=True)
     def _sweep(group: Optional[str], key: Optional[str]) -> str:
         return sweep_search(group, key)
+
+    plan_page.register(app, ctx.settings)
