@@ -121,7 +121,7 @@ def page(settings: data.Settings, query: dict[str, str]) -> html.Div:
                                                 step=0.01)]),
             html.Label(["search budget (replications)", dcc.Input(id=ids.PLAN_BUDGET, type="number", value=200,
                                                                   min=1, step=1)]),
-        ], className="plan-inputs"),
+        ], className="plan-inputs", style={"display": "grid", "gridTemplateColumns": "repeat(5, 1fr)", "gap": "12px"}),
         html.Label(["Fields to vary, one per line (PATH=LO..HI)",
                     dcc.Textarea(id=ids.PLAN_VARY, value="", placeholder="stations.formation.machines=150..260",
                                  style={"width": "100%", "height": "7em"})]),

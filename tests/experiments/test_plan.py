@@ -180,3 +180,24 @@ def test_an_unreachable_target_exits_1_with_the_reason(tmp_path):
                                         "--vary", "stations.s2.machines=1..6"])
     assert outcome.exit_code == 1
     assert "no plan meets throughput_per_h >= 40" in outcome.stdout
+
+
+def test_buffer_slots_go_where_they_decouple_the_slow_stations():
+    """s1 and s2 are equally slow and variable, s3 is ten times faster: a slot in front of s3 is
+    never needed, a slot between s1 and s2 is (two-machine line: TH = 6 (B+2)/(B+3) per hour)."""
+    data = three_stations((10, 10, 1), stochastic=True, length_h=300.0, buffer=2)
+    for station in data["stations"]:
+        station.pop("failures")
+    plan = find_plan(build(data), parse_target("throughput_per_h=5"),
+                     [parse_vary("stations.s2.buffer=0..10"), parse_vary("stations.s3.buffer=0..10")],
+                     PlanOptions(total_buffer=10))
+    assert plan.best is not None and sum(plan.best.values()) == 10
+    assert plan.best["stations.s2.buffer"] >= 8
+    assert plan.total_buffer == 10 and plan.check is not None and plan.check.meets
+
+
+def test_a_total_buffer_the_ranges_cannot_hold_is_refused():
+    with pytest.raises(PlanError, match="the ranges allow 0 to 10 slots"):
+        find_plan(build(three_stations()), parse_target("throughput_per_h=5"),
+                  [parse_vary("stations.s2.buffer=0..5"), parse_vary("stations.s3.buffer=0..5")],
+                  PlanOptions(total_buffer=12))
