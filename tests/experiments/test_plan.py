@@ -113,6 +113,8 @@ def test_a_stopped_plan_resumes_from_the_store(tmp_path):
                           on_replication=lambda: simulated.append(1))
     assert simulated == []  # every replication read back
     assert again.best == first.best and again.check == first.check
+    assert again.replications_recalled == again.replications_run == first.replications_run
+    assert again.evaluations == first.evaluations
 
 
 def test_costs_steer_the_plan_and_bad_cost_files_are_clear(tmp_path):
@@ -182,6 +184,7 @@ def test_an_unreachable_target_exits_1_with_the_reason(tmp_path):
     assert "no plan meets throughput_per_h >= 40" in outcome.stdout
 
 
+@pytest.mark.slow
 def test_buffer_slots_go_where_they_decouple_the_slow_stations():
     """s1 and s2 are equally slow and variable, s3 is ten times faster: a slot in front of s3 is
     never needed, a slot between s1 and s2 is (two-machine line: TH = 6 (B+2)/(B+3) per hour)."""

@@ -261,8 +261,9 @@ class PlanResult(BaseModel):
     best: Optional[dict[str, int]] = Field(description="The chosen value of each varied field.")
     kpis: dict[str, Estimate] = Field(default_factory=dict, description="Line KPIs of the chosen plan's check run.")
     cost: Optional[float] = Field(description="Cost of the chosen plan.")
-    evaluations: int = Field(description="Distinct configurations simulated.")
-    replications_run: int = Field(description="Replications simulated (screening, full and check runs).")
+    evaluations: int = Field(description="Distinct configurations evaluated (simulated, or read back from the store).")
+    replications_run: int = Field(description="Replications behind the answer (screening, full and check runs).")
+    replications_recalled: int = Field(0, description="Of those, read back from the results store (a resumed plan).")
     bounds: dict[str, int] = Field(description="Capacity-arithmetic lower bound of each machine/place field.")
     check: Optional[KpiCheck] = Field(description="The chosen plan's independent run with fresh seeds.")
     lowered: list[LoweredCheck] = Field(default_factory=list, description="Each field one step lower misses.")
@@ -319,6 +320,7 @@ class _Runner:
         self.results: dict[tuple[str, Key], list[ReplicationResult]] = {}
         self.used = 0  # replications simulated by the search (not counting those recalled)
         self.simulated: set[Key] = set()
+        self.recalled = 0
 
     def settings(self, key: Key) -> dict[str, int]:
         return {r.path: v for r, v in zip(self.ranges, key)}
@@ -344,6 +346,7 @@ class _Runner:
                     if index not in recalled:
                         break
                     have.append(recalled[index])
+                    self.recalled += 1
             missing = range(len(have), count)
             if budgeted and self.used + len(missing) > self.options.budget_runs:
                 raise _Budget()
@@ -656,7 +659,8 @@ def _result(runner: _Runner, scenario: Scenario, bounds: dict[str, int], chosen:
         scenario=scenario.name, scenario_hash=scenario.content_hash(), seed=runner.seed, target=target,
         confidence=runner.options.confidence, vary=runner.ranges, feasible=check.meets, message=message,
         best=runner.settings(chosen), kpis=dict(checked.kpis), cost=costs.of(runner.settings(chosen)),
-        evaluations=len(runner.simulated), replications_run=_replications_run(runner), bounds=bounds, check=check,
+        evaluations=_evaluations(runner), replications_run=_replications_run(runner),
+        replications_recalled=runner.recalled, bounds=bounds, check=check,
         lowered=lowered, runners_up=runners_up, frontier=_frontier(runner), total_buffer=runner.options.total_buffer,
     )
 
@@ -666,9 +670,14 @@ def _infeasible(runner: _Runner, scenario: Scenario, bounds: dict[str, int], why
         scenario=scenario.name, scenario_hash=scenario.content_hash(), seed=runner.seed, target=runner.target,
         confidence=runner.options.confidence, vary=runner.ranges, feasible=False,
         message=f"no plan meets {runner.target.kpi} >= {runner.target.value:g}: {why}", best=None, cost=None,
-        evaluations=len(runner.simulated), replications_run=_replications_run(runner), bounds=bounds, check=None,
+        evaluations=_evaluations(runner), replications_run=_replications_run(runner),
+        replications_recalled=runner.recalled, bounds=bounds, check=None,
         frontier=_frontier(runner), total_buffer=runner.options.total_buffer,
     )
+
+
+def _evaluations(runner: _Runner) -> int:
+    return len({key for (_, key), results in runner.results.items() if results})
 
 
 def _replications_run(runner: _Runner) -> int:
