@@ -204,3 +204,24 @@ def test_a_total_buffer_the_ranges_cannot_hold_is_refused():
         find_plan(build(three_stations()), parse_target("throughput_per_h=5"),
                   [parse_vary("stations.s2.buffer=0..5"), parse_vary("stations.s3.buffer=0..5")],
                   PlanOptions(total_buffer=12))
+
+
+def test_a_station_left_out_of_the_plan_is_named_when_it_holds_the_line_back():
+    plan = find_plan(build(three_stations()), parse_target("throughput_per_h=20"),
+                     [parse_vary(t) for t in MACHINES[:2]])  # s3: one machine of 7 min, 8.6 cells/h at most
+    assert not plan.feasible
+    assert plan.message.endswith("the bottleneck there is s3 (not varied)")
+
+
+def test_the_background_job_entry_point_stores_the_plan_and_reports_progress(tmp_path):
+    from twin.service.planning import run_plan_job
+
+    seen: list[tuple[str, int, int]] = []
+    out = run_plan_job(build(three_stations()), parse_target("throughput_per_h=20"),
+                       [parse_vary(t) for t in MACHINES], PlanOptions(), str(tmp_path / "runs.sqlite"),
+                       on_progress=lambda *step: seen.append(step))
+    assert out["plan"]["best"] == {"stations.s1.machines": 4, "stations.s2.machines": 9, "stations.s3.machines": 3}
+    assert {phase for phase, _, _ in seen} >= {"capacity screening", "independent check (fresh seeds)"}
+    assert sum(1 for _, done, _ in seen if done > 0) == out["plan"]["replications_run"]
+    with Store(tmp_path / "runs.sqlite") as store:
+        assert [run_id for run_id, _, _ in store.plans()] == [out["run_id"]]

@@ -488,7 +488,8 @@ def find_plan(
         top_check = runner.decide(top, budgeted=False)
     if runner.screened_mean(top) < target.value and not top_check.meets:
         return _infeasible(runner, scenario, bounds, f"even with every varied field at the top of its range, "
-                           f"{target.kpi} is {_show(top_check)}, short of {target.value:g} at {options.confidence:.0%}")
+                           f"{target.kpi} is {_show(top_check)}, short of {target.value:g} at {options.confidence:.0%}"
+                           f"{_held_back_by(runner.results[('confirm', top)], ranges)}")
     phase("searching (short runs)", options.budget_runs)
     try:
         greedy = _ascend(runner, start, "screen")
@@ -502,6 +503,18 @@ def find_plan(
     runner.ensure([chosen], max(options.replications or scenario.run.replications, 5), "check", budgeted=False)
     check = runner.check(chosen, "check")
     return _result(runner, scenario, bounds, chosen, check, lowered)
+
+
+def _held_back_by(results: list[ReplicationResult], ranges: Sequence[VaryRange]) -> str:
+    """'; the bottleneck is s3 (not varied)': the station with the largest bottleneck share."""
+    names = {name for r in results for name in r.stations}
+    if not names:
+        return ""
+    share = {n: float(np.nanmean([r.stations[n].bottleneck_sole + r.stations[n].bottleneck_shifting
+                                  for r in results if n in r.stations])) for n in names}
+    worst = max(sorted(share), key=lambda n: share[n])
+    varied = any(r.path.startswith(f"stations.{worst}.") for r in ranges)
+    return f"; the bottleneck there is {worst}" + ("" if varied else " (not varied)")
 
 
 def _show(check: KpiCheck) -> str:
