@@ -17,7 +17,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 from twin.experiments.plan import LINE_KPIS, KpiCheck, PlanError, PlanResult, parse_target, parse_vary
 
 from dashboard import data, ids
-from dashboard.components import notice
+from dashboard.components import graph, notice
 from dashboard.plan_jobs import PlanJobs
 
 POLL_MS = 2000
@@ -97,7 +97,7 @@ def plan_view(plan: PlanResult, run_id: int) -> html.Div:
         notice(plan.message, "success" if plan.feasible else "warning"),
         html.Ul([html.Li(f) for f in facts], className="muted"),
         table,
-        dcc.Graph(figure=frontier_figure(plan), config={"displaylogo": False}),
+        graph(frontier_figure(plan), "plan-frontier"),
         dcc.Link(f"Open the check run (run {run_id})", href=f"/runs/{run_id}", className="run-link"),
     ], className="plan-view")
 
