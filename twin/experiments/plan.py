@@ -340,9 +340,9 @@ class _Runner:
             if len(have) >= count:
                 continue
             scenario = self.scenario(key, stage)
-            if not have and self.memory is not None:
+            if self.memory is not None:  # replications a stopped plan (or this one) already stored
                 recalled = self.memory.recall(scenario, seed, _label(self.settings(key)) + f" ({stage})")
-                for index in range(count):
+                for index in range(len(have), count):
                     if index not in recalled:
                         break
                     have.append(recalled[index])
