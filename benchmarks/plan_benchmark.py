@@ -27,6 +27,10 @@ from twin.store.database import Store
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "gigafactory_10gwh.yaml"
 TARGET = "gwh_per_year=10"
 VARY = (
+    "stations.mixing_cathode.machines=18..26",
+    "stations.mixing_anode.machines=18..26",
+    "stations.vacuum_drying_cathode.machines=13..20",
+    "stations.vacuum_drying_anode.machines=13..20",
     "stations.coating_cathode.machines=5..10",
     "stations.coating_anode.machines=5..10",
     "stations.winding.machines=3..8",
