@@ -428,7 +428,7 @@ def capacity_bounds(scenario: Scenario, ranges: Sequence[VaryRange], results: Se
             continue
         spec = specs[parts[1]]
         units = spec.capacity if spec.kind == "dwell" else spec.machines
-        failures = spec.failures
+        failures = getattr(spec, "failures", None)  # dwell stores do not fail
         up_share = 1.0 if failures is None else failures.ttf.mean_s / (failures.ttf.mean_s + failures.ttr.mean_s)
         needs = []
         for result in results:
