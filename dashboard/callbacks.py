@@ -16,7 +16,7 @@ from dash import ALL, MATCH, Dash, Input, Output, State, callback_context, dcc, 
 from dash.exceptions import PreventUpdate
 
 from twin.sim.results import HEADLINE_KPIS
-from dashboard import data, form, guard, ids, layout
+from dashboard import data, form, guard, ids, layout, plan_page
 from dashboard.components import notice
 from dashboard.jobs import JobManager, JobRefused
 from dashboard.tables import to_csv
@@ -49,6 +49,8 @@ def render_page(ctx: Context, pathname: Optional[str], search: Optional[str]) ->
             return compare(ctx, query.get("runs", "")), True
         if path == "/sweep":
             return sweep(ctx, query), True
+        if path == "/plan":
+            return plan_page.page(ctx.settings, query), True
     except data.DataError as exc:
         return layout.problem_page("Cannot show this page", guard.public(str(exc), ctx.settings)), True
     except Exception:  # a page says something went wrong, never the exception's text (paths, internals)
@@ -342,3 +344,5 @@ def register(app: Dash, ctx: Context) -> None:
                   Input(ids.SWEEP_KPI, "value"), prevent_initial_call=True)
     def _sweep(group: Optional[str], key: Optional[str]) -> str:
         return sweep_search(group, key)
+
+    plan_page.register(app, ctx.settings)

@@ -380,3 +380,15 @@ def save_scenario_file(settings: Settings, stem: str, text: str) -> Path:
     with open(path, "x", encoding="utf-8") as out:  # 'x': fails if the file exists, atomically
         out.write(text)
     return path
+
+
+# -- plans (dashboard.plan_page) ----------------------------------------------------------------
+def stored_plans(settings: Settings) -> list[tuple[int, str, Any]]:
+    """Every stored plan, newest first: (check run id, created at, twin.experiments.plan.PlanResult)."""
+    with _store(settings) as store:
+        if store is None:
+            return []
+        try:
+            return store.plans()
+        except (StoreError, ValidationError) as exc:
+            raise DataError(f"cannot read the stored plans: {exc}") from None
