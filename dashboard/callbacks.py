@@ -15,10 +15,10 @@ from urllib.parse import parse_qs, urlencode
 from dash import ALL, MATCH, Dash, Input, Output, State, callback_context, dcc, no_update
 from dash.exceptions import PreventUpdate
 
+from twin.sim.results import HEADLINE_KPIS
 from dashboard import data, form, guard, ids, layout
 from dashboard.components import notice
-from dashboard.jobs import JobManager
-from dashboard.labels import HEADLINE
+from dashboard.jobs import JobManager, JobRefused
 from dashboard.tables import to_csv
 
 
@@ -98,7 +98,7 @@ def compare(ctx: Context, runs_text: str) -> Any:
 def sweep(ctx: Context, query: dict[str, str]) -> Any:
     groups = data.sweep_groups(ctx.settings)
     group = query.get("group") or (groups[0].group if groups else None)
-    key = query.get("kpi") if query.get("kpi") in HEADLINE else "throughput_per_h"
+    key = query.get("kpi") if query.get("kpi") in HEADLINE_KPIS else "throughput_per_h"
     view = data.sweep_view(ctx.settings, group) if group else None
     return layout.sweep_page(groups, view, key)
 
@@ -186,7 +186,10 @@ def start_run(ctx: Context, base: Optional[dict[str, Any]], field_ids: Sequence[
     if outcome.changes:
         scenario = form.as_whatif(scenario, name or f"{base['name']} (edited)", base["name"], outcome.changes)
         title = f"{scenario.name}: {'; '.join(outcome.changes)}"
-    ctx.jobs.start_run(form.scenario_yaml(scenario), title, owner=token)
+    try:
+        ctx.jobs.start_run(form.scenario_yaml(scenario), title, owner=token)
+    except JobRefused as exc:
+        return notice(f"Not started: {exc}.", "error"), no_update, no_update
     rows, _ = poll_jobs(ctx, token)
     return "", rows, False
 
@@ -196,7 +199,8 @@ def poll_jobs(ctx: Context, token: Optional[str]) -> tuple[list[Any], bool]:
     rows, running = [], False
     for status in ctx.jobs.jobs_of(token or ""):
         run_id = status.run_ids[0] if status.run_ids else None
-        row: dict[str, Any] = {"title": status.title, "state": status.state, "run_id": run_id, "message": status.message}
+        row: dict[str, Any] = {"job_id": status.job_id, "title": status.title, "state": status.state, "run_id": run_id,
+                               "message": status.message}
         if run_id is not None:
             record = data.run_record(ctx.settings, run_id)
             if record is not None:
@@ -204,6 +208,17 @@ def poll_jobs(ctx: Context, token: Optional[str]) -> tuple[list[Any], bool]:
         running = running or not status.finished
         rows.append(row)
     return layout.job_rows(rows[::-1]), not running
+
+
+def cancel_job(ctx: Context, token: Optional[str], triggered: Any, clicks: Sequence[Optional[int]]
+               ) -> tuple[list[Any], bool]:
+    """Stop or cancel the job whose button was pressed, if this page started it; then the rows."""
+    if not token or not isinstance(triggered, dict) or not any(clicks):
+        raise PreventUpdate
+    job_id = triggered.get("job")
+    if isinstance(job_id, str):
+        ctx.jobs.cancel(job_id, owner=token)  # another page's job, or an unknown id: nothing happens
+    return poll_jobs(ctx, token)
 
 
 # -- results page -----------------------------------------------------------------------------
@@ -225,8 +240,8 @@ def rank_improvements(ctx: Context, trigger: Optional[str], run_id: Optional[int
     if status is None or not status.finished:
         raise PreventUpdate
     if status.state == "failed":
-        return no_update, notice(f"The bottleneck analysis failed: {guard.public(status.message, ctx.settings)}",
-                                 "error"), True, None
+        said = guard.public(str(status.message or ""), ctx.settings)
+        return no_update, notice(f"The bottleneck analysis failed: {said}", "error"), True, None
 
     analysis = data.improvements(ctx.settings, run_id)
     if analysis is None:
@@ -293,6 +308,13 @@ def register(app: Dash, ctx: Context) -> None:
                   Input(ids.JOBS_INTERVAL, "n_intervals"), State(ids.PAGE_TOKEN, "data"), prevent_initial_call=True)
     def _poll(_: Any, token: Optional[str]) -> tuple[list[Any], bool]:
         return poll_jobs(ctx, token)
+
+    @app.callback(Output(ids.JOBS_PROGRESS, "children", allow_duplicate=True),
+                  Output(ids.JOBS_INTERVAL, "disabled", allow_duplicate=True),
+                  Input({"type": ids.JOB_CANCEL, "job": ALL}, "n_clicks"), State(ids.PAGE_TOKEN, "data"),
+                  prevent_initial_call=True)
+    def _cancel(clicks: list[Optional[int]], token: Optional[str]) -> tuple[list[Any], bool]:
+        return cancel_job(ctx, token, callback_context.triggered_id, clicks)
 
     @app.callback(Output(ids.RANK_JOB, "data"), Output(ids.RANK_PANEL, "children"), Output(ids.RANK_INTERVAL, "disabled"),
                   Output(ids.RANK_BUTTON, "style"), Input(ids.RANK_BUTTON, "n_clicks"), Input(ids.RANK_INTERVAL, "n_intervals"),

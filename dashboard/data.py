@@ -10,13 +10,11 @@ database simply means no runs yet.
 from __future__ import annotations
 
 import io
-import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
 
-import yaml
 from pydantic import ValidationError
 
 from twin.analysis.verdict import BottleneckVerdict, verdict
@@ -25,10 +23,10 @@ from twin.experiments.compare import ComparedRun, ComparisonResult, compare_repl
 from twin.analysis.losses import LossWaterfall, loss_waterfall
 from twin.sim.results import ReplicationResult, RunResult
 from twin.store.runs import aggregate_from, run_result, status_of, write_csv
-from twin.spec.scenario import Scenario, load_scenario
+from twin.spec.scenario import Scenario
+from twin.spec.yaml_io import ScenarioError, load_scenario
 from twin.store.database import DEFAULT_PATH, RunRecord, Store, StoreError
 from twin.experiments.sweep import SweepPoint, sweep_point
-from twin.spec.yaml_io import ScenarioError
 
 DEFAULT_DB = DEFAULT_PATH
 SCENARIO_SUFFIXES = (".yaml", ".yml")
@@ -118,22 +116,10 @@ def run_record(settings: Settings, run_id: int) -> Optional[RunRecord]:
 
 
 def bottleneck_analysis(store: Store, run_id: int) -> Optional[BottleneckAnalysis]:
-    """The stored bottleneck analysis of a run, if the store keeps them (`Store.analysis`, added
-    with `twin bottleneck`) and has one for this run; None otherwise, whatever the store says."""
-    getter = getattr(store, "analysis", None)
-    if getter is None:
-        return None
+    """The stored bottleneck analysis of a run (`twin bottleneck`), or None when it has none."""
     try:
-        found = getter(run_id)
-    except (StoreError, LookupError, ValueError):
-        return None
-    if found is None or isinstance(found, BottleneckAnalysis):
-        return found
-    try:
-        if isinstance(found, (str, bytes)):
-            return BottleneckAnalysis.model_validate_json(found)
-        return BottleneckAnalysis.model_validate(found if isinstance(found, dict) else found.model_dump())
-    except (ValidationError, AttributeError):
+        return store.analysis(run_id)
+    except (StoreError, ValidationError):
         return None
 
 
@@ -281,21 +267,13 @@ class SweepView:
     pending: int  # points without a finished replication yet
 
 
-_LABEL_SPLIT = re.compile(r",\s+(?=[A-Za-z_][\w.\[\]-]*=)")
-
-
-def settings_from_label(label: str) -> dict[str, Any]:
-    """A sweep run's label ('stations.formation.machines=60, run.length=30 d', as twin.experiments.sweep.label
-    writes it) back into path -> value, values read as YAML (numbers become numbers)."""
-    settings: dict[str, Any] = {}
-    for part in _LABEL_SPLIT.split(label.strip()) if label.strip() else []:
-        path, _, text = part.partition("=")
-        try:
-            value = yaml.safe_load(text)
-        except yaml.YAMLError:
-            value = text
-        settings[path.strip()] = text.strip() if value is None else value
-    return settings
+def sweep_settings(record: RunRecord) -> dict[str, Any]:
+    """A sweep point's settings (path -> value) as `twin sweep` stored them; a run stored before
+    the settings were kept as data shows its label as one setting."""
+    stored = record.details.get("sweep_settings")
+    if isinstance(stored, dict):
+        return stored
+    return {"settings": record.label} if record.label else {}
 
 
 def sweep_groups(settings: Settings) -> list[SweepGroup]:
@@ -305,7 +283,7 @@ def sweep_groups(settings: Settings) -> list[SweepGroup]:
         if record.kind == "sweep" and record.group:
             groups.setdefault(record.group, []).append(record)
     found = [
-        SweepGroup(group, records[0].scenario_name, [r.id for r in records], list(settings_from_label(records[0].label)))
+        SweepGroup(group, records[0].scenario_name, [r.id for r in records], list(sweep_settings(records[0])))
         for group, records in groups.items()
     ]
     return sorted(found, key=lambda g: -max(g.run_ids))
@@ -327,8 +305,8 @@ def sweep_view(settings: Settings, group: str) -> Optional[SweepView]:
             if result is None:
                 pending += 1
                 continue
-            points.append(sweep_point(settings_from_label(record.label), result, record.id))
-    info = SweepGroup(group, records[0].scenario_name, [r.id for r in records], list(settings_from_label(records[0].label)))
+            points.append(sweep_point(sweep_settings(record), result, record.id))
+    info = SweepGroup(group, records[0].scenario_name, [r.id for r in records], list(sweep_settings(records[0])))
     return SweepView(info, points, pending)
 
 

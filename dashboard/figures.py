@@ -20,8 +20,9 @@ from twin.sim.results import Estimate, RunResult
 from twin.spec.scenario import EXIT, Scenario
 from twin.experiments.sweep import SweepPoint
 
+from twin.sim.results import HEADLINE_KPIS
 from dashboard.flowlayout import BOX_HEIGHT, BOX_WIDTH, ROW, Route, flow_layout
-from dashboard.labels import HEADLINE, STATE_COLOURS, STATE_LABELS, kpi, number
+from dashboard.labels import STATE_COLOURS, STATE_LABELS, kpi, number
 
 UTILISATION_SCALE = "Blues"  # idle pale, busy dark; red is kept for the bottleneck mark
 SIGNIFICANT = "#1f77b4"
@@ -194,8 +195,9 @@ def _edges(order: Sequence[str], scenario: Optional[Scenario]) -> list[tuple[str
         target = scenario.next_of(index)
         if target != EXIT:
             edges.append((spec.name, target, ""))
-        if spec.rework is not None:
-            edges.append((spec.name, spec.rework.to, f"rework {spec.rework.fraction * 100:.0f} %"))
+        rework = getattr(spec, "rework", None)  # machine, batch and assembly stations only
+        if rework is not None:
+            edges.append((spec.name, rework.to, f"rework {rework.fraction * 100:.0f} %"))
     return edges
 
 
@@ -286,7 +288,7 @@ def _half(estimate: Estimate, upper: bool) -> float:
 
 
 # -- several runs -----------------------------------------------------------------------------
-def comparison_figure(comparisons: Sequence[ComparisonResult], keys: Sequence[str] = HEADLINE) -> go.Figure:
+def comparison_figure(comparisons: Sequence[ComparisonResult], keys: Sequence[str] = HEADLINE_KPIS) -> go.Figure:
     """Relative difference of each headline KPI against the base (% of the base mean), with the
     paired 95% CI; filled markers are significant."""
     if not comparisons:

@@ -25,14 +25,13 @@ RUN_MESSAGE = "run-message"
 PAGE_TOKEN = "page-token"  # Store: this page's id; the server lists the jobs it started by it
 JOBS_INTERVAL = "jobs-interval"
 JOBS_PROGRESS = "jobs-progress"
+JOB_CANCEL = "job-cancel"  # Button per queued or running job: {"type": JOB_CANCEL, "job": job id}
 
 # -- results page -----------------------------------------------------------------------------
 RANK_BUTTON = "rank-button"
 RANK_PANEL = "rank-panel"
 RANK_JOB = "rank-job"  # Store: {"run": id, "job": job id}
 RANK_INTERVAL = "rank-interval"
-COMPARE_WITH = "compare-with"  # Dropdown: another run to compare this one with
-COMPARE_GO = "compare-go"
 REPLICATIONS_BUTTON = "replications-button"
 REPLICATIONS_DOWNLOAD = "replications-download"
 RUN_ID = "run-id"  # Store: the run the results page shows

@@ -1,27 +1,38 @@
-"""Background jobs: `twin run` (and `twin bottleneck`) as subprocesses of the dashboard server.
+"""Background jobs of the dashboard server: runs and bottleneck analyses in worker processes.
 
-A subprocess rather than a thread: a run is CPU-bound Python, so in the server's process it would
-slow every page; as its own process it runs beside the server, several users can run at once, and
-the CLI stores each replication the moment it finishes, so progress (replications stored of
-planned) is read from the results database by the page, not from here. This module only starts
-the commands and says whether each has finished, which run it stored and, if it failed, why.
+A process rather than a thread: a run is CPU-bound Python, so in the server's process it would slow
+every page. Each job calls the service layer (twin.service.tasks) in its own process and sends back,
+as data over a pipe, the id of each run it stored and how it ended; progress (replications stored of
+planned) is read by the page from the results database. Jobs beyond `max_running` wait in a queue
+(visible as 'queued'); a job can be cancelled (a running one is stopped with SIGTERM, so its run is
+marked 'interrupted' and keeps its finished replications); asking for a run identical to one
+queued or running returns that job instead of starting a second. Limits on replications and run
+length per job keep one form value from exhausting the server.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-import re
-import shutil
-import subprocess
-import sys
-import tempfile
 import threading
 import uuid
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
-RUN_STORED = re.compile(r"^runs? ([\d, ]+) stored in ", re.MULTILINE)
+_CONTEXT = multiprocessing.get_context("spawn")  # no fork of a threaded server
+
+STATES = ("queued", "running", "done", "failed", "cancelled")
+
+
+@dataclass(frozen=True)
+class JobLimits:
+    """What one dashboard job may ask for (the CLI has no such limits)."""
+
+    max_replications: int = 200
+    max_length_h: float = 5 * 8766.0  # five years of simulated time
+    max_running: int = max(1, min(2, os.cpu_count() or 1))
 
 
 @dataclass(frozen=True)
@@ -29,119 +40,203 @@ class JobStatus:
     job_id: str
     kind: str  # "run" or "bottleneck"
     title: str
-    state: str  # "running", "done" or "failed"
+    state: str  # one of STATES
     run_ids: list[int] = field(default_factory=list)  # runs the job stored (as soon as it says so)
-    message: str = ""  # why it failed
+    message: str = ""  # why it failed, for the page: never a server path or exception text
 
     @property
     def finished(self) -> bool:
-        return self.state != "running"
+        return self.state in ("done", "failed", "cancelled")
+
+
+class JobRefused(ValueError):
+    """The request breaks a limit; the message says which, for the page."""
 
 
 @dataclass
 class _Job:
     kind: str
     title: str
-    process: subprocess.Popen
-    workdir: Path
     owner: str
+    request: dict[str, Any]
+    key: str  # what makes two requests the same job
+    state: str = "queued"
     run_ids: list[int] = field(default_factory=list)
-    final: Optional[JobStatus] = None
+    message: str = ""
+    process: Optional[Any] = None
+    pipe: Optional[Connection] = None
 
 
 class JobManager:
     """The jobs this server started; safe to use from the server's request threads."""
 
-    def __init__(self, db_path: Path, python: str = sys.executable) -> None:
+    def __init__(self, db_path: Path | str, limits: JobLimits = JobLimits()) -> None:
         self.db_path = Path(db_path).resolve()
-        self.python = python
+        self.limits = limits
         self._jobs: dict[str, _Job] = {}
         self._lock = threading.Lock()
 
+    # -- starting ---------------------------------------------------------------------------------
     def start_run(self, scenario_yaml: str, title: str, owner: str = "") -> str:
-        """Run the scenario (YAML text) with `twin run`; returns the job id. `owner` (a page's
-        token) lets that page list its jobs from here rather than from state the browser keeps."""
-        workdir = Path(tempfile.mkdtemp(prefix="twin-dashboard-job-"))
-        path = workdir / "scenario.yaml"
-        path.write_text(scenario_yaml, encoding="utf-8")
-        return self._start("run", title, owner, workdir, ["run", str(path), "--db", str(self.db_path), "--json"])
+        """Queue a run of the scenario (YAML text); returns the job id. The scenario is validated
+        in the worker, which reports a bad one as a failed job with the loader's message."""
+        from twin.spec.scenario import Scenario  # the spec layer only: cheap
+        from twin.spec.yaml_io import ScenarioError, parse_model
+
+        try:
+            scenario = parse_model(scenario_yaml, Scenario, "the scenario")
+        except ScenarioError:
+            scenario = None  # the worker reports it with the loader's message
+        if scenario is not None:
+            if scenario.run.replications > self.limits.max_replications:
+                raise JobRefused(f"at most {self.limits.max_replications} replications per run from the dashboard")
+            if (scenario.run.warmup + scenario.run.length) / 3600 > self.limits.max_length_h:
+                raise JobRefused(f"at most {self.limits.max_length_h:,.0f} h of warm-up and run length from the dashboard")
+            key = f"run:{scenario.content_hash()}:{scenario.run.seed}:{scenario.run.replications}"
+        else:
+            key = f"run:invalid:{uuid.uuid4().hex}"
+        return self._queue("run", title, owner, {"scenario_yaml": scenario_yaml}, key)
 
     def start_bottleneck(self, run_id: int, owner: str = "") -> str:
-        """Rank improvements of a stored run with `twin bottleneck` (it stores the analysis)."""
-        workdir = Path(tempfile.mkdtemp(prefix="twin-dashboard-job-"))
-        return self._start("bottleneck", f"bottleneck analysis of run {run_id}", owner, workdir,
-                           ["bottleneck", "--run", str(run_id), "--db", str(self.db_path)], run_ids=[run_id])
+        """Queue the improvement ranking of a stored run (the analysis is stored under the run)."""
+        return self._queue("bottleneck", f"bottleneck analysis of run {run_id}", owner, {"run_id": int(run_id)},
+                           f"bottleneck:{int(run_id)}")
 
-    def _start(self, kind: str, title: str, owner: str, workdir: Path, arguments: list[str],
-               run_ids: Optional[list[int]] = None) -> str:
-        log = open(workdir / "stderr.log", "w", encoding="utf-8")
-        try:
-            process = subprocess.Popen(
-                [self.python, "-m", "twin.cli.main", *arguments], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=log, cwd=workdir, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            )
-        finally:
-            log.close()  # the child has its own handle
-        job_id = uuid.uuid4().hex
+    def _queue(self, kind: str, title: str, owner: str, request: dict[str, Any], key: str) -> str:
         with self._lock:
-            self._jobs[job_id] = _Job(kind, title, process, workdir, owner, list(run_ids or []))
+            for job_id, job in self._jobs.items():
+                if job.key == key and job.state in ("queued", "running"):
+                    return job_id  # the same work is already under way: no second copy
+            job_id = uuid.uuid4().hex
+            self._jobs[job_id] = _Job(kind, title, owner, request, key)
+            self._advance()
         return job_id
 
+    # -- asking -----------------------------------------------------------------------------------
     def status(self, job_id: str) -> Optional[JobStatus]:
         """The job's state now (None for an id this server does not know, e.g. after a restart)."""
         with self._lock:
+            self._advance()
             job = self._jobs.get(job_id)
-            return None if job is None else self._refresh(job_id, job)
+            return None if job is None else self._status(job_id, job)
 
     def jobs_of(self, owner: str) -> list[JobStatus]:
         """The jobs `owner` started, oldest first."""
         with self._lock:
-            return [self._refresh(job_id, job) for job_id, job in self._jobs.items() if owner and job.owner == owner]
+            self._advance()
+            return [self._status(job_id, job) for job_id, job in self._jobs.items() if owner and job.owner == owner]
 
-    def _refresh(self, job_id: str, job: _Job) -> JobStatus:
-        if job.final is not None:
-            return job.final
-        code = job.process.poll()
-        log = _read(job.workdir / "stderr.log")
-        if job.kind == "run":
-            found = [int(n) for match in RUN_STORED.findall(log) for n in match.split(",") if n.strip()]
-            job.run_ids = found or job.run_ids
-        if code is None:
-            return JobStatus(job_id, job.kind, job.title, "running", list(job.run_ids))
-        state = "done" if code == 0 else "failed"
-        message = "" if code == 0 else _failure(log, code)
-        job.final = JobStatus(job_id, job.kind, job.title, state, list(job.run_ids), message)
-        shutil.rmtree(job.workdir, ignore_errors=True)  # the scenario copy and the log: all read now
-        return job.final
+    def cancel(self, job_id: str, owner: Optional[str] = None) -> Optional[JobStatus]:
+        """Cancel a queued job, or stop a running one (its run keeps its finished replications).
+        With `owner`, only that owner's job: a page can stop only the jobs it started."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or (owner is not None and job.owner != owner):
+                return None
+            if job.state == "queued":
+                job.state = "cancelled"
+            elif job.state == "running" and job.process is not None:
+                job.process.terminate()
+                job.process.join(timeout=15)
+                self._collect(job)
+                job.state, job.message = "cancelled", "stopped; the run keeps its finished replications"
+            self._advance()
+            return self._status(job_id, job)
 
     def stop_all(self) -> None:
-        """Stop every job still running (the server is shutting down); each marks its run
-        'interrupted' and keeps its finished replications."""
+        """Stop every job (the server is shutting down); each marks its run 'interrupted' and keeps
+        its finished replications."""
         with self._lock:
-            jobs = dict(self._jobs)
-        for job in jobs.values():
-            if job.process.poll() is None:
-                job.process.terminate()
-        for job_id, job in jobs.items():
-            try:
-                job.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
+            for job in self._jobs.values():
+                if job.state == "queued":
+                    job.state = "cancelled"
+            running = [job for job in self._jobs.values() if job.state == "running"]
+        for job in running:
+            job.process.terminate()
+        for job in running:
+            job.process.join(timeout=10)
+            if job.process.is_alive():
                 job.process.kill()
-                job.process.wait()
-            with self._lock:
-                self._refresh(job_id, job)
+                job.process.join()
+        with self._lock:
+            for job in running:
+                self._collect(job)
+                if job.state == "running":
+                    job.state, job.message = "failed", "stopped with the server"
+
+    # -- inside the lock --------------------------------------------------------------------------
+    def _status(self, job_id: str, job: _Job) -> JobStatus:
+        return JobStatus(job_id, job.kind, job.title, job.state, list(job.run_ids), job.message)
+
+    def _advance(self) -> None:
+        """Collect what running jobs said, reap the finished ones, start queued ones in free slots."""
+        for job in self._jobs.values():
+            if job.state == "running":
+                self._collect(job)
+        running = sum(job.state == "running" for job in self._jobs.values())
+        for job in self._jobs.values():
+            if running >= self.limits.max_running:
+                break
+            if job.state == "queued":
+                self._launch(job)
+                running += 1
+
+    def _launch(self, job: _Job) -> None:
+        receive, send = _CONTEXT.Pipe(duplex=False)
+        job.process = _CONTEXT.Process(target=_work, args=(job.kind, job.request, str(self.db_path), send), daemon=True)
+        job.process.start()
+        send.close()  # the child holds its own end
+        job.pipe, job.state = receive, "running"
+
+    def _collect(self, job: _Job) -> None:
+        assert job.pipe is not None and job.process is not None
+        try:
+            while job.pipe.poll():
+                what, value = job.pipe.recv()
+                if what == "run":
+                    job.run_ids.append(int(value))
+                elif what in ("done", "failed"):
+                    job.state, job.message = what, str(value)
+        except (EOFError, OSError):
+            pass  # the worker has gone; its exit code says how
+        if job.state == "running" and not job.process.is_alive():
+            job.process.join()
+            job.state = "failed"
+            job.message = job.message or "the job stopped before it finished"
+        if job.state != "running":
+            job.process.join(timeout=5)  # reaped: no zombie
+            job.pipe.close()
 
 
-def _read(path: Path) -> str:
+def _work(kind: str, request: dict[str, Any], db_path: str, pipe: Connection) -> None:
+    """The worker process: one service task; tells the server each stored run and how it ended."""
+    import logging
+
+    from twin.service.session import session
+    from twin.service.tasks import TaskError, rank_improvements, run_scenario
+    from twin.spec.scenario import Scenario
+    from twin.spec.yaml_io import ScenarioError, parse_model
+    from twin.store.database import StoreError
+
+    def told(run_id: int) -> None:
+        pipe.send(("run", run_id))
+
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-
-
-def _failure(log: str, code: int) -> str:
-    """The command's own error lines, else the end of what it wrote."""
-    lines = [line.removeprefix("error: ") for line in log.splitlines() if line.startswith("error: ")]
-    if not lines:
-        lines = [line for line in log.splitlines() if line.strip()][-5:]
-    return "\n".join(lines) or f"the command ended with exit code {code}"
+        with session(workers=1, scheduler=None, db=db_path, show_progress=False) as current:
+            if kind == "run":
+                scenario = parse_model(request["scenario_yaml"], Scenario, "the scenario")
+                run_scenario(current, scenario, on_run=told)
+            else:
+                rank_improvements(current, stored_run=request["run_id"], on_run=told)
+        pipe.send(("done", ""))
+    except ScenarioError as exc:
+        pipe.send(("failed", "\n".join(exc.messages)))
+    except (TaskError, StoreError) as exc:
+        pipe.send(("failed", str(exc)))
+    except KeyboardInterrupt:  # SIGTERM: the session has marked the run interrupted
+        pipe.send(("failed", "stopped; the run keeps its finished replications"))
+    except Exception:  # noqa: BLE001  (the page gets a plain sentence; the server log gets the details)
+        logging.getLogger(__name__).exception("dashboard job failed")
+        pipe.send(("failed", "the job failed with an internal error (see the server log)"))
+    finally:
+        pipe.close()

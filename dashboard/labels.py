@@ -25,7 +25,6 @@ KPIS: dict[str, Kpi] = {
     "good_cells": Kpi("Good out", "cells"),
     "scrapped_cells": Kpi("Scrapped", "cells"),
 }
-HEADLINE = ("throughput_per_h", "gwh_per_year", "yield", "wip_cells", "lead_time_h")
 
 STATE_LABELS = {
     "working": "working", "setup": "setup", "starved": "starved", "blocked": "blocked", "down": "down",

@@ -14,10 +14,11 @@ from dash import dcc, html
 from twin.spec.scenario import Scenario
 from twin.store.database import RunRecord
 
+from twin.sim.results import HEADLINE_KPIS
 from dashboard import figures, form, ids, tables
 from dashboard.components import graph, kpi_card, notice, options, progress, status_badge, table_block
 from dashboard.data import CompareView, RunView, ScenarioFile, StoredScenario, SweepGroup, SweepView
-from dashboard.labels import HEADLINE, kpi, number, percent, when
+from dashboard.labels import kpi, number, percent, when
 
 JOB_POLL_MS = 1000
 PAGE_REFRESH_MS = 2000
@@ -163,7 +164,7 @@ def _station_grid(scenario: Scenario, fields: list[form.FormField]) -> html.Div:
     for spec in scenario.stations:
         name_cell = html.Td([
             html.Div(spec.name, className="station-name"),
-            html.Div(spec.kind + (f", batch {spec.batch.min}–{spec.batch.max}" if spec.batch else ""), className="muted"),
+            html.Div(spec.kind + (f", batch {spec.batch.min}–{spec.batch.max}" if spec.kind == "batch" else ""), className="muted"),
             html.Div(id=ids.field_error("station", spec.name, form.ROW), className="field-error"),
         ])
         cells = []
@@ -205,11 +206,19 @@ def job_rows(rows: Sequence[dict[str, Any]]) -> list[html.Div]:
             body: list[Any] = [notice(f"Failed: {row.get('message') or 'see the server log'}", "error")]
         elif row["state"] == "done":
             body = [html.Span("✓ done · ", className="success-text"), link]
+        elif row["state"] == "cancelled":
+            body = [html.Span(f"cancelled · {row.get('message') or 'not started'}", className="muted"), link]
+        elif row["state"] == "queued":
+            body = [progress(0, 1, "queued: starts when a running job finishes")]
         elif run_id is None:
             body = [progress(0, 1, "preparing (warm-up pilots, if any)…")]
         else:
             done, planned = row.get("done", 0), row.get("planned", 1)
             body = [progress(done, planned, f"{done} of {planned} replications stored"), link]
+        if row["state"] in ("queued", "running") and row.get("job_id"):
+            label = "Cancel" if row["state"] == "queued" else "Stop"
+            body.append(html.Button(label, id={"type": ids.JOB_CANCEL, "job": row["job_id"]}, className="job-cancel",
+                                    title="A stopped run keeps its finished replications"))
         out.append(html.Div([html.Div(row["title"], className="job-title"), *body], className="job",
                             **{"data-state": row["state"]}))
     return out
@@ -272,13 +281,13 @@ def kpi_cards(view: RunView) -> html.Div:
     result = view.result
     if result is None:
         return html.Div()
-    cards = [kpi_card(kpi(key).label, result.kpis.get(key), kpi(key).unit, kpi(key).scale) for key in HEADLINE[:3]]
+    cards = [kpi_card(kpi(key).label, result.kpis.get(key), kpi(key).unit, kpi(key).scale) for key in HEADLINE_KPIS[:3]]
     station = view.bottleneck
     oee = result.stations[station].oee if station in result.stations else None
     leader_only = view.verdict is not None and view.verdict.primary is None and station is not None
     cards.append(kpi_card("OEE of the bottleneck", oee, "%", 100.0,
                           f"{station} (leading candidate)" if leader_only else station or ""))
-    cards += [kpi_card(kpi(key).label, result.kpis.get(key), kpi(key).unit, kpi(key).scale) for key in HEADLINE[3:]]
+    cards += [kpi_card(kpi(key).label, result.kpis.get(key), kpi(key).unit, kpi(key).scale) for key in HEADLINE_KPIS[3:]]
     return html.Div(cards, className="kpi-cards")
 
 
@@ -399,7 +408,7 @@ def sweep_page(groups: Sequence[SweepGroup], view: Optional[SweepView], kpi_key:
                                        f"runs {min(g.run_ids)}–{max(g.run_ids)})") for g in groups]))], className="grow"),
         html.Div([html.Label("KPI"), dcc.Dropdown(
             id=ids.SWEEP_KPI, clearable=False, value=kpi_key,
-            options=options([(k, f"{kpi(k).label} ({kpi(k).unit})") for k in HEADLINE]))], className="narrow"),
+            options=options([(k, f"{kpi(k).label} ({kpi(k).unit})") for k in HEADLINE_KPIS]))], className="narrow"),
     ], className="picker-row"))
     if view is None:
         parts.append(html.P("Pick a sweep.", className="muted"))

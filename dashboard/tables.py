@@ -17,7 +17,8 @@ from twin.sim.results import Estimate, RunResult
 from twin.store.database import RunRecord
 from twin.experiments.sweep import SweepPoint
 
-from dashboard.labels import HEADLINE, KPIS, STATE_LABELS, kpi, number, when
+from twin.sim.results import HEADLINE_KPIS
+from dashboard.labels import KPIS, STATE_LABELS, kpi, number, when
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ def _times(value: Optional[float], scale: float) -> Optional[float]:
 def side_by_side_table(runs: Sequence[tuple[RunRecord, RunResult]]) -> Table:
     """Headline KPIs of every run, mean and CI as text, plus the bottleneck."""
     rows = []
-    for key in HEADLINE:
+    for key in HEADLINE_KPIS:
         info = kpi(key)
         row: list[Any] = [f"{info.label} ({info.unit})"]
         for _, result in runs:
@@ -180,11 +181,11 @@ def sweep_table(points: Sequence[SweepPoint], parameters: Sequence[str]) -> Tabl
     rows = []
     for point in points:
         row: list[Any] = [point.run_id, *(str(point.settings.get(p)) for p in parameters)]
-        for key in HEADLINE:
+        for key in HEADLINE_KPIS:
             estimate = point.kpis.get(key)
             row += _ci(estimate, kpi(key).scale) if estimate is not None else [None, None, None]
         row.append(point.bottleneck)
         rows.append(row)
-    kpi_columns = [f"{KPIS[k].label} {KPIS[k].unit}{suffix}" for k in HEADLINE for suffix in ("", " CI low", " CI high")]
+    kpi_columns = [f"{KPIS[k].label} {KPIS[k].unit}{suffix}" for k in HEADLINE_KPIS for suffix in ("", " CI low", " CI high")]
     return Table("sweep", "Sweep points (mean and 95% CI)", ["run", *parameters, *kpi_columns, "bottleneck"], rows,
                  links={"run": "/runs/{}"})

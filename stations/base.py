@@ -15,21 +15,19 @@ from typing import TYPE_CHECKING, Callable, Optional
 
 from simpy import Environment, Event
 
+from stations.states import (  # noqa: F401  (the station modules take the states from here)
+    BLOCKED, DOWN, IS_IDLE, OFF_SHIFT, SETUP, STARVED, STATE_NAMES, WAITING_BATCH, WORKING,
+)
+
 if TYPE_CHECKING:
     from stations.monitors import LineMonitor, StationMonitor
 
-# Machine states: one timeline per machine, mutually exclusive, summing to calendar time.
-WORKING, SETUP, STARVED, BLOCKED, DOWN, OFF_SHIFT, WAITING_BATCH = range(7)
-STATE_NAMES = ("working", "setup", "starved", "blocked", "down", "off_shift", "waiting_batch")
-# Roser's active period method: a machine is active unless it waits for work or for room downstream.
-# Off-shift time is not active either (the method excludes it from the analysis).
-IS_IDLE = (False, False, True, True, False, True, True)
 
 
 class Lot:
     """A tray of cells moving through the line; scrap makes it shrink."""
 
-    __slots__ = ("cells", "item", "released_at", "counted_at", "queued_at", "entered_at", "source")
+    __slots__ = ("cells", "item", "released_at", "counted_at", "queued_at", "source")
 
     def __init__(self, cells: int, item: int = 0, source: "ReleasePolicy | None" = None) -> None:
         self.cells = cells  # cells of a product, or units of a material
@@ -37,7 +35,6 @@ class Lot:
         self.released_at = -1.0  # set when the first station accepts it (made lots inherit their inputs')
         self.counted_at = -1.0  # when its units joined the line's counts
         self.queued_at = 0.0
-        self.entered_at = 0.0
         self.source = source
 
 
@@ -76,7 +73,6 @@ class Buffer:
         if lot.released_at < 0:
             lot.released_at = lot.counted_at = now
             self.line.release(lot, now)
-        lot.entered_at = now
         lot.queued_at = now
         self.monitor.arrive(lot.cells, now, queued)
 

@@ -11,7 +11,6 @@ import bisect
 import math
 
 SECONDS_PER_DAY = 86400.0
-SECONDS_PER_WEEK = 7 * SECONDS_PER_DAY
 
 
 class ShiftCalendar:

@@ -1,4 +1,4 @@
-"""The dashboard's data access: stored runs as views, the tolerant bottleneck-analysis accessor,
+"""The dashboard's data access: stored runs as views, the stored bottleneck analysis,
 sweep labels read back, scenario files (and nothing outside their directory), safe saving."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dashboard import data
-from twin.store.database import Store, StoreError
+from twin.store.database import Store
 
 
 def test_run_view_judges_the_bottleneck_and_builds_the_waterfall(stored):
@@ -62,50 +62,10 @@ def test_unknown_runs_and_a_missing_database_are_messages(stored, tmp_path):
         data.run_records(data.Settings(not_ours, tmp_path))
 
 
-class _AnalysisStore:
-    """Stands in for a Store that keeps bottleneck analyses (twin.store.database will add `analysis`)."""
-
-    def __init__(self, answer):
-        self.answer = answer
-
-    def analysis(self, run_id):
-        if isinstance(self.answer, Exception):
-            raise self.answer
-        return self.answer
-
-
-def test_the_bottleneck_analysis_accessor_tolerates_any_store(stored):
+def test_a_run_shows_the_bottleneck_analysis_it_stored(stored):
     with Store(stored.db_path, create=False) as store:
         assert data.bottleneck_analysis(store, 1) is None  # none stored for run 1
         assert data.bottleneck_analysis(store, 2).ranking  # `twin bottleneck --run 2` stored one
-    assert data.bottleneck_analysis(object(), 1) is None  # a store without the accessor: no panel
-    assert data.bottleneck_analysis(_AnalysisStore(None), 1) is None
-    assert data.bottleneck_analysis(_AnalysisStore(StoreError("no analysis")), 1) is None
-    assert data.bottleneck_analysis(_AnalysisStore("{not json"), 1) is None
-    assert data.bottleneck_analysis(_AnalysisStore({"unexpected": 1}), 1) is None
-
-
-def test_the_accessor_reads_a_model_json_or_a_dict(stored, tiny_scenario):
-    from twin.analysis.bottleneck import analyse
-    from twin.experiments.replications import run_replications
-
-    base = run_replications(tiny_scenario, replications=2)
-    found = analyse(tiny_scenario, base, lambda v: run_replications(v, replications=2), top=1)
-    for answer in (found, found.model_dump_json(), found.model_dump(mode="json")):
-        assert data.bottleneck_analysis(_AnalysisStore(answer), 1) == found
-
-
-@pytest.mark.parametrize("label, expected", [
-    ("stations.formation.machines=60", {"stations.formation.machines": 60}),
-    ("stations.formation.machines=5, stations.filling.buffer=20",
-     {"stations.formation.machines": 5, "stations.filling.buffer": 20}),
-    ("run.length=30 d, stations.filling.yield=0.95", {"run.length": "30 d", "stations.filling.yield": 0.95}),
-    ("stations.a.failures.ttr={'dist': 'exponential', 'mean': '4 h'}, run.seed=3",
-     {"stations.a.failures.ttr": {"dist": "exponential", "mean": "4 h"}, "run.seed": 3}),
-    ("", {}),
-])
-def test_sweep_labels_read_back_as_settings(label, expected):
-    assert data.settings_from_label(label) == expected
 
 
 def test_sweep_groups_and_views(stored):

@@ -8,7 +8,9 @@ import time
 
 import yaml
 
-from dashboard.jobs import JobManager, JobStatus
+import pytest
+
+from dashboard.jobs import JobLimits, JobManager, JobRefused, JobStatus
 from tests.dashboard.conftest import tiny_line_data
 from twin.store.database import Store
 
@@ -60,3 +62,54 @@ def test_stopping_all_jobs_interrupts_their_runs(tmp_path):
     with Store(tmp_path / "results.sqlite", create=False) as store:
         assert store.run(status.run_ids[0]).status == "interrupted"
 
+
+
+def _long_run_yaml(seed: int = 1) -> str:
+    data = tiny_line_data()
+    data["run"].update(length="400 d", replications=2, seed=seed)  # long enough to still be running
+    return yaml.safe_dump(data)
+
+
+def test_jobs_beyond_the_running_limit_wait_in_a_queue_and_can_be_cancelled(tmp_path):
+    jobs = JobManager(tmp_path / "results.sqlite", JobLimits(max_running=1))
+    first = jobs.start_run(_long_run_yaml(1), "first", owner="page")
+    second = jobs.start_run(_long_run_yaml(2), "second", owner="page")
+    assert jobs.status(first).state == "running" and jobs.status(second).state == "queued"
+    assert jobs.cancel(second).state == "cancelled"
+    deadline = time.monotonic() + 30
+    while not jobs.status(first).run_ids and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stopped = jobs.cancel(first)
+    assert stopped.state == "cancelled" and stopped.finished and stopped.run_ids
+    with Store(tmp_path / "results.sqlite", create=False) as store:
+        assert store.run(stopped.run_ids[0]).status == "interrupted"
+        assert len(store.runs()) == 1  # the cancelled queued job never ran
+
+
+def test_asking_twice_for_the_same_run_gives_the_same_job(tmp_path):
+    jobs = JobManager(tmp_path / "results.sqlite")
+    first = jobs.start_run(_long_run_yaml(), "one")
+    assert jobs.start_run(_long_run_yaml(), "one again") == first
+    jobs.stop_all()
+
+
+@pytest.mark.parametrize("change, refused", [
+    ({"replications": 10_000}, "replications"),
+    ({"length": "100000 d"}, "run length"),
+])
+def test_a_job_beyond_the_limits_is_refused_before_it_starts(tmp_path, change, refused):
+    jobs = JobManager(tmp_path / "results.sqlite", JobLimits(max_replications=50, max_length_h=10_000))
+    data = tiny_line_data()
+    data["run"].update(change)
+    with pytest.raises(JobRefused, match=refused):
+        jobs.start_run(yaml.safe_dump(data), "too much")
+    assert jobs.jobs_of("") == []
+
+
+def test_a_page_can_stop_only_the_jobs_it_started(tmp_path):
+    jobs = JobManager(tmp_path / "results.sqlite", JobLimits(max_running=1))
+    jobs.start_run(_long_run_yaml(1), "first", owner="page-a")
+    queued = jobs.start_run(_long_run_yaml(2), "second", owner="page-a")
+    assert jobs.cancel(queued, owner="page-b") is None and jobs.status(queued).state == "queued"
+    assert jobs.cancel(queued, owner="page-a").state == "cancelled"
+    jobs.stop_all()

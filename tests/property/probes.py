@@ -1,5 +1,5 @@
-"""Run a replication the way twin.sim.engine.simulate does, with checks of the model's invariants
-while it runs: a probe process samples the state at off-grid times (never coinciding with the
+"""An observer of twin.sim.engine.simulate that checks the model's invariants while it runs: a
+probe process samples the state at off-grid times (never coinciding with the
 engine's own event times, so it sees a settled instant), and buffers record their peak occupancy
 on every append. The probe draws no random numbers, so the run is the engine's run.
 """
@@ -14,8 +14,8 @@ from stations.base import BLOCKED, STARVED, WAITING_BATCH, BatchBuffer, Buffer
 from stations.dwell import DwellStation
 from stations.processing import ProcessingStation
 from stations.sink import Exit
-from twin.sim.build import Model, build
-from twin.spec.rng import Streams
+from twin.sim.build import Model
+from twin.sim.engine import simulate
 from twin.spec.scenario import Scenario
 
 PROBES = 97  # samples per run; a prime, with an irrational offset, so samples miss event times
@@ -134,33 +134,38 @@ def check_state(model: Model, v: Violations) -> None:
                             f"({len(buffer.putters)} blocked upstream)")
 
 
-def _probe(model: Model, every_s: float, v: Violations):
-    env = model.env
-    yield env.timeout(OFFSET)
-    while True:
-        check_state(model, v)
-        yield env.timeout(every_s)
+class InvariantProbe:
+    """Attached to a run by the engine's observer hook: samples `check_state` PROBES times at
+    off-grid instants and, at the end, checks every buffer's peak against its capacity."""
+
+    def __init__(self, end_s: float) -> None:
+        self.end_s = end_s
+        self.violations = Violations()
+
+    def attach(self, model: Model) -> None:
+        for station in model.stations.values():
+            buffer: Buffer = station.buffer
+            peak = PeakDeque()  # a CONWIP loop may already have queued lots at build
+            for lot in buffer.items:
+                peak.append(lot)
+            buffer.items = peak
+        model.env.process(self._probe(model, self.end_s / PROBES))
+
+    def _probe(self, model: Model, every_s: float):
+        yield model.env.timeout(OFFSET)
+        while True:
+            check_state(model, self.violations)
+            yield model.env.timeout(every_s)
+
+    def finish(self, model: Model) -> None:
+        for name, station in model.stations.items():
+            buffer = station.buffer
+            self.violations.check(buffer.items.peak <= buffer.capacity,
+                                  f"{name}: buffer peaked at {buffer.items.peak} lots, capacity {buffer.capacity}")
 
 
 def run_probed(scenario: Scenario, replication: int) -> tuple[Model, Violations]:
-    """simulate() with probes: build, warm up, reset statistics, run to the end."""
-    run = scenario.run
-    model = build(scenario, Streams(run.seed, replication))
-    for station in model.stations.values():
-        buffer: Buffer = station.buffer
-        peak = PeakDeque()  # a CONWIP loop may already have queued lots at build
-        for lot in buffer.items:
-            peak.append(lot)
-        buffer.items = peak
-    violations = Violations()
-    end = run.warmup + run.length
-    model.env.process(_probe(model, end / PROBES, violations))
-    if run.warmup > 0:
-        model.env.run(until=run.warmup)
-    model.reset_statistics()
-    model.env.run(until=end)
-    for name, station in model.stations.items():
-        buffer = station.buffer
-        violations.check(buffer.items.peak <= buffer.capacity,
-                         f"{name}: buffer peaked at {buffer.items.peak} lots, capacity {buffer.capacity}")
-    return model, violations
+    """The engine's run of a replication, with the invariant probe attached."""
+    probe = InvariantProbe(scenario.run.warmup + scenario.run.length)
+    model, _ = simulate(scenario, replication, observers=[probe])
+    return model, probe.violations

@@ -12,7 +12,8 @@ import yaml
 from dashboard import callbacks, data, form, guard
 from dashboard.callbacks import Context
 from tests.dashboard.test_callbacks import FakeJobs, form_state, set_value, text_of
-from twin.spec.scenario import Scenario, load_scenario
+from twin.spec.scenario import Scenario
+from twin.spec.yaml_io import load_scenario
 
 SECRET_KEYS = "secret_key: hunter2\n"
 

@@ -13,12 +13,12 @@ from twin import __version__
 from twin.analysis.stuck import stuck_warnings
 from twin.analysis.verdict import verdict
 from twin.sim.results import (
+    HEADLINE_KPIS,
     BottleneckResult, Estimate, ReplicationResult, RunResult, SeriesReplication, StationResult,
 )
 from twin.analysis.statistics import estimate
 
-LINE_KPIS = ("throughput_per_h", "gwh_per_year", "yield", "wip_cells", "lead_time_h",
-             "released_cells", "good_cells", "scrapped_cells")
+LINE_KPIS = (*HEADLINE_KPIS, "released_cells", "good_cells", "scrapped_cells")
 
 
 def aggregate_replications(

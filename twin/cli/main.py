@@ -22,9 +22,9 @@ from rich.console import Console
 from twin.experiments.executors import ClusterLost, ExecutorError, workers_warning
 from twin.sim.engine import SimulationError
 from twin.spec.numbers import MAX_REPLICATIONS, MAX_SEED
-from twin.spec.scenario import Scenario, load_scenario
+from twin.spec.scenario import Scenario
+from twin.spec.yaml_io import ScenarioError, load_scenario
 from twin.store.database import DEFAULT_PATH, StoreError
-from twin.spec.yaml_io import ScenarioError
 
 USER_ERROR = 2
 RUN_ID = click.IntRange(min=1, max=2**63 - 1)
@@ -169,20 +169,13 @@ def run(file: str, replications: Optional[int], seed: Optional[int], workers: in
     """Simulate the scenario FILE and report KPIs with 95% confidence intervals."""
     from twin.cli.report import precision_note, print_report, warmup_note
 
+    from twin.service.tasks import run_scenario
+
     scenario = _load(file)
-    root = scenario.run.seed if seed is None else seed
-    count = replications or scenario.run.replications
-    outcome = None
     with _session(workers, scheduler, db, no_store, as_json) as session:
-        plan = session.plan([scenario], [root])[0]
-        run_id = session.begin(plan, max_replications if precision else count,
-                               details={"precision": precision} if precision else None)
-        _announce([run_id], db)
-        if precision:
-            results, outcome = session.replicate_to_precision(plan, run_id, precision, count, max_replications)
-        else:
-            results = session.replicate([plan], [count], [run_id])[0]
-        result = session.finish(plan, run_id, results, **({"precision": outcome.model_dump()} if outcome else {}))
+        done = run_scenario(session, scenario, replications=replications, seed=seed, precision=precision,
+                            max_replications=max_replications, on_run=lambda run_id: _announce([run_id], db))
+    result, plan, outcome = done.result, done.plan, done.precision
     if outcome is not None:
         _note(precision_note(outcome))
     if as_json:
@@ -209,29 +202,17 @@ def compare(base: str, whatif: str, replications: Optional[int], seed: Optional[
             workers: int, scheduler: Optional[str], db: str, no_store: bool, as_json: bool) -> None:
     """Compare the what-if scenario WHATIF with BASE: paired differences per replication under
     common random numbers, their 95% CI, and whether each change is significant."""
-    from twin.experiments.compare import ComparedRun, compare_replications
     from twin.cli.report import print_comparison, warmup_note
+    from twin.service.tasks import TaskError, compare_scenarios
 
     scenarios = [_load(base), _load(whatif)]
-    root = scenarios[0].run.seed if seed is None else seed
-    seeds = [root, root + 1 if independent else root]
-    count = replications or scenarios[0].run.replications
-    if count < 2:
-        _fail(["a comparison needs at least 2 replications for a confidence interval"])
-    group = uuid.uuid4().hex[:12]
-    with _session(workers, scheduler, db, no_store, as_json) as session:
-        plans = session.plan(scenarios, seeds)
-        ids = [session.begin(p, count, kind="compare", label=role, group=group) for p, role in zip(plans, ("base", "what-if"))]
-        _announce(ids, db)
-        results = session.replicate(plans, [count, count], ids)
-        for plan, run_id, reps in zip(plans, ids, results):
-            session.finish(plan, run_id, reps)
-    sides = [
-        ComparedRun(scenario=p.scenario.name, scenario_hash=p.scenario.content_hash(), seed=p.seed,
-                    warmup_h=p.warmup.warmup_h, run_id=run_id)
-        for p, run_id in zip(plans, ids)
-    ]
-    comparison = compare_replications(results[0], results[1], sides[0], sides[1])
+    try:
+        with _session(workers, scheduler, db, no_store, as_json) as session:
+            done = compare_scenarios(session, scenarios[0], scenarios[1], replications=replications, seed=seed,
+                                     independent=independent, on_run=lambda run_id: _announce([run_id], db))
+    except TaskError as exc:
+        _fail([str(exc)])
+    comparison, plans = done.comparison, done.plans
     if as_json:
         click.echo(comparison.model_dump_json(indent=2))
         return
@@ -270,7 +251,8 @@ def sweep(file: str, assignments: tuple[str, ...], replications: Optional[int], 
     group = uuid.uuid4().hex[:12]
     with _session(workers, scheduler, db, no_store, as_json) as session:
         plans = session.plan(scenarios, seeds)
-        ids = [session.begin(p, n, kind="sweep", label=label(settings), group=group)
+        ids = [session.begin(p, n, kind="sweep", label=label(settings), group=group,
+                             details={"sweep_settings": settings})
                for p, n, (settings, _) in zip(plans, counts, points)]
         _announce(ids, db)
         results = session.replicate(plans, counts, ids)
@@ -304,47 +286,22 @@ def bottleneck(file: Optional[str], run_id: Optional[int], how: str, top: int, r
     bottleneck with its significance, the loss waterfall, the bottleneck walk, and the throughput
     gain of improving each candidate (paired runs under common random numbers). The base run, the
     variants and the analysis are stored in the results database."""
-    from twin.analysis.bottleneck import analyse
-    from twin.experiments.replications import with_warmup
     from twin.cli.report import print_bottleneck
+    from twin.service.tasks import TaskError, rank_improvements
 
     if (file is None) == (run_id is None):
         _fail(["give a scenario FILE or --run ID (a stored run), not both"])
     if run_id is not None:
-        with _open_store(db) as store:
-            scenario, record = store.scenario(run_id), store.run(run_id)
-            base = store.replications(run_id)
-        base = [r for i, r in enumerate(base) if all(b.replication == j for j, b in enumerate(base[: i + 1]))]
-        if len(base) < 2:
-            _fail([f"run {run_id} has {len(base)} finished replications; the analysis needs at least 2"])
-        scenario = with_warmup(scenario, record.warmup_h * 3600)
-        root, count = record.seed, len(base)
-    else:
-        scenario = _load(file)  # type: ignore[arg-type]
-        root = scenario.run.seed if seed is None else seed
-        count = replications or scenario.run.replications
-        if count < 2:
-            _fail(["the analysis needs at least 2 replications for confidence intervals"])
-    group = uuid.uuid4().hex[:12]
-    with _session(workers, scheduler, db, False, as_json) as session:
-        plan = session.plan([scenario], [root])[0]
-        if run_id is None:
-            run_id = session.begin(plan, count, kind="bottleneck", label="base", group=group)
-            _announce([run_id], db)
-            base = session.replicate([plan], [count], [run_id])[0]
-            session.finish(plan, run_id, base)
-        fixed = plan.warmup.warmup_h * 3600
-
-        def replicate(variant: Scenario) -> list:
-            variant_plan = session.plan([with_warmup(variant, fixed)], [root])[0]
-            variant_id = session.begin(variant_plan, count, kind="bottleneck", label="variant", group=group)
-            runs = session.replicate([variant_plan], [count], [variant_id])[0]
-            session.finish(variant_plan, variant_id, runs)
-            return runs
-
-        analysis = analyse(plan.scenario, base, replicate, how, None if top == 0 else top)  # type: ignore[arg-type]
-        if session.store is not None and run_id is not None:
-            session.store.save_analysis(run_id, analysis)
+        with _open_store(db) as store:  # a clear error for a missing database or run, before any work
+            store.run(run_id)
+    scenario = _load(file) if file is not None else None
+    try:
+        with _session(workers, scheduler, db, False, as_json) as session:
+            analysis = rank_improvements(session, scenario=scenario, stored_run=run_id, how=how,  # type: ignore[arg-type]
+                                         top=None if top == 0 else top, replications=replications, seed=seed,
+                                         on_run=lambda stored: _announce([stored], db))
+    except TaskError as exc:
+        _fail([str(exc)])
     if as_json:
         click.echo(analysis.model_dump_json(indent=2))
     else:

@@ -13,6 +13,7 @@ from rich.table import Table
 from twin.experiments.compare import ComparisonResult
 from twin.experiments.replications import PrecisionOutcome
 from twin.sim.results import Estimate, RunResult
+from stations.states import STATE_NAMES
 from twin.experiments.sweep import SweepResult
 from twin.analysis.warmup import WarmupChoice
 
@@ -23,7 +24,6 @@ LINE_ROWS = (
     ("wip_cells", "WIP (cells)"),
     ("lead_time_h", "lead time (h)"),
 )
-STATE_COLUMNS = ("working", "setup", "starved", "blocked", "down", "off_shift", "waiting_batch")
 
 
 def _decimals(value: float, significant: int = 4) -> int:
@@ -62,7 +62,7 @@ def print_report(result: RunResult, console: Console) -> None:
         line.add_row(label, _with_ci(result.kpis[key]))
     console.print(line)
 
-    used_states = [s for s in STATE_COLUMNS if any((st.states[s].mean or 0) > 5e-4 for st in result.stations.values())]
+    used_states = [s for s in STATE_NAMES if any((st.states[s].mean or 0) > 5e-4 for st in result.stations.values())]
     table = Table(title="Stations (state shares of machine time)", title_justify="left")
     for column in ("station", "cells / h", "util.", "OEE", *used_states, "bottleneck"):
         table.add_column(column, justify="left" if column == "station" else "right")

@@ -1,5 +1,10 @@
 """Run one replication: build, warm up, reset statistics, run, collect. The only place env.run is called.
 
+Observers attach from outside the behaviour they watch (desmod's probes): each is handed the built
+model before the first event and the finished model after the last, so a test's invariant checks
+or an event log never copy this run loop. An observer must draw no random numbers of the model's,
+so an observed run is the same run.
+
 The event loop is watched: a model that keeps processing events without simulated time moving (a
 zero cycle time on a saturated line, a zero interarrival time) would otherwise never return, so
 after ZERO_TIME_EVENTS events at one instant the run stops with a SimulationError naming the time
@@ -10,6 +15,7 @@ lots (a source releasing far faster than the line can take) stops the same way.
 from __future__ import annotations
 
 from simpy import Environment
+from typing import Protocol, Sequence
 
 from twin.sim.kpis import replication_kpis
 from twin.sim.build import Model, build
@@ -77,6 +83,14 @@ def _zero_time_message(model: Model) -> str:
             f"without time moving ({cause}); give those durations a positive value")
 
 
+class Observer(Protocol):
+    def attach(self, model: Model) -> None:
+        """Called once the model is built, before any event (may start SimPy processes)."""
+
+    def finish(self, model: Model) -> None:
+        """Called once the run has reached its end."""
+
+
 def _sample_series(model: Model, series: Series, every_s: float):
     """Cumulative good output and WIP integral at regular times (warm-up included)."""
     env, line = model.env, model.line
@@ -89,11 +103,14 @@ def _sample_series(model: Model, series: Series, every_s: float):
         yield env.timeout(every_s)
 
 
-def simulate(scenario: Scenario, replication: int, seed: int | None = None) -> tuple[Model, Series]:
+def simulate(scenario: Scenario, replication: int, seed: int | None = None,
+             observers: Sequence[Observer] = ()) -> tuple[Model, Series]:
     """Run replication `replication` of `scenario` and return the finished model and its series."""
     run = scenario.run
     streams = Streams(run.seed if seed is None else seed, replication)
     model = build(scenario, streams)
+    for observer in observers:
+        observer.attach(model)
     series = Series()
     end = run.warmup + run.length
     model.env.process(_sample_series(model, series, end / SERIES_POINTS))
@@ -107,6 +124,8 @@ def simulate(scenario: Scenario, replication: int, seed: int | None = None) -> t
         series.good.append(model.line.cells(model.line.good))
         series.wip_area.append(model.line.wip.area_until(end))
         series.wip.append(model.line.wip.value)
+    for observer in observers:
+        observer.finish(model)
     return model, series
 
 

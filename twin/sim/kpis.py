@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from stations.base import OFF_SHIFT, STATE_NAMES, WORKING
+from stations.states import OFF_SHIFT, STATE_NAMES, WORKING
 from twin.sim.active_period import active_period_shares
 from twin.sim.build import Model
 from stations.monitors import Series

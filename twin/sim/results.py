@@ -12,7 +12,8 @@ from typing import Annotated, Any, Optional
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-STATE_KEYS = ("working", "setup", "starved", "blocked", "down", "off_shift", "waiting_batch")
+HEADLINE_KPIS = ("throughput_per_h", "gwh_per_year", "yield", "wip_cells", "lead_time_h")
+"""The line KPIs every summary shows first (CLI tables, `twin runs`, dashboard cards), in this order."""
 
 
 def _null_is_nan(value: Any) -> Any:

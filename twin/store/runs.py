@@ -11,10 +11,9 @@ import csv
 from typing import IO, Any, Optional
 
 from twin.analysis.aggregate import aggregate_replications
-from twin.sim.results import ReplicationResult, RunResult
+from twin.sim.results import HEADLINE_KPIS, ReplicationResult, RunResult
 from twin.store.database import RunRecord, Store
 
-HEADLINE_KPIS = ("throughput_per_h", "gwh_per_year", "yield", "wip_cells", "lead_time_h")
 
 
 def status_of(record: RunRecord) -> str:
