@@ -242,8 +242,8 @@ def rank_improvements(ctx: Context, trigger: Optional[str], run_id: Optional[int
     if status is None or not status.finished:
         raise PreventUpdate
     if status.state == "failed":
-        return no_update, notice(f"The bottleneck analysis failed: {guard.public(status.message, ctx.settings)}",
-                                 "error"), True, None
+        said = guard.public(str(status.message or ""), ctx.settings)
+        return no_update, notice(f"The bottleneck analysis failed: {said}", "error"), True, None
 
     analysis = data.improvements(ctx.settings, run_id)
     if analysis is None:
