@@ -145,8 +145,8 @@ def main() -> None:
                    "Parquet if it ends in .parquet, else CSV (docs/calibration.md).")
 @click.option("--events-replication", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
               help="The replication whose event log --events writes.")
-@click.option("--start", "events_start", default="2026-11-02T06:00", show_default=True, metavar="ISO",
-              help="Date and time of simulated time zero in the event log (ISO 8601).")
+@click.option("--start", "events_start", default="2026-11-02T00:00", show_default=True, metavar="ISO",
+              help="Date and time of simulated time zero in the event log (ISO 8601; the calendar starts on a Monday 00:00).")
 def run(file: str, replications: Optional[int], seed: Optional[int], workers: int, scheduler: Optional[str],
         precision: Optional[float], max_replications: int, db: str, no_store: bool, as_json: bool,
         events_path: Optional[str], events_replication: int, events_start: str) -> None:
@@ -420,6 +420,39 @@ def runs_export(ctx: click.Context, run_id: int, csv_path: str, db: Optional[str
     except OSError as exc:
         _fail([f"cannot write {csv_path}: {exc.strerror}"])
     _note(f"wrote {count} replications of run {run_id} to {csv_path}")
+
+
+# -- calibration from a line's event log ---------------------------------------------------------
+_map_option = click.option("--map", "map_path", type=click.Path(dir_okay=False), metavar="MAP.yaml",
+                           help="Column map of an MES export: column names, state and event names, time format.")
+
+
+@main.command()
+@click.argument("log", type=click.Path(dir_okay=False))
+@click.option("--base", "base_path", required=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="The scenario whose values are replaced by the fitted ones.")
+@click.option("-o", "--output", "out_path", required=True, type=click.Path(dir_okay=False), metavar="OUT.yaml",
+              help="Where the calibrated scenario is written.")
+@_map_option
+@_json_option
+def calibrate(log: str, base_path: str, out_path: str, map_path: Optional[str], as_json: bool) -> None:
+    """Fit cycle, failure, repair and setup times and yields per station from the event LOG."""
+    from twin.cli.calibration_report import print_calibration
+    from twin.service.calibration import CalibrationFailed, calibrate_file
+
+    _load(base_path)
+    try:
+        result = calibrate_file(Path(log), Path(base_path), Path(out_path), Path(map_path) if map_path else None)
+    except CalibrationFailed as exc:
+        _fail([str(exc)])
+        raise  # unreachable
+    for warning in result.warnings:
+        _note(f"warning: {warning}")
+    _note(f"wrote the calibrated scenario to {out_path}")
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    print_calibration(result, _stdout())
 
 
 # -- scenario files -----------------------------------------------------------------------------

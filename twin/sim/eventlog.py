@@ -37,7 +37,7 @@ COLUMNS = ("timestamp", "station", "machine", "state", "lot", "product", "cells"
 STATE_COLUMNS = ("timestamp", "station", "machine", "state")
 LOT_COLUMNS = ("timestamp", "station", "lot", "product", "cells", "event")
 LOT_EVENTS = ("arrive", "start", "finish", "scrap", "leave")
-DEFAULT_START = dt.datetime(2026, 11, 2, 6, 0)
+DEFAULT_START = dt.datetime(2026, 11, 2, 0, 0)  # a Monday 00:00: the shift calendar's time zero
 BATCH_ROWS = 200_000
 
 

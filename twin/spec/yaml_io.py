@@ -39,6 +39,16 @@ def load_model(path: Path, model: type[M]) -> M:
     return _validate(data, lines, model, str(path))
 
 
+def read_merged(path: Path, model: type[M]) -> dict:
+    """The raw data of the file at `path` (a what-if merged over its base), valid as `model`: what a
+    tool that rewrites a scenario (twin calibrate) starts from, templates and all."""
+    data, lines = _read_mapping(path)
+    if BASE in data:
+        data, lines = _on_base(path, data, lines, model, (path.resolve(),))
+    _validate(data, lines, model, str(path))
+    return data
+
+
 def parse_model(text: str, model: type[M], source: str = "<text>") -> M:
     """Validate YAML text as `model`; errors carry `source` and line numbers."""
     data, lines = _parse_yaml(text, source)

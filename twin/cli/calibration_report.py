@@ -1,0 +1,37 @@
+"""Terminal tables for `twin calibrate` and `twin validate-against` (the same figures as --json)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from twin.analysis.calibration import Calibration
+
+WHAT = {"cycle_time": "cycle time", "ttf": "time to failure", "ttr": "time to repair", "setup": "setup"}
+
+
+def _s(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds >= 3600:
+        return f"{seconds / 3600:,.3g} h"
+    if seconds >= 60:
+        return f"{seconds / 60:,.3g} min"
+    return f"{seconds:,.4g} s"
+
+
+def print_calibration(result: Calibration, console: Console) -> None:
+    table = Table(title=f"Fitted from {result.log} ({result.rows:,} rows, {result.hours:,.1f} h)")
+    for column in ("station", "what", "n", "family", "fitted mean", "95% CI", "base mean", "KS p"):
+        table.add_column(column, justify="left" if column in ("station", "what", "family") else "right")
+    for fit in result.durations:
+        n = f"{fit.n:,}" + (f" (+{fit.censored} cens.)" if fit.censored else "")
+        table.add_row(fit.station, WHAT[fit.what], n, fit.family, _s(fit.mean_s),
+                      f"{_s(fit.ci95_s[0])} .. {_s(fit.ci95_s[1])}", _s(fit.base_mean_s), f"{fit.ks_p_value:.3g}")
+    for y in result.yields:
+        table.add_row(y.station, "yield", f"{y.processed_cells:,} cells", "binomial", f"{y.yield_:.4f}",
+                      f"{y.ci95[0]:.4f} .. {y.ci95[1]:.4f}", f"{y.base_yield:.4f}", "")
+    console.print(table)
+    shifts = [s for s in result.shares if s.off_shift_share > 0]
+    if shifts:
+        console.print("Off shift: " + ", ".join(f"{s.station} {s.off_shift_share:.1%}" for s in shifts))

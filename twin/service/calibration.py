@@ -1,0 +1,52 @@
+"""The work behind `twin calibrate` and `twin validate-against`, callable by any front end.
+
+Calibration writes its scenario only when the whole log was read and checked and the written
+file loads as a scenario: a bad log leaves no file behind (a partial fit is never written as if
+complete), and the output is replaced atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+from twin.analysis.calibration import Calibration, calibrate, scenario_text
+from twin.analysis.eventdata import EventData, LogError, load_map, read_log
+from twin.spec.scenario import Scenario, load_scenario
+from twin.spec.yaml_io import ScenarioError, parse_model, read_merged
+
+
+class CalibrationFailed(ValueError):
+    """A log or map that cannot be used, or an output that cannot be written (one line)."""
+
+
+def read_event_log(log: Path, scenario: Scenario, map_path: Optional[Path] = None) -> EventData:
+    try:
+        mapping = load_map(map_path) if map_path is not None else None
+        return read_log(log, [s.name for s in scenario.stations], mapping)
+    except LogError as exc:
+        raise CalibrationFailed(str(exc)) from None
+
+
+def calibrate_file(log: Path, base_path: Path, out_path: Path, map_path: Optional[Path] = None) -> Calibration:
+    """Fit from `log` over the scenario at `base_path` and write the calibrated scenario to `out_path`."""
+    base = load_scenario(base_path)
+    data = read_event_log(log, base, map_path)
+    result = calibrate(data, base, log.name)
+    text = scenario_text(read_merged(base_path, Scenario), result, base_path.name, log.name)
+    try:
+        parse_model(text, Scenario, str(out_path))
+    except ScenarioError as exc:  # a fitted value the schema refuses: a bug here, never written
+        raise CalibrationFailed(f"{out_path}: the calibrated scenario does not validate: {exc.messages[0]}") from None
+    target = out_path.resolve()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, target)
+    except OSError as exc:
+        raise CalibrationFailed(f"{out_path}: cannot write: {exc.strerror or exc}") from None
+    return result
