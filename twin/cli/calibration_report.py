@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from twin.analysis.calibration import Calibration
+from twin.experiments.validation import ValidationReport
 
 WHAT = {"cycle_time": "cycle time", "ttf": "time to failure", "ttr": "time to repair", "setup": "setup"}
 
@@ -35,3 +36,24 @@ def print_calibration(result: Calibration, console: Console) -> None:
     shifts = [s for s in result.shares if s.off_shift_share > 0]
     if shifts:
         console.print("Off shift: " + ", ".join(f"{s.station} {s.off_shift_share:.1%}" for s in shifts))
+
+
+def _v(value: float, unit: str) -> str:
+    if unit == "share":
+        return f"{value:.4f}"
+    return f"{value:,.4g}"
+
+
+def print_validation(report: ValidationReport, console: Console) -> None:
+    table = Table(title=f"{report.scenario} against {report.log} ({report.hours:,.1f} h from {report.log_start}, "
+                        f"{report.replications} replications)")
+    for column in ("KPI", "unit", "log", "twin mean", "95% CI", "verdict"):
+        table.add_column(column, justify="right" if column in ("log", "twin mean", "95% CI") else "left")
+    for k in report.kpis:
+        table.add_row(k.kpi, k.unit, _v(k.log, k.unit), _v(k.twin_mean, k.unit),
+                      f"{_v(k.ci95[0], k.unit)} .. {_v(k.ci95[1], k.unit)}",
+                      k.verdict if k.inside_ci else f"[bold]{k.verdict}[/bold]")
+    console.print(table)
+    inside = sum(k.inside_ci for k in report.kpis)
+    console.print(f"{inside} of {len(report.kpis)} KPIs inside the twin's 95% CI; "
+                  f"{sum(k.inside_prediction for k in report.kpis)} within one replication's 95% range.")

@@ -455,6 +455,46 @@ def calibrate(log: str, base_path: str, out_path: str, map_path: Optional[str], 
     print_calibration(result, _stdout())
 
 
+@main.command("validate-against")
+@click.argument("log", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path(dir_okay=False))
+@_map_option
+@click.option("--replications", "-r", type=click.IntRange(min=2), help="Override the file's replications.")
+@click.option("--seed", type=click.IntRange(min=0), help="Override the file's root seed.")
+@click.option("--warmup", "warmup", metavar="DURATION",
+              help="Twin warm-up before the log's window, e.g. '14 d' (default: the scenario's).")
+@click.option("--skip", "skip", default="0 s", show_default=True, metavar="DURATION",
+              help="Leave out the start of the log (e.g. a line that started empty).")
+@_json_option
+def validate_against(log: str, file: str, map_path: Optional[str], replications: Optional[int], seed: Optional[int],
+                     warmup: Optional[str], skip: str, as_json: bool) -> None:
+    """Run the scenario FILE over the event LOG's calendar and compare KPIs: the log's value against
+    the twin's mean with its 95% CI, and a verdict per KPI."""
+    from twin.cli.calibration_report import print_validation
+    from twin.service.calibration import CalibrationFailed, validate_file
+    from twin.spec.units import parse_duration
+
+    _load(file)
+    try:
+        warmup_s = parse_duration(warmup) if warmup is not None else None
+        skip_s = parse_duration(skip)
+    except ValueError as exc:
+        _fail([f"--warmup/--skip: {exc}"])
+        raise  # unreachable
+    try:
+        report = validate_file(Path(log), Path(file), Path(map_path) if map_path else None, replications,
+                               warmup_s, skip_s, seed)
+    except CalibrationFailed as exc:
+        _fail([str(exc)])
+        raise  # unreachable
+    for note in report.notes:
+        _note(note)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+        return
+    print_validation(report, _stdout())
+
+
 # -- scenario files -----------------------------------------------------------------------------
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))

@@ -14,6 +14,7 @@ from typing import Optional
 
 from twin.analysis.calibration import Calibration, calibrate, scenario_text
 from twin.analysis.eventdata import EventData, LogError, load_map, read_log
+from twin.experiments.validation import ValidationReport, validate
 from twin.spec.scenario import Scenario, load_scenario
 from twin.spec.yaml_io import ScenarioError, parse_model, read_merged
 
@@ -50,3 +51,22 @@ def calibrate_file(log: Path, base_path: Path, out_path: Path, map_path: Optiona
     except OSError as exc:
         raise CalibrationFailed(f"{out_path}: cannot write: {exc.strerror or exc}") from None
     return result
+
+
+def validate_file(log: Path, scenario_path: Path, map_path: Optional[Path] = None, replications: Optional[int] = None,
+                  warmup_s: Optional[float] = None, skip_s: float = 0.0, seed: Optional[int] = None) -> ValidationReport:
+    """The validation report of the scenario at `scenario_path` against `log` (warm-up: the scenario's,
+    or the automatic one's pilots when it says 'auto')."""
+    scenario = load_scenario(scenario_path)
+    data = read_event_log(log, scenario, map_path)
+    if warmup_s is None:
+        if scenario.run.warmup == "auto":
+            from twin.experiments.replications import plan_experiment
+
+            warmup_s = plan_experiment(scenario, seed).warmup.warmup_s
+        else:
+            warmup_s = float(scenario.run.warmup)
+    try:
+        return validate(data, scenario, replications, warmup_s, skip_s, seed)
+    except ValueError as exc:
+        raise CalibrationFailed(f"{log}: {exc}") from None
