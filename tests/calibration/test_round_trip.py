@@ -80,21 +80,27 @@ def test_the_fitted_file_carries_the_fits(round_trip):
 
 @pytest.mark.slow
 def test_the_fitted_line_behaves_like_the_true_line(round_trip):
-    """Throughput and down shares of the fitted scenario against the true one's, over 10 replications each:
-    the difference of the means lies within its 95 % CI (Welch)."""
-    from scipy import stats
+    """Throughput and down shares of the fitted scenario against the true one's, 10 replications each.
 
-    truth, _, fitted = round_trip
+    The fitted scenario differs from the truth by the estimation error of its parameters (the MTTF
+    rests on a few hundred failures: about 6 % standard error), which no number of replications
+    removes. So the 95 % interval of the difference adds that error to the replications' standard
+    errors: a down share goes as MTTR / MTTF, whose relative standard error (delta method) is the
+    root sum of squares of the two fitted means' relative standard errors, read from their own CIs.
+    Throughput is set by the arrivals and yields, so it has the replications' error only."""
+    truth, result, fitted = round_trip
     true_runs = run_replications(truth, workers=1)
     fitted_runs = run_replications(fitted, workers=1)
 
-    def check(values_true, values_fitted, what):
+    def check(values_true, values_fitted, what, relative_parameter_se=0.0):
         a, b = np.asarray(values_true), np.asarray(values_fitted)
-        test = stats.ttest_ind(a, b, equal_var=False)
-        ci = test.confidence_interval(0.95)
-        assert ci.low <= 0 <= ci.high, f"{what}: true {a.mean():.4g}, fitted {b.mean():.4g}, difference CI {ci}"
+        se2 = a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b) + (b.mean() * relative_parameter_se) ** 2
+        half = 1.96 * np.sqrt(se2)
+        assert abs(a.mean() - b.mean()) <= half, (
+            f"{what}: true {a.mean():.5g}, fitted {b.mean():.5g}, difference {a.mean() - b.mean():+.3g} beyond {half:.3g}")
 
     check([r.line.throughput_per_h for r in true_runs], [r.line.throughput_per_h for r in fitted_runs], "throughput")
     for name in ("press", "tester"):
+        rel = [(f.ci95_s[1] - f.ci95_s[0]) / (2 * 1.96 * f.mean_s) for f in (result.fit(name, "ttf"), result.fit(name, "ttr"))]
         check([r.stations[name].states["down"] for r in true_runs],
-              [r.stations[name].states["down"] for r in fitted_runs], f"{name} down share")
+              [r.stations[name].states["down"] for r in fitted_runs], f"{name} down share", float(np.hypot(*rel)))

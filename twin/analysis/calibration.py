@@ -30,7 +30,7 @@ import numpy as np
 from scipy import stats
 
 from stations.states import DOWN, OFF_SHIFT, SETUP, STATE_NAMES, WORKING
-from twin.analysis.eventdata import EventData
+from twin.analysis.eventdata import EventData, LogError
 from twin.sim.eventlog import LOT_EVENTS
 from twin.spec.scenario import Scenario, StationSpec
 
@@ -192,17 +192,29 @@ def fit_durations(values: np.ndarray, censored: np.ndarray | None = None, per_ce
     return best, params[best], aic, float(test.statistic), float(test.pvalue)
 
 
-def _t_interval(values: np.ndarray, centre: float) -> tuple[float, float]:
+def _t_interval(values: np.ndarray, centre: float, floor_s: float = 0.0) -> tuple[float, float]:
+    """centre +- the t-based half-width of the sample mean, at least `floor_s` (the timestamps' rounding)."""
     n = len(values)
     half = float(stats.t.ppf(0.975, n - 1) * np.std(values, ddof=1) / math.sqrt(n)) if n > 1 else math.inf
+    half = max(half, floor_s)
     return centre - half, centre + half
 
 
 def _duration_fit(station: str, what: str, values: np.ndarray, per_cell: bool = False,
-                  base_mean_s: Optional[float] = None) -> DurationFit:
+                  base_mean_s: Optional[float] = None, resolution_s: float = 0.0) -> DurationFit:
+    """Fit one sample of durations; a sample that varies by no more than the timestamps' rounding is
+    a constant."""
+    floor = 2 * resolution_s  # each duration is a difference of two rounded timestamps
+    if float(values.max() - values.min()) <= 2 * floor:
+        mean = float(values.mean())
+        spec: dict[str, Any] = {"dist": "constant", "value": _duration(mean)}
+        if per_cell:
+            spec["per"] = "cell"
+        return DurationFit(station, what, len(values), 0, "constant", spec, mean, (mean - floor, mean + floor),
+                           {}, 0.0, 1.0, base_mean_s)
     family, params, aic, d, p = fit_durations(values, per_cell=per_cell)
     spec, mean = _spec(family, params, per_cell)
-    return DurationFit(station, what, len(values), 0, family, spec, mean, _t_interval(values, mean),
+    return DurationFit(station, what, len(values), 0, family, spec, mean, _t_interval(values, mean, floor),
                        {k: round(v, 3) for k, v in aic.items()}, d, p, base_mean_s)
 
 
@@ -315,6 +327,25 @@ def lot_processing(data: EventData, lines: dict[int, tuple[int, _Timeline]]) -> 
     return result
 
 
+def check_overlaps(data: EventData, base: Scenario) -> None:
+    """A machine of a machine station processes one lot at a time: a start while its last lot has not
+    finished is an overlap, named by its row (LogError)."""
+    kinds = np.array([s.kind == "machine" for s in base.stations], dtype=bool)
+    if not len(data.lot_event):
+        return
+    pick = np.flatnonzero(kinds[data.lot_station] & (data.lot_machine >= 0)
+                          & ((data.lot_event == START) | (data.lot_event == FINISH)))
+    order = pick[np.argsort(data.lot_machine[pick], kind="stable")]
+    machine, event = data.lot_machine[order], data.lot_event[order]
+    twice = np.flatnonzero((machine[1:] == machine[:-1]) & (event[1:] == START) & (event[:-1] == START))
+    if len(twice):
+        first, second = order[twice[0]], order[twice[0] + 1]
+        station = data.stations[int(data.lot_station[second])]
+        raise LogError(f"{data.source}: row {int(data.lot_row[second])}: machine '{data.machine_names[int(machine[twice[0]])]}' "
+                       f"of {station} starts a lot while the lot started at row {int(data.lot_row[first])} has not "
+                       "finished (overlapping lots)")
+
+
 def per_cell_draws(seconds: np.ndarray, cells: np.ndarray) -> np.ndarray:
     """Invert the twin's per-cell lot time d = n m + sqrt(n) (x - m) for the cell draws x."""
     n = np.maximum(cells.astype(float), 1.0)
@@ -326,6 +357,7 @@ def per_cell_draws(seconds: np.ndarray, cells: np.ndarray) -> np.ndarray:
 def calibrate(data: EventData, base: Scenario, log_name: Optional[str] = None) -> Calibration:
     """Fit every station of `base` that the log has enough data for."""
     log_name = log_name or data.source
+    check_overlaps(data, base)
     result = Calibration(log=log_name, hours=data.end_s / 3600, rows=data.rows)
     lines = timelines(data)
     processing = lot_processing(data, lines)
@@ -353,9 +385,11 @@ def _fit_station(result: Calibration, data: EventData, code: int, spec: StationS
             sample = seconds[product == p] / (np.maximum(cells[product == p], 1) if per_cell else 1)
             if len(sample) >= 2:
                 mean = float(sample.mean())
-                result.products.append(ProductCycle(name, data.products[p], len(sample), mean, _t_interval(sample, mean)))
+                result.products.append(ProductCycle(name, data.products[p], len(sample), mean,
+                                                    _t_interval(sample, mean, 2 * data.resolution_s)))
         if len(draws) >= MIN_DURATIONS and np.all(draws > 0):
-            result.durations.append(_duration_fit(name, "cycle_time", draws, per_cell, spec.cycle_time.mean_s))
+            result.durations.append(_duration_fit(name, "cycle_time", draws, per_cell, spec.cycle_time.mean_s,
+                                                 data.resolution_s))
         elif len(draws) >= MIN_DURATIONS:
             warn(f"{name}: cycle time: {int(np.sum(draws <= 0))} lots with no processing time; kept the base's")
         else:
@@ -380,7 +414,8 @@ def _fit_station(result: Calibration, data: EventData, code: int, spec: StationS
             warn(f"{name}: no machine states in the log; kept the base's failures and setup")
         elif len(ttf) >= MIN_FAILURES and len(ttr) >= MIN_DURATIONS:
             result.durations.append(_ttf_fit(name, np.asarray(ttf), np.asarray(censored), base_ttf))
-            result.durations.append(_duration_fit(name, "ttr", np.asarray(ttr), base_mean_s=base_ttr))
+            result.durations.append(_duration_fit(name, "ttr", np.asarray(ttr), base_mean_s=base_ttr,
+                                                 resolution_s=data.resolution_s))
         elif ttf or spec.failures is not None:
             warn(f"{name}: failures: {len(ttf)} failures and {len(ttr)} repairs in the log (a fit needs "
                  f"{MIN_FAILURES} failures and {MIN_DURATIONS} repairs); kept the base's")
@@ -389,7 +424,8 @@ def _fit_station(result: Calibration, data: EventData, code: int, spec: StationS
         if len(setups) >= MIN_DURATIONS:
             if spec.setup is not None and spec.setup.from_to:
                 warn(f"{name}: setup: the base's from/to table is kept (the log's setups are fitted as one default time)")
-            result.durations.append(_duration_fit(name, "setup", np.asarray(setups), base_mean_s=base_setup))
+            result.durations.append(_duration_fit(name, "setup", np.asarray(setups), base_mean_s=base_setup,
+                                                 resolution_s=data.resolution_s))
         elif setups or spec.setup is not None:
             warn(f"{name}: setup: {len(setups)} changeovers (fewer than {MIN_DURATIONS}); kept the base's")
         total = sum(float(line.durations.sum()) for line in machines)

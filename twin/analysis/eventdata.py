@@ -97,6 +97,8 @@ class EventData:
     lot_product: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int32))
     lot_cells: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     lot_event: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int8))
+    lot_row: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # data row in the file
+    resolution_s: float = 1e-6  # the timestamps' resolution (1e-3 for milliseconds): a floor on every CI
     machine_names: list[str] = field(default_factory=list)  # by machine code (codes are per station and machine)
 
     @property
@@ -115,9 +117,10 @@ class _Codes:
         self.index = {name: i for i, name in enumerate(self.names)}
 
     def codes(self, values: np.ndarray) -> np.ndarray:
-        uniques, inverse = np.unique(values, return_inverse=True)
+        uniques, first, inverse = np.unique(values, return_index=True, return_inverse=True)
         table = np.empty(len(uniques), dtype=np.int32)
-        for i, name in enumerate(uniques.tolist()):
+        for i in np.argsort(first, kind="stable").tolist():  # new names coded in order of appearance
+            name = uniques[i]
             code = self.index.get(name)
             if code is None:
                 code = self.index[name] = len(self.names)
@@ -241,6 +244,7 @@ def read_log(path: Path, stations: list[str], mapping: Optional[ColumnMap] = Non
     row = 1
     last_us: Optional[int] = None
     checked_header = False
+    units = [1_000_000, 1_000, 1]  # microseconds per second, millisecond, microsecond
     for batch in _batches(path):
         if not checked_header:
             present = set(batch.schema.names)
@@ -267,6 +271,9 @@ def read_log(path: Path, stations: list[str], mapping: Optional[ColumnMap] = Non
             raise LogError(f"{source}: row {row + int(back[0]) + 1}: timestamp earlier than the row before "
                            "(the log must be sorted by time)")
         last_us = int(micros[-1])
+        for unit in list(units):  # the coarsest unit every timestamp is a multiple of
+            if np.any((micros - clock.origin_us) % unit):
+                units.remove(unit)
         seconds = (micros - clock.origin_us) / 1e6
         station_text = _strings(_column(batch, names["station"]))
         if mapping.stations:
@@ -289,7 +296,9 @@ def read_log(path: Path, stations: list[str], mapping: Optional[ColumnMap] = Non
             raise LogError(f"{source}: row {row + int(both[0])}: a row has both a state and a lot event")
         neither = np.flatnonzero(~is_state & ~is_lot)
         if len(neither):
-            raise LogError(f"{source}: row {row + int(neither[0])}: a row has neither a state nor a lot event")
+            absent = [names[c] for c, present_ in (("state", has_states), ("event", has_lots)) if not present_]
+            also = f" (the log has no '{absent[0]}' column)" if absent else ""
+            raise LogError(f"{source}: row {row + int(neither[0])}: a row has neither a state nor a lot event{also}")
         machine_text = (_strings(_column(batch, names["machine"])) if names["machine"] in batch.schema.names
                         else np.full(n, None, dtype=object))
         machine_key = np.array([f"{st}\t{'' if m is None else m}" for st, m in zip(station.tolist(), machine_text.tolist())],
@@ -333,6 +342,7 @@ def read_log(path: Path, stations: list[str], mapping: Optional[ColumnMap] = Non
             parts.setdefault("lot_product", []).append(products)
             parts.setdefault("lot_cells", []).append(cells.astype(np.int64))
             parts.setdefault("lot_event", []).append(events.astype(np.int8))
+            parts.setdefault("lot_row", []).append(rows_l.astype(np.int64) + row)
         row += n
     if clock.origin_us is None:
         raise LogError(f"{source}: the log has no rows")
@@ -340,5 +350,6 @@ def read_log(path: Path, stations: list[str], mapping: Optional[ColumnMap] = Non
     origin = dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=clock.origin_us)
     data = EventData(source=source, start=origin, end_s=(last_us - clock.origin_us) / 1e6,  # type: ignore[operator]
                      stations=list(stations), products=product_codes.names, **arrays,
-                     machine_names=[key.split("\t", 1)[1] for key in machine_codes.names])
+                     machine_names=[key.split("\t", 1)[1] for key in machine_codes.names],
+                     resolution_s=max(units) / 1e6 if units else 1e-6)
     return data

@@ -35,7 +35,10 @@ def calibrate_file(log: Path, base_path: Path, out_path: Path, map_path: Optiona
     """Fit from `log` over the scenario at `base_path` and write the calibrated scenario to `out_path`."""
     base = load_scenario(base_path)
     data = read_event_log(log, base, map_path)
-    result = calibrate(data, base, log.name)
+    try:
+        result = calibrate(data, base, log.name)
+    except LogError as exc:
+        raise CalibrationFailed(str(exc)) from None
     text = scenario_text(read_merged(base_path, Scenario), result, base_path.name, log.name)
     try:
         parse_model(text, Scenario, str(out_path))
