@@ -222,7 +222,10 @@ def _ttf_fit(station: str, observed: np.ndarray, censored: np.ndarray, base_mean
     family, params, aic, d, p = fit_durations(observed, censored)
     spec, mean = _spec(family, params, False)
     r, total = len(observed), float(observed.sum() + censored.sum())
-    ci = (2 * total / stats.chi2.ppf(0.975, 2 * r + 2), 2 * total / stats.chi2.ppf(0.025, 2 * r))
+    if family == "exponential":  # exact for a time-censored exponential sample
+        ci = (2 * total / stats.chi2.ppf(0.975, 2 * r + 2), 2 * total / stats.chi2.ppf(0.025, 2 * r))
+    else:  # the chi-square interval assumes a coefficient of variation of 1: use the sample's spread
+        ci = _t_interval(observed, mean)
     return DurationFit(station, "ttf", r, len(censored), family, spec, mean, (float(ci[0]), float(ci[1])),
                        {k: round(v, 3) for k, v in aic.items()}, d, p, base_mean_s)
 
