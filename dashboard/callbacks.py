@@ -16,7 +16,7 @@ from dash import ALL, MATCH, Dash, Input, Output, State, callback_context, dcc, 
 from dash.exceptions import PreventUpdate
 
 from twin.sim.results import HEADLINE_KPIS
-from dashboard import data, form, ids, layout
+from dashboard import data, form, ids, layout, validation
 from dashboard.components import notice
 from dashboard.jobs import JobManager, JobRefused
 from dashboard.tables import to_csv
@@ -49,6 +49,8 @@ def render_page(ctx: Context, pathname: Optional[str], search: Optional[str]) ->
             return compare(ctx, query.get("runs", "")), True
         if path == "/sweep":
             return sweep(ctx, query), True
+        if path == "/validation":
+            return validation.page(ctx.settings.scenarios_dir, query.get("file")), True
     except data.DataError as exc:
         return layout.problem_page("Cannot show this page", str(exc)), True
     except Exception as exc:  # a page must say what went wrong, not leave the browser with a failed request

@@ -22,7 +22,8 @@ from dashboard.labels import kpi, number, percent, when
 
 JOB_POLL_MS = 1000
 PAGE_REFRESH_MS = 2000
-NAV = (("/scenarios", "Scenarios"), ("/runs", "Runs"), ("/compare", "Compare"), ("/sweep", "Sweeps"))
+NAV = (("/scenarios", "Scenarios"), ("/runs", "Runs"), ("/compare", "Compare"), ("/sweep", "Sweeps"),
+       ("/validation", "Validation"))
 
 
 def shell(db_label: str) -> html.Div:

@@ -145,7 +145,8 @@ class DailyOutput:
             yield env.timeout(DAY_S)
 
     def finish(self, model: Model) -> None:
-        pass
+        if len(self.cumulative) == self.days:  # the last day ends with the run: its sample is due at the end
+            self.cumulative.append(model.line.cells(model.line.good))
 
     def daily(self) -> list[float]:
         return [float(b - a) for a, b in zip(self.cumulative, self.cumulative[1:])][: self.days]
