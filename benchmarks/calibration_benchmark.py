@@ -25,7 +25,8 @@ import yaml
 from twin.analysis.calibration import calibrate
 from twin.analysis.eventdata import read_log
 from twin.sim.eventlog import write_event_log
-from twin.spec.scenario import Scenario, load_scenario
+from twin.spec.scenario import Scenario
+from twin.spec.yaml_io import load_scenario
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "power_cell_line.yaml"
 
@@ -54,10 +55,11 @@ def wrong(scenario: Scenario) -> dict:
         spec = next(s for s in scenario.stations if s.name == station["name"])
         station["cycle_time"] = {"dist": "lognormal", "mean": f"{spec.cycle_time.mean_s * 1.3!r} s", "cv": 0.2,
                                  "per": spec.cycle_time.per}
-        if spec.failures is not None:
+        failures = getattr(spec, "failures", None)
+        if failures is not None:
             station["failures"] = {**station["failures"],
-                                   "ttf": {"dist": "exponential", "mean": f"{spec.failures.ttf.mean_s * 2!r} s"},
-                                   "ttr": {"dist": "exponential", "mean": f"{spec.failures.ttr.mean_s * 0.5!r} s"}}
+                                   "ttf": {"dist": "exponential", "mean": f"{failures.ttf.mean_s * 2!r} s"},
+                                   "ttr": {"dist": "exponential", "mean": f"{failures.ttr.mean_s * 0.5!r} s"}}
         if spec.yield_ < 1:
             station["yield"] = min(1.0, spec.yield_ + 0.01)
     return data
@@ -82,9 +84,10 @@ def round_trip(path: Path, hours: float, replications: int) -> dict:
     for fit in result.durations:
         spec = next(s for s in truth.stations if s.name == fit.station)
         true_mean = {"cycle_time": spec.cycle_time.mean_s,
-                     "ttf": spec.failures.ttf.mean_s if spec.failures else None,
-                     "ttr": spec.failures.ttr.mean_s if spec.failures else None,
-                     "setup": spec.setup.time.mean_s if spec.setup and spec.setup.time else None}[fit.what]
+                     "ttf": spec.failures.ttf.mean_s if getattr(spec, "failures", None) else None,
+                     "ttr": spec.failures.ttr.mean_s if getattr(spec, "failures", None) else None,
+                     "setup": spec.setup.time.mean_s if getattr(spec, "setup", None) and spec.setup.time else None
+                     }[fit.what]
         if true_mean is not None:
             checks.append({"station": fit.station, "what": fit.what, "n": fit.n, "family": fit.family,
                            "true": true_mean, "fitted": fit.mean_s, "ci95": fit.ci95_s,
@@ -109,7 +112,7 @@ def round_trip(path: Path, hours: float, replications: int) -> dict:
         report["down_share"] = {
             s.name: {"true": summary(true_runs, lambda r, n=s.name: r.stations[n].states["down"]),
                      "fitted": summary(fitted_runs, lambda r, n=s.name: r.stations[n].states["down"])}
-            for s in truth.stations if s.failures is not None}
+            for s in truth.stations if getattr(s, "failures", None) is not None}
     return report
 
 

@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 
 from twin.sim.engine import simulate
-from twin.spec.scenario import Scenario, load_scenario
+from twin.spec.scenario import Scenario
+from twin.spec.yaml_io import load_scenario
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "power_cell_line.yaml"
 YEAR_S = 8760 * 3600.0

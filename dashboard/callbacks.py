@@ -183,7 +183,8 @@ def poll_jobs(ctx: Context, token: Optional[str]) -> tuple[list[Any], bool]:
     rows, running = [], False
     for status in ctx.jobs.jobs_of(token or ""):
         run_id = status.run_ids[0] if status.run_ids else None
-        row: dict[str, Any] = {"title": status.title, "state": status.state, "run_id": run_id, "message": status.message}
+        row: dict[str, Any] = {"job_id": status.job_id, "title": status.title, "state": status.state, "run_id": run_id,
+                               "message": status.message}
         if run_id is not None:
             record = data.run_record(ctx.settings, run_id)
             if record is not None:
@@ -191,6 +192,17 @@ def poll_jobs(ctx: Context, token: Optional[str]) -> tuple[list[Any], bool]:
         running = running or not status.finished
         rows.append(row)
     return layout.job_rows(rows[::-1]), not running
+
+
+def cancel_job(ctx: Context, token: Optional[str], triggered: Any, clicks: Sequence[Optional[int]]
+               ) -> tuple[list[Any], bool]:
+    """Stop or cancel the job whose button was pressed, if this page started it; then the rows."""
+    if not token or not isinstance(triggered, dict) or not any(clicks):
+        raise PreventUpdate
+    job_id = triggered.get("job")
+    if isinstance(job_id, str):
+        ctx.jobs.cancel(job_id, owner=token)  # another page's job, or an unknown id: nothing happens
+    return poll_jobs(ctx, token)
 
 
 # -- results page -----------------------------------------------------------------------------
@@ -276,6 +288,13 @@ def register(app: Dash, ctx: Context) -> None:
                   Input(ids.JOBS_INTERVAL, "n_intervals"), State(ids.PAGE_TOKEN, "data"), prevent_initial_call=True)
     def _poll(_: Any, token: Optional[str]) -> tuple[list[Any], bool]:
         return poll_jobs(ctx, token)
+
+    @app.callback(Output(ids.JOBS_PROGRESS, "children", allow_duplicate=True),
+                  Output(ids.JOBS_INTERVAL, "disabled", allow_duplicate=True),
+                  Input({"type": ids.JOB_CANCEL, "job": ALL}, "n_clicks"), State(ids.PAGE_TOKEN, "data"),
+                  prevent_initial_call=True)
+    def _cancel(clicks: list[Optional[int]], token: Optional[str]) -> tuple[list[Any], bool]:
+        return cancel_job(ctx, token, callback_context.triggered_id, clicks)
 
     @app.callback(Output(ids.RANK_JOB, "data"), Output(ids.RANK_PANEL, "children"), Output(ids.RANK_INTERVAL, "disabled"),
                   Output(ids.RANK_BUTTON, "style"), Input(ids.RANK_BUTTON, "n_clicks"), Input(ids.RANK_INTERVAL, "n_intervals"),

@@ -23,10 +23,10 @@ from twin.experiments.compare import ComparedRun, ComparisonResult, compare_repl
 from twin.analysis.losses import LossWaterfall, loss_waterfall
 from twin.sim.results import ReplicationResult, RunResult
 from twin.store.runs import aggregate_from, run_result, status_of, write_csv
-from twin.spec.scenario import Scenario, load_scenario
+from twin.spec.scenario import Scenario
+from twin.spec.yaml_io import ScenarioError, load_scenario
 from twin.store.database import DEFAULT_PATH, RunRecord, Store, StoreError
 from twin.experiments.sweep import SweepPoint, sweep_point
-from twin.spec.yaml_io import ScenarioError
 
 DEFAULT_DB = DEFAULT_PATH
 SCENARIO_SUFFIXES = (".yaml", ".yml")

@@ -189,8 +189,9 @@ def _edges(order: Sequence[str], scenario: Optional[Scenario]) -> list[tuple[str
         target = scenario.next_of(index)
         if target != EXIT:
             edges.append((spec.name, target, ""))
-        if spec.rework is not None:
-            edges.append((spec.name, spec.rework.to, f"rework {spec.rework.fraction * 100:.0f} %"))
+        rework = getattr(spec, "rework", None)  # machine, batch and assembly stations only
+        if rework is not None:
+            edges.append((spec.name, rework.to, f"rework {rework.fraction * 100:.0f} %"))
     return edges
 
 

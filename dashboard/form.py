@@ -18,7 +18,7 @@ from typing import Any, Iterable, Optional
 import yaml
 from pydantic import ValidationError
 
-from twin.spec.scenario import Scenario, StationSpec
+from twin.spec.scenario import Scenario, StationSpec, field_path
 from twin.spec.units import format_duration, parse_duration
 
 FieldKey = tuple[str, str, str]
@@ -149,7 +149,7 @@ def build(base: dict[str, Any], initial: dict[FieldKey, str], values: dict[Field
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
             message = str(error["msg"]).removeprefix("Value error, ")
-            key = field_of(tuple(error["loc"]), data, message, set(values))
+            key = field_of(tuple(error["loc"]), data, set(values))
             if key is None:
                 general.append(message)
             elif key not in errors:
@@ -289,13 +289,13 @@ def with_mean(dist: dict[str, Any], mean_s: float, text: str) -> dict[str, Any]:
 # -- error locations -> fields ----------------------------------------------------------------
 _STATION_KEYS = {"machines": "machines", "capacity": "machines", "buffer": "buffer", "yield": "yield",
                  "cycle_time": "cycle_time"}
-_NAMED_IN_MESSAGE = (("buffer", "buffer"), ("machines", "machines"), ("capacity", "machines"),
-                     ("cycle time", "cycle_time"), ("failures", "mttf"))
 
 
-def field_of(loc: tuple, data: dict[str, Any], message: str, shown: Iterable[FieldKey]) -> Optional[FieldKey]:
-    """The form field a pydantic error location belongs to (None: the scenario as a whole)."""
+def field_of(loc: tuple, data: dict[str, Any], shown: Iterable[FieldKey]) -> Optional[FieldKey]:
+    """The form field a pydantic error location belongs to (None: the scenario as a whole); every
+    check, a station's own (a batch's buffer) and cross-references alike, names its key in `loc`."""
     shown = set(shown)
+    loc = field_path(loc)
     if not loc:
         return None
     if loc[0] == "stations" and len(loc) > 1 and isinstance(loc[1], int) and loc[1] < len(data.get("stations", [])):
@@ -303,8 +303,6 @@ def field_of(loc: tuple, data: dict[str, Any], message: str, shown: Iterable[Fie
         part = loc[2] if len(loc) > 2 else None
         if part == "failures":
             param: Optional[str] = "mttr" if len(loc) > 3 and loc[3] == "ttr" else "mttf"
-        elif part is None:  # the station's own checks (e.g. a batch's buffer): the field they name
-            param = next((p for word, p in _NAMED_IN_MESSAGE if word in message.lower()), None)
         else:
             param = _STATION_KEYS.get(str(part))
         key = ("station", name, param or ROW)

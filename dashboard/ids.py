@@ -25,6 +25,7 @@ RUN_MESSAGE = "run-message"
 PAGE_TOKEN = "page-token"  # Store: this page's id; the server lists the jobs it started by it
 JOBS_INTERVAL = "jobs-interval"
 JOBS_PROGRESS = "jobs-progress"
+JOB_CANCEL = "job-cancel"  # Button per queued or running job: {"type": JOB_CANCEL, "job": job id}
 
 # -- results page -----------------------------------------------------------------------------
 RANK_BUTTON = "rank-button"

@@ -126,11 +126,12 @@ class JobManager:
             self._advance()
             return [self._status(job_id, job) for job_id, job in self._jobs.items() if owner and job.owner == owner]
 
-    def cancel(self, job_id: str) -> Optional[JobStatus]:
-        """Cancel a queued job, or stop a running one (its run keeps its finished replications)."""
+    def cancel(self, job_id: str, owner: Optional[str] = None) -> Optional[JobStatus]:
+        """Cancel a queued job, or stop a running one (its run keeps its finished replications).
+        With `owner`, only that owner's job: a page can stop only the jobs it started."""
         with self._lock:
             job = self._jobs.get(job_id)
-            if job is None:
+            if job is None or (owner is not None and job.owner != owner):
                 return None
             if job.state == "queued":
                 job.state = "cancelled"

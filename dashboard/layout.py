@@ -165,7 +165,7 @@ def _station_grid(scenario: Scenario, fields: list[form.FormField]) -> html.Div:
     for spec in scenario.stations:
         name_cell = html.Td([
             html.Div(spec.name, className="station-name"),
-            html.Div(spec.kind + (f", batch {spec.batch.min}–{spec.batch.max}" if spec.batch else ""), className="muted"),
+            html.Div(spec.kind + (f", batch {spec.batch.min}–{spec.batch.max}" if spec.kind == "batch" else ""), className="muted"),
             html.Div(id=ids.field_error("station", spec.name, form.ROW), className="field-error"),
         ])
         cells = []
@@ -216,6 +216,10 @@ def job_rows(rows: Sequence[dict[str, Any]]) -> list[html.Div]:
         else:
             done, planned = row.get("done", 0), row.get("planned", 1)
             body = [progress(done, planned, f"{done} of {planned} replications stored"), link]
+        if row["state"] in ("queued", "running") and row.get("job_id"):
+            label = "Cancel" if row["state"] == "queued" else "Stop"
+            body.append(html.Button(label, id={"type": ids.JOB_CANCEL, "job": row["job_id"]}, className="job-cancel",
+                                    title="A stopped run keeps its finished replications"))
         out.append(html.Div([html.Div(row["title"], className="job-title"), *body], className="job",
                             **{"data-state": row["state"]}))
     return out

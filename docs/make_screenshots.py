@@ -21,7 +21,7 @@ from pathlib import Path
 
 from dashboard import form
 from dashboard.live import CHROMIUM, chromium, live_server
-from twin.spec.scenario import load_scenario
+from twin.spec.yaml_io import load_scenario
 from twin.experiments.sweep import apply_overrides
 
 REPO = Path(__file__).resolve().parents[1]

@@ -27,13 +27,14 @@ def _truths(scenario: Scenario) -> dict[tuple[str, str], float]:
     truth = {}
     for spec in scenario.stations:
         truth[(spec.name, "cycle_time")] = spec.cycle_time.mean_s
-        if spec.failures is not None:
-            if not (spec.failures.clock == "calendar" and scenario.follows_calendar(spec)):
-                truth[(spec.name, "ttf")] = spec.failures.ttf.mean_s
-            if spec.failures.repair_crew is None:
-                truth[(spec.name, "ttr")] = spec.failures.ttr.mean_s
-        if spec.setup is not None and spec.setup.time is not None and not spec.setup.from_to:
-            truth[(spec.name, "setup")] = spec.setup.time.mean_s
+        failures, setup = getattr(spec, "failures", None), getattr(spec, "setup", None)  # none in a dwell store
+        if failures is not None:
+            if not (failures.clock == "calendar" and scenario.follows_calendar(spec)):
+                truth[(spec.name, "ttf")] = failures.ttf.mean_s
+            if failures.repair_crew is None:
+                truth[(spec.name, "ttr")] = failures.ttr.mean_s
+        if setup is not None and setup.time is not None and not setup.from_to:
+            truth[(spec.name, "setup")] = setup.time.mean_s
     return truth
 
 

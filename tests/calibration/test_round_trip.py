@@ -16,7 +16,8 @@ from twin.analysis.calibration import Calibration
 from twin.experiments.replications import run_replications
 from twin.service.calibration import calibrate_file
 from twin.sim.eventlog import write_event_log
-from twin.spec.scenario import Scenario, load_scenario
+from twin.spec.scenario import Scenario
+from twin.spec.yaml_io import load_scenario
 
 WRONG = {
     "press": {"cycle_time": {"dist": "lognormal", "mean": "45 s", "cv": 0.1, "per": "cell"},

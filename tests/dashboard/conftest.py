@@ -15,7 +15,8 @@ from dashboard.callbacks import Context
 from dashboard.data import Settings
 from dashboard.jobs import JobManager
 from twin.cli.main import main
-from twin.spec.scenario import Scenario, load_scenario
+from twin.spec.scenario import Scenario
+from twin.spec.yaml_io import load_scenario
 
 FAST_LINE = Path(__file__).parents[1] / "e2e" / "fast_line.yaml"
 

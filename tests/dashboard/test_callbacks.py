@@ -63,6 +63,7 @@ class FakeJobs:
         self.started: list[tuple[str, str]] = []
         self.statuses: dict[str, JobStatus] = {}
         self.owners: dict[str, str] = {}
+        self.cancelled: list[tuple[str, Optional[str]]] = []
 
     def start_run(self, scenario_yaml: str, title: str, owner: str = "") -> str:
         self.started.append((scenario_yaml, title))
@@ -80,6 +81,10 @@ class FakeJobs:
 
     def jobs_of(self, owner: str) -> list[JobStatus]:
         return [status for job_id, status in self.statuses.items() if self.owners.get(job_id, "") == owner]
+
+    def cancel(self, job_id: str, owner: Optional[str] = None) -> Optional[JobStatus]:
+        self.cancelled.append((job_id, owner))
+        return self.statuses.get(job_id)
 
 
 @pytest.fixture
@@ -311,3 +316,13 @@ def test_compare_says_when_runs_are_not_paired(stored):
     notes = pairing_notes(unpaired)
     assert any("different seeds (7 and 8)" in n and "not paired" in n for n in notes)
     assert any("3 and 2 replications" in n for n in notes)
+
+
+def test_the_stop_button_reaches_only_this_pages_job(fake):
+    ctx, jobs = fake
+    with pytest.raises(PreventUpdate):  # a click from a page without a token does nothing
+        callbacks.cancel_job(ctx, None, {"type": ids.JOB_CANCEL, "job": "x"}, [1])
+    with pytest.raises(PreventUpdate):  # the buttons were drawn, none was clicked
+        callbacks.cancel_job(ctx, "page", {"type": ids.JOB_CANCEL, "job": "x"}, [None])
+    callbacks.cancel_job(ctx, "page", {"type": ids.JOB_CANCEL, "job": "rank-job"}, [1])
+    assert jobs.cancelled == [("rank-job", "page")]

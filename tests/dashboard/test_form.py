@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from dashboard import form
-from twin.spec.scenario import Scenario, load_scenario
-from twin.spec.yaml_io import parse_model
+from twin.spec.scenario import Scenario
+from twin.spec.yaml_io import load_scenario, parse_model
 
 
 def edit(scenario: Scenario, **changes: str) -> form.FormOutcome:
@@ -116,16 +116,17 @@ def test_several_bad_values_are_all_reported(fast_line):
 def test_errors_map_to_fields_rows_or_the_whole_scenario():
     data = {"stations": [{"name": "a"}, {"name": "b"}]}
     shown = {("station", "b", "buffer"), ("station", "a", "machines")}
-    assert form.field_of(("stations", 1, "buffer"), data, "", shown) == ("station", "b", "buffer")
-    assert form.field_of(("stations", 0, "capacity"), data, "", shown) == ("station", "a", "machines")  # places
-    assert form.field_of(("stations", 0, "batch", "max"), data, "", shown) == ("station", "a", "row")  # no field
-    assert form.field_of(("stations", 1, "yield"), data, "", shown) == ("station", "b", "row")  # field not shown
-    assert form.field_of(("stations", 1), data, "the buffer must hold a batch", shown) == ("station", "b", "buffer")
-    assert form.field_of(("stations", 1), data, "a batch needs min <= max", shown) == ("station", "b", "row")
-    assert form.field_of(("stations", 0, "failures", "ttr", "exponential", "mean"), data, "",
+    assert form.field_of(("stations", 1, "buffer"), data, shown) == ("station", "b", "buffer")
+    assert form.field_of(("stations", 0, "dwell", "capacity"), data, shown) == ("station", "a", "machines")  # places
+    assert form.field_of(("stations", 0, "batch", "batch", "max"), data, shown) == ("station", "a", "row")  # no field
+    assert form.field_of(("stations", 1, "machine", "yield"), data, shown) == ("station", "b", "row")  # not shown
+    assert form.field_of(("stations", 1, "batch", "buffer"), data, shown) == ("station", "b", "buffer")  # kind tag
+    assert form.field_of(("stations", 1, "batch"), data, shown) == ("station", "b", "row")
+    assert form.field_of(("stations", 0, "machine", "failures", "ttr", "exponential", "mean"), data,
                          shown | {("station", "a", "mttr")}) == ("station", "a", "mttr")
-    assert form.field_of((), data, "the name 'x' is used twice", shown) is None
-    assert form.field_of(("sources", 0, "to"), data, "", shown) is None
+    assert form.field_of((), data, shown) is None
+    assert form.field_of(("sources", 0, "to"), data, shown) is None
+
 
 
 def test_mean_of_distributions_without_a_mean_field_scales_every_duration():

@@ -104,3 +104,12 @@ def test_a_job_beyond_the_limits_is_refused_before_it_starts(tmp_path, change, r
     with pytest.raises(JobRefused, match=refused):
         jobs.start_run(yaml.safe_dump(data), "too much")
     assert jobs.jobs_of("") == []
+
+
+def test_a_page_can_stop_only_the_jobs_it_started(tmp_path):
+    jobs = JobManager(tmp_path / "results.sqlite", JobLimits(max_running=1))
+    jobs.start_run(_long_run_yaml(1), "first", owner="page-a")
+    queued = jobs.start_run(_long_run_yaml(2), "second", owner="page-a")
+    assert jobs.cancel(queued, owner="page-b") is None and jobs.status(queued).state == "queued"
+    assert jobs.cancel(queued, owner="page-a").state == "cancelled"
+    jobs.stop_all()

@@ -16,7 +16,8 @@ import pytest
 from tests.scenarios.support import shortened
 from tests.validation.theory import exponential, poisson, scenario
 from twin.experiments.replications import run_replications
-from twin.spec.scenario import Scenario, load_scenario
+from twin.spec.scenario import Scenario
+from twin.spec.yaml_io import load_scenario
 
 HERE = Path(__file__).resolve().parent
 SCENARIOS = HERE.parents[1] / "scenarios"

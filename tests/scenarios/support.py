@@ -20,7 +20,8 @@ from scipy import stats
 from twin.spec import catalog
 from twin.experiments.replications import run_replications
 from twin.sim.results import ReplicationResult
-from twin.spec.scenario import Scenario, load_scenario
+from twin.spec.scenario import Scenario
+from twin.spec.yaml_io import load_scenario
 from twin.spec.units import parse_duration
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -90,9 +91,9 @@ def with_smaller_trays(scenario: Scenario, factor: int) -> Scenario:
         elif area != "electrode":
             if spec.buffer is not None:
                 update["buffer"] = spec.buffer * factor
-            if spec.capacity is not None:
+            if spec.kind == "dwell":
                 update["capacity"] = spec.capacity * factor
-            if spec.batch is not None:
+            if spec.kind == "batch":
                 update["batch"] = spec.batch.model_copy(update={"min": spec.batch.min * factor, "max": spec.batch.max * factor})
         stations.append(spec.model_copy(update=update))
     return scenario.model_copy(update={

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from twin.sim.engine import run_replication
-from twin.spec.scenario import load_scenario
+from twin.spec.yaml_io import load_scenario
 
 from tests.scenarios.support import SCENARIOS, shortened
 

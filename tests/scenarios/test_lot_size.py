@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from twin.experiments.replications import run_replications
-from twin.spec.scenario import load_scenario
+from twin.spec.yaml_io import load_scenario
 
 from tests.scenarios.support import (
     WARMUP, line_values, replications, scenario_file, shortened, welch_interval, with_smaller_trays,

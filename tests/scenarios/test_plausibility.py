@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from twin.spec.scenario import load_scenario
+from twin.spec.yaml_io import load_scenario
 
 from tests.scenarios.support import line_values, replications, scenario_file, station_values, t_interval
 

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from twin.spec import catalog
-from twin.spec.scenario import Scenario, StationSpec, load_scenario
-from twin.spec.yaml_io import ScenarioError, parse_model
+from twin.spec.scenario import Scenario, validate_station
+from twin.spec.yaml_io import ScenarioError, load_scenario, parse_model
 
 # what a scenario has to add to a template before it is a whole station
 NEEDS = {
@@ -28,7 +28,7 @@ SOURCE_MARK = re.compile(r"\[S\d+\]|assumption|DERIVED|\((?:a|b|c|d|e)(?:\.\d)?[
 @pytest.mark.parametrize("name", catalog.names())
 def test_every_template_makes_a_valid_station(name):
     assert set(NEEDS.get(name, {})) <= set(catalog.template(name).leaves)  # what the file must add is documented
-    spec = StationSpec.model_validate({"name": name, "template": name, **NEEDS.get(name, {})})
+    spec = validate_station({"name": name, "template": name, **NEEDS.get(name, {})})
     assert spec.template == name
     assert spec.cycle_time.mean_s > 0
 
@@ -54,19 +54,19 @@ def test_the_catalogue_covers_the_process_chain():
 
 
 def test_file_keys_win_and_nested_ones_replace_the_template_whole():
-    spec = StationSpec.model_validate({
+    spec = validate_station({
         "name": "w", "template": "filling", "yield": 0.99, "cycle_time": "3 s", "failures": None, "machines": 2,
     })
     assert spec.yield_ == 0.99 and spec.machines == 2 and spec.failures is None
     assert spec.cycle_time.dist == "constant" and spec.cycle_time.mean_s == 3.0  # no 'cv' or 'per' leaks in
-    untouched = StationSpec.model_validate({"name": "w", "template": "filling"})
+    untouched = validate_station({"name": "w", "template": "filling"})
     assert untouched.yield_ == 0.94 and untouched.failures is not None and untouched.cycle_time.per == "cell"
-    by_field_name = StationSpec.model_validate({"name": "w", "template": "filling", "yield_": 0.5})
+    by_field_name = validate_station({"name": "w", "template": "filling", "yield_": 0.5})
     assert by_field_name.yield_ == 0.5
 
 
 def test_a_template_does_not_change_the_catalogue():
-    StationSpec.model_validate({"name": "w", "template": "winding", "cycle_time": "1 s", **NEEDS["winding"]})
+    validate_station({"name": "w", "template": "winding", "cycle_time": "1 s", **NEEDS["winding"]})
     assert catalog.template("winding").defaults["cycle_time"]["mean"] == "3.75 s"
 
 
@@ -83,7 +83,8 @@ stations:
 def test_an_unknown_template_names_the_closest_one_and_the_line():
     with pytest.raises(ScenarioError) as error:
         parse_model(LINE.format(template="formaton"), Scenario)
-    assert error.value.messages == ["<text>:6: stations[1]: unknown template 'formaton' (did you mean 'formation'?)"]
+    assert error.value.messages == [
+        "<text>:6: stations[1].template: unknown template 'formaton' (did you mean 'formation'?)"]
 
 
 def test_a_template_round_trips_through_yaml():
@@ -95,7 +96,7 @@ def test_a_template_round_trips_through_yaml():
 
 
 def test_the_schema_describes_the_template_key():
-    described = Scenario.model_json_schema(by_alias=True)["$defs"]["StationSpec"]["properties"]["template"]
+    described = Scenario.model_json_schema(by_alias=True)["$defs"]["MachineStationSpec"]["properties"]["template"]
     assert "catalogue" in described["description"] and "formation" in described["description"]
 
 

@@ -149,7 +149,8 @@ def test_schema_describes_every_property():
     assert set(schema["required"]) >= {"name", "run", "sources", "stations"}
     assert _undescribed(schema) == []
     # the property walk reaches the nested specs too
-    assert "StationSpec" in schema["$defs"] and "cycle_time" in schema["$defs"]["StationSpec"]["properties"]
+    for kind in ("Machine", "Batch", "Dwell", "Assembly"):  # one spec per station kind
+        assert "cycle_time" in schema["$defs"][f"{kind}StationSpec"]["properties"]
 
 
 @pytest.mark.parametrize("case", sorted(BAD))

@@ -32,6 +32,8 @@ from scipy import stats
 from stations.states import DOWN, OFF_SHIFT, SETUP, STATE_NAMES, WORKING
 from twin.analysis.eventdata import EventData, LogError
 from twin.sim.eventlog import LOT_EVENTS
+from pydantic import TypeAdapter
+
 from twin.spec.scenario import Scenario, StationSpec
 
 START, FINISH, SCRAP = LOT_EVENTS.index("start"), LOT_EVENTS.index("finish"), LOT_EVENTS.index("scrap")
@@ -400,8 +402,10 @@ def _fit_station(result: Calibration, data: EventData, code: int, spec: StationS
     else:
         warn(f"{name}: cycle time: no lot with both a start and a finish in the log; kept the base's")
     # failures and repairs
+    failures = getattr(spec, "failures", None)  # a dwell store has no failures or setups
+    setup_spec = getattr(spec, "setup", None)
     if spec.kind != "dwell":
-        calendar_clock = spec.failures is not None and spec.failures.clock == "calendar"
+        calendar_clock = failures is not None and failures.clock == "calendar"
         ttf: list[float] = []
         ttr: list[float] = []
         censored: list[float] = []
@@ -411,25 +415,25 @@ def _fit_station(result: Calibration, data: EventData, code: int, spec: StationS
             ttr += r
             if c > 0:
                 censored.append(c)
-        base_ttf = spec.failures.ttf.mean_s if spec.failures else None
-        base_ttr = spec.failures.ttr.mean_s if spec.failures else None
+        base_ttf = failures.ttf.mean_s if failures else None
+        base_ttr = failures.ttr.mean_s if failures else None
         if not machines:
             warn(f"{name}: no machine states in the log; kept the base's failures and setup")
         elif len(ttf) >= MIN_FAILURES and len(ttr) >= MIN_DURATIONS:
             result.durations.append(_ttf_fit(name, np.asarray(ttf), np.asarray(censored), base_ttf))
             result.durations.append(_duration_fit(name, "ttr", np.asarray(ttr), base_mean_s=base_ttr,
                                                  resolution_s=data.resolution_s))
-        elif ttf or spec.failures is not None:
+        elif ttf or failures is not None:
             warn(f"{name}: failures: {len(ttf)} failures and {len(ttr)} repairs in the log (a fit needs "
                  f"{MIN_FAILURES} failures and {MIN_DURATIONS} repairs); kept the base's")
         setups = [s for line in machines for s in setup_times(line)]
-        base_setup = spec.setup.time.mean_s if spec.setup is not None and spec.setup.time is not None else None
+        base_setup = setup_spec.time.mean_s if setup_spec is not None and setup_spec.time is not None else None
         if len(setups) >= MIN_DURATIONS:
-            if spec.setup is not None and spec.setup.from_to:
+            if setup_spec is not None and setup_spec.from_to:
                 warn(f"{name}: setup: the base's from/to table is kept (the log's setups are fitted as one default time)")
             result.durations.append(_duration_fit(name, "setup", np.asarray(setups), base_mean_s=base_setup,
                                                  resolution_s=data.resolution_s))
-        elif setups or spec.setup is not None:
+        elif setups or setup_spec is not None:
             warn(f"{name}: setup: {len(setups)} changeovers (fewer than {MIN_DURATIONS}); kept the base's")
         total = sum(float(line.durations.sum()) for line in machines)
         if total > 0:
@@ -472,7 +476,7 @@ def scenario_text(base_data: dict[str, Any], result: Calibration, base_name: str
     lines = header + [yaml.safe_dump(top, sort_keys=False, width=110, allow_unicode=True).rstrip(), "stations:"]
     for raw in base_data["stations"]:
         name = raw["name"]
-        spec = StationSpec.model_validate(raw)
+        spec = TypeAdapter(StationSpec).validate_python(raw)
         fitted: list[str] = []
         drop: set[str] = set()
         cycle = result.fit(name, "cycle_time")
@@ -482,21 +486,23 @@ def scenario_text(base_data: dict[str, Any], result: Calibration, base_name: str
         ttf, ttr = result.fit(name, "ttf"), result.fit(name, "ttr")
         if ttf is not None and ttr is not None:
             drop.add("failures")
-            clock = spec.failures.clock if spec.failures else "operating"
-            fitted.append("  failures:" + ("" if spec.failures else "   # the base had none; the log has failures"))
+            base_failures = getattr(spec, "failures", None)
+            clock = base_failures.clock if base_failures else "operating"
+            fitted.append("  failures:" + ("" if base_failures else "   # the base had none; the log has failures"))
             fitted.append(f"    ttf: {flow(ttf.spec)}   # {ttf.comment(log_label)} ({clock} clock)")
             fitted.append(f"    ttr: {flow(ttr.spec)}   # {ttr.comment(log_label)}")
             fitted.append(f"    clock: {clock}")
-            if spec.failures and spec.failures.repair_crew:
-                fitted.append(f"    repair_crew: {spec.failures.repair_crew}")
+            if base_failures and base_failures.repair_crew:
+                fitted.append(f"    repair_crew: {base_failures.repair_crew}")
         setup = result.fit(name, "setup")
         if setup is not None:
             drop.add("setup")
-            from_to = spec.setup.from_to if spec.setup is not None else {}
+            base_setup = getattr(spec, "setup", None)
+            from_to = base_setup.from_to if base_setup is not None else {}
             fitted.append("  setup:")
             fitted.append(f"    time: {flow(setup.spec)}   # {setup.comment(log_label)}")
-            if from_to and spec.setup is not None:
-                fitted.append(f"    from_to: {flow(spec.setup.model_dump(mode='json')['from_to'])}   # the base's")
+            if from_to and base_setup is not None:
+                fitted.append(f"    from_to: {flow(base_setup.model_dump(mode='json')['from_to'])}   # the base's")
         fit_yield = result.yield_of(name)
         if fit_yield is not None:
             drop.add("yield")

@@ -46,8 +46,9 @@ def downstream_of(scenario: Scenario, station: str) -> list[str]:
         target = scenario.next_of(index)
         if target != EXIT:
             edges[spec.name].add(target)
-        if spec.rework is not None:
-            edges[spec.name].add(spec.rework.to)
+        rework = getattr(spec, "rework", None)  # machine, batch and assembly stations only
+        if rework is not None:
+            edges[spec.name].add(rework.to)
     seen, stack = {station}, [station]
     while stack:
         for nxt in edges[stack.pop()] - seen:

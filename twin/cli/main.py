@@ -20,9 +20,9 @@ import click
 from rich.console import Console
 
 from twin.experiments.executors import ExecutorError
-from twin.spec.scenario import Scenario, load_scenario
+from twin.spec.scenario import Scenario
+from twin.spec.yaml_io import ScenarioError, load_scenario
 from twin.store.database import DEFAULT_PATH, StoreError
-from twin.spec.yaml_io import ScenarioError
 
 USER_ERROR = 2
 INTERRUPTED = 130

@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from twin.sim.results import Estimate, RunResult
-from twin.spec.scenario import Scenario
+from twin.spec.scenario import Scenario, field_path
 
 NAMED_LISTS = ("stations", "sources")
 
@@ -73,7 +73,7 @@ def apply_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
 def _describe(error: Any, data: dict) -> str:
     """A validation error located by names (stations.formation.machines), not list positions."""
     parts, node = [], data
-    for part in error["loc"]:
+    for part in field_path(tuple(error["loc"])):
         if isinstance(node, list) and isinstance(part, int) and part < len(node):
             item = node[part]
             parts.append(str(item.get("name", part)) if isinstance(item, dict) else str(part))

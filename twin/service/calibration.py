@@ -15,8 +15,8 @@ from typing import Optional
 from twin.analysis.calibration import Calibration, calibrate, scenario_text
 from twin.analysis.eventdata import EventData, LogError, load_map, read_log
 from twin.experiments.validation import ValidationReport, validate
-from twin.spec.scenario import Scenario, load_scenario
-from twin.spec.yaml_io import ScenarioError, parse_model, read_merged
+from twin.spec.scenario import Scenario
+from twin.spec.yaml_io import ScenarioError, load_scenario, parse_model, read_merged
 
 
 class CalibrationFailed(ValueError):

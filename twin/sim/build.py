@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
 from simpy import Environment
 
@@ -18,9 +19,10 @@ from stations.sink import Exit
 from stations.source import LotMaker, start_source
 from stations.monitors import Item, LineMonitor, StationMonitor
 from twin.spec.rng import Streams
-from twin.spec.scenario import EXIT, CalendarSpec, Scenario
-
-BEHAVIOURS = {"machine": MachineStation, "batch": BatchStation, "dwell": DwellStation, "assembly": AssemblyStation}
+from twin.spec.scenario import (
+    EXIT, AssemblyStationSpec, BatchStationSpec, CalendarSpec, DwellStationSpec, MachineStationSpec, Scenario,
+    StationSpec,
+)
 
 
 @dataclass
@@ -68,6 +70,62 @@ def build_calendar(spec: CalendarSpec, horizon_s: float) -> ShiftCalendar:
     return ShiftCalendar(subtract(on, holes), spec.finish_lot)
 
 
+@dataclass
+class BuildContext:
+    """What a station builder needs besides its spec: the shared runtime of one replication."""
+
+    env: Environment
+    scenario: Scenario
+    line: LineMonitor
+    streams: Streams
+    item_index: dict[str, int]
+    calendar: ShiftCalendar | None
+    crews: dict[str, Crew]
+
+    def options(self, spec: StationSpec) -> dict:
+        """Calendar, repair crew and item index of a processing station."""
+        failures = getattr(spec, "failures", None)
+        return dict(
+            calendar=self.calendar if self.scenario.follows_calendar(spec) else None,
+            crew=self.crews[failures.repair_crew] if failures and failures.repair_crew else None,
+            item_index=self.item_index,
+        )
+
+
+def _capacity(spec: StationSpec) -> float:
+    return math.inf if spec.buffer is None else spec.buffer
+
+
+def _machine(ctx: BuildContext, spec: MachineStationSpec, monitor: StationMonitor) -> StationRuntime:
+    buffer = Buffer(ctx.env, _capacity(spec), monitor, ctx.line)
+    return MachineStation(ctx.env, spec, buffer, monitor, ctx.line, ctx.streams, **ctx.options(spec))
+
+
+def _batch(ctx: BuildContext, spec: BatchStationSpec, monitor: StationMonitor) -> StationRuntime:
+    buffer = BatchBuffer(ctx.env, _capacity(spec), monitor, ctx.line, spec.batch.min, spec.batch.max)
+    return BatchStation(ctx.env, spec, buffer, monitor, ctx.line, ctx.streams, **ctx.options(spec))
+
+
+def _dwell(ctx: BuildContext, spec: DwellStationSpec, monitor: StationMonitor) -> StationRuntime:
+    buffer = Buffer(ctx.env, _capacity(spec), monitor, ctx.line)
+    return DwellStation(ctx.env, spec, buffer, monitor, ctx.line, ctx.streams)
+
+
+def _assembly(ctx: BuildContext, spec: AssemblyStationSpec, monitor: StationMonitor) -> StationRuntime:
+    inputs = {name: AssemblyInput(ctx.env, _capacity(spec), monitor, ctx.line) for name in spec.inputs}
+    product = ctx.item_index[spec.product] if spec.product else 0
+    return AssemblyStation(
+        ctx.env, spec, next(iter(inputs.values())), monitor, ctx.line, ctx.streams,
+        inputs=inputs, product_item=product, **ctx.options(spec),
+    )
+
+
+BUILDERS: dict[str, Callable[[BuildContext, Any, StationMonitor], StationRuntime]] = {
+    "machine": _machine, "batch": _batch, "dwell": _dwell, "assembly": _assembly,
+}
+"""The one place a station kind meets its behaviour: kind -> builder of its runtime station."""
+
+
 def build(scenario: Scenario, streams: Streams) -> Model:
     env = Environment()
     items, units = line_items(scenario)
@@ -78,36 +136,18 @@ def build(scenario: Scenario, streams: Streams) -> Model:
     crews = {
         name: Crew(env, name, spec.size, calendar if spec.shifts else None) for name, spec in scenario.crews.items()
     }
+    ctx = BuildContext(env, scenario, line, streams, item_index, calendar, crews)
     stations: dict[str, StationRuntime] = {}
     for spec in scenario.stations:
-        capacity = math.inf if spec.buffer is None else spec.buffer
-        monitor = StationMonitor(spec.name, (spec.capacity if spec.kind == "dwell" else spec.machines) or 1)
-        if spec.kind == "dwell":
-            stations[spec.name] = DwellStation(env, spec, Buffer(env, capacity, monitor, line), monitor, line, streams)
-            continue
-        options = dict(
-            calendar=calendar if scenario.follows_calendar(spec) else None,
-            crew=crews[spec.failures.repair_crew] if spec.failures and spec.failures.repair_crew else None,
-            item_index=item_index,
-        )
-        if spec.kind == "assembly":
-            inputs = {name: AssemblyInput(env, capacity, monitor, line) for name in spec.inputs or {}}
-            product = item_index[spec.product] if spec.product else 0
-            stations[spec.name] = AssemblyStation(
-                env, spec, next(iter(inputs.values())), monitor, line, streams,
-                inputs=inputs, product_item=product, **options,
-            )
-        elif spec.kind == "batch":
-            buffer = BatchBuffer(env, capacity, monitor, line, spec.batch.min, spec.batch.max)  # type: ignore[union-attr]
-            stations[spec.name] = BatchStation(env, spec, buffer, monitor, line, streams, **options)
-        else:
-            stations[spec.name] = MachineStation(env, spec, Buffer(env, capacity, monitor, line), monitor, line, streams, **options)
+        monitor = StationMonitor(spec.name, spec.parallel_units)
+        stations[spec.name] = BUILDERS[spec.kind](ctx, spec, monitor)
     exit_ = Exit(env, line)
     for index, spec in enumerate(scenario.stations):
         target = scenario.next_of(index)
         stations[spec.name].destination = exit_ if target == EXIT else stations[target].input_buffer(spec.name)  # type: ignore[assignment]
-        if spec.rework is not None:
-            stations[spec.name].rework_target = stations[spec.rework.to].input_buffer(spec.name)  # type: ignore[attr-defined]
+        rework = getattr(spec, "rework", None)
+        if rework is not None:
+            stations[spec.name].rework_target = stations[rework.to].input_buffer(spec.name)  # type: ignore[attr-defined]
     for station in stations.values():
         station.start()
     for source in scenario.sources:

@@ -1,7 +1,8 @@
 """Scenario specs: the validated, inert description of a line (pydantic v2, frozen, no extra keys).
 
-A scenario file is YAML; `load_scenario` parses it (twin.spec.yaml_io) and validates it against these
-models. Nothing here knows SimPy: twin.sim.build turns a Scenario into runtime objects. Every field
+A scenario file is YAML; twin.spec.yaml_io.load_scenario parses it and validates it against these
+models (this module does not read files). Errors carry their location in pydantic's own `loc`
+(twin.spec.errors), cross-references included. Nothing here knows SimPy: twin.sim.build turns a Scenario into runtime objects. Every field
 carries a description, which `twin schema` prints as JSON schema.
 """
 
@@ -9,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, TypeAdapter, model_validator
 
 from twin.spec import catalog
 from twin.spec.distributions import DistSpec, Duration
+from twin.spec.errors import located_error
 
 EXIT = "exit"
 
@@ -190,20 +191,51 @@ class BatchSpec(Spec):
         return self
 
 
-class StationSpec(Spec):
+STATION_KINDS = ("machine", "batch", "dwell", "assembly")
+
+_PROCESSING_KEYS = ("machines", "failures", "rework", "setup", "split", "transfer_time")
+_KEYS_OF_KIND: dict[str, tuple[str, ...]] = {
+    "machine": _PROCESSING_KEYS,
+    "batch": (*_PROCESSING_KEYS, "batch"),
+    "dwell": ("capacity",),
+    "assembly": (*_PROCESSING_KEYS, "inputs", "cells_out", "product"),
+}
+"""The keys only some kinds have (every kind has name, template, kind, buffer, cycle_time, yield,
+next, shifts)."""
+
+_DWELL_REFUSALS = {
+    "failures": "a dwell station does not fail: remove 'failures'",
+    "machines": "a dwell station has 'capacity', not 'machines'",
+    "setup": "a dwell store has no changeovers: remove 'setup'",
+}
+
+
+def station_kind(data: Any) -> str:
+    """The kind of a station mapping: its `kind`, else its template's, else 'machine'.
+
+    The discriminator of `StationSpec`. An unknown template is reported by the machine branch's
+    template merge (with the closest name), not here."""
+    if isinstance(data, BaseStationSpec):
+        return data.kind
+    if not isinstance(data, dict):
+        return "machine"
+    if data.get("kind") is not None:
+        return data["kind"]
+    name = data.get("template")
+    if name is not None and name in catalog.names():
+        return str(catalog.template(name).defaults.get("kind", "machine"))
+    return "machine"
+
+
+class BaseStationSpec(Spec):
+    """What every station kind has; the kinds below add theirs."""
+
     name: str = Field(description="Station name (unique; 'exit' is reserved).")
     template: Optional[str] = Field(
         None, description="Process step from the catalogue (twin.spec.catalog) whose defaults fill every key "
         "not given here; a key given here replaces the template's whole (null removes it). One of: "
         + ", ".join(catalog.names()) + ".",
     )
-    kind: Literal["machine", "batch", "dwell", "assembly"] = Field(
-        "machine",
-        description="'machine': a pool of identical machines, one lot each; 'batch': each machine loads "
-        "several lots at once; 'dwell': a store that holds each lot for its cycle time; 'assembly': a "
-        "machine that starts when every input has delivered its quantity and makes cells.",
-    )
-    machines: int = Field(1, ge=1, description="Identical parallel machines sharing the input buffer.")
     buffer: Optional[int] = Field(
         None, ge=0, description="Waiting slots (lots) in front of the station; 0 allowed; omitted = unlimited."
     )
@@ -211,25 +243,57 @@ class StationSpec(Spec):
         description="Processing time per lot (per cell with `per: cell`; per load for batch stations; "
         "the dwell time for dwell stations)."
     )
-    failures: Optional[FailureSpec] = Field(None, description="Breakdowns of each machine.")
     yield_: float = Field(
         1.0, alias="yield", gt=0, le=1, description="Probability that a processed cell is good; bad cells are scrapped."
     )
-    rework: Optional[ReworkSpec] = Field(None, description="Lots sent back to a station's queue.")
     next: Optional[str] = Field(
         None, description="Where finished lots go: a station name or 'exit'; default: the next station listed."
     )
-    batch: Optional[BatchSpec] = Field(None, description="Batch loading rule (batch stations only).")
-    capacity: Optional[int] = Field(None, ge=1, description="Lots the store holds at once (dwell stations only).")
     shifts: Optional[bool] = Field(
         None, description="Follow the scenario's calendar (default: yes if there is one, except dwell stores)."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _template_and_kind_keys(cls, data: Any) -> Any:
+        """Catalogue defaults under the keys the file gives (the file's keys win, nested ones whole);
+        then a key that belongs to another kind is refused at its own location."""
+        if not isinstance(data, dict):
+            return data
+        if data.get("template") is not None:
+            try:
+                data = catalog.merge(data)
+            except catalog.UnknownTemplate as exc:
+                raise located_error(("template",), str(exc), data.get("template")) from None
+        kind = station_kind(data)
+        own = _KEYS_OF_KIND.get(kind, ())
+        for key in (k for keys in _KEYS_OF_KIND.values() for k in keys):
+            if key in data and data[key] is not None and key not in own:
+                if kind == "dwell":
+                    message = _DWELL_REFUSALS.get(key, f"a dwell store does not support '{key}': put it on a machine station")
+                else:
+                    owners = " and ".join(k for k, keys in _KEYS_OF_KIND.items() if key in keys and k != "machine")
+                    message = f"'{key}' applies to {owners} stations only (this one is {kind})"
+                raise located_error((key,), message, data[key])
+        # an old stored dump lists every kind's keys, null where they do not apply: drop those
+        return {k: v for k, v in data.items() if not (v is None and k in _ALL_KIND_KEYS and k not in own)}
+
+    @property
+    def parallel_units(self) -> int:
+        """Machines, or places of a dwell store: what works in parallel."""
+        return getattr(self, "machines", 1)
+
+
+_ALL_KIND_KEYS = frozenset(k for keys in _KEYS_OF_KIND.values() for k in keys)
+
+
+class ProcessingStationSpec(BaseStationSpec):
+    """Machine, batch and assembly stations: machines that fail, change over, rework, split and convey."""
+
+    machines: int = Field(1, ge=1, description="Identical parallel machines sharing the input buffer.")
+    failures: Optional[FailureSpec] = Field(None, description="Breakdowns of each machine.")
+    rework: Optional[ReworkSpec] = Field(None, description="Lots sent back to a station's queue.")
     setup: Optional[SetupSpec] = Field(None, description="Changeover when the product changes.")
-    inputs: Optional[dict[str, int]] = Field(
-        None, description="Assembly only: station or source -> lots of it consumed per job."
-    )
-    cells_out: Optional[int] = Field(None, ge=1, description="Assembly only: cells one job makes.")
-    product: Optional[str] = Field(None, description="Assembly only: the product made (default: the first).")
     split: Optional[int] = Field(
         None, ge=2, description="Each finished lot leaves as this many lots (cells shared out; material units copied)."
     )
@@ -237,54 +301,103 @@ class StationSpec(Spec):
         None, description="Conveyor or AGV time to the next station (no machine; the lot is in transit)."
     )
 
-    @model_validator(mode="before")
-    @classmethod
-    def _template_defaults(cls, data: Any) -> Any:
-        """Catalogue defaults under the keys the file gives (the file's keys win, nested ones whole)."""
-        if isinstance(data, dict) and data.get("template") is not None:
-            return catalog.merge(data)  # an unknown template raises UnknownTemplate (a ValueError)
-        return data
+
+class MachineStationSpec(ProcessingStationSpec):
+    """A pool of identical machines, one lot each (the default kind)."""
+
+    kind: Literal["machine"] = Field("machine", description="'machine': a pool of identical machines, one lot each.")
+
+
+class BatchStationSpec(ProcessingStationSpec):
+    """Each machine loads several lots at once (vacuum ovens, formation racks)."""
+
+    kind: Literal["batch"] = Field(description="'batch': each machine loads several lots at once.")
+    batch: BatchSpec = Field(description="Batch loading rule: lots a machine waits for (min) and holds (max).")
 
     @model_validator(mode="after")
-    def _kind_fields(self) -> "StationSpec":
-        if self.kind == "batch":
-            if self.batch is None:
-                raise ValueError("a batch station needs 'batch: {min: a, max: B}'")
-            if self.buffer is not None and self.buffer < self.batch.max:
-                raise ValueError(
-                    f"a batch station's buffer ({self.buffer}) must hold at least a full batch ({self.batch.max})"
-                )
-            if self.cycle_time.per != "lot":
-                raise ValueError("a batch station's cycle time is per load: remove 'per: cell'")
-        elif self.batch is not None:
-            raise ValueError(f"'batch' applies to batch stations only (this one is {self.kind})")
-        if self.kind == "dwell":
-            if self.capacity is None:
-                raise ValueError("a dwell station needs 'capacity' (lots the store holds)")
-            if self.failures is not None:
-                raise ValueError("a dwell station does not fail: remove 'failures'")
-            if self.machines != 1:
-                raise ValueError("a dwell station has 'capacity', not 'machines'")
-        elif self.capacity is not None:
-            raise ValueError(f"'capacity' applies to dwell stations only (this one is {self.kind})")
-        if self.kind == "assembly":
-            if not self.inputs or self.cells_out is None:
-                raise ValueError("an assembly station needs 'inputs: {station: quantity}' and 'cells_out'")
-            if min(self.inputs.values()) < 1:
-                raise ValueError("assembly input quantities must be at least 1")
-            if self.buffer is not None and self.buffer < max(self.inputs.values()):
-                raise ValueError("an assembly station's buffer must hold the largest input quantity")
-        elif self.inputs is not None or self.cells_out is not None or self.product is not None:
-            raise ValueError(f"'inputs', 'cells_out' and 'product' apply to assembly stations only (this one is {self.kind})")
-        if self.kind == "dwell" and self.shifts:
-            raise ValueError("a dwell store does not follow shifts")
-        if self.kind == "dwell" and self.setup is not None:
-            raise ValueError("a dwell store has no changeovers: remove 'setup'")
-        if self.kind == "dwell":
-            for key in ("split", "transfer_time", "rework"):
-                if getattr(self, key) is not None:
-                    raise ValueError(f"a dwell store does not support '{key}': put it on a machine station")
+    def _batch_fits(self) -> "BatchStationSpec":
+        if self.buffer is not None and self.buffer < self.batch.max:
+            raise located_error(("buffer",), f"a batch station's buffer ({self.buffer}) must hold at least a "
+                                f"full batch ({self.batch.max})", self.buffer)
+        if self.cycle_time.per != "lot":
+            raise located_error(("cycle_time", "per"), "a batch station's cycle time is per load: remove 'per: cell'",
+                                self.cycle_time.per)
         return self
+
+
+class DwellStationSpec(BaseStationSpec):
+    """A store that holds each lot for its cycle time (wetting rest, aging); it does not fail."""
+
+    kind: Literal["dwell"] = Field(description="'dwell': a store that holds each lot for its cycle time.")
+    capacity: int = Field(ge=1, description="Lots the store holds at once.")
+
+    @model_validator(mode="after")
+    def _no_shifts(self) -> "DwellStationSpec":
+        if self.shifts:
+            raise located_error(("shifts",), "a dwell store does not follow shifts", self.shifts)
+        return self
+
+    @property
+    def parallel_units(self) -> int:
+        return self.capacity
+
+
+class AssemblyStationSpec(ProcessingStationSpec):
+    """A machine that starts when every input has delivered its quantity, and makes cells."""
+
+    kind: Literal["assembly"] = Field(
+        description="'assembly': a machine that starts when every input has delivered its quantity "
+        "and makes cells."
+    )
+    inputs: dict[str, Annotated[int, Field(ge=1)]] = Field(
+        min_length=1, description="Station or source -> lots of it consumed per job."
+    )
+    cells_out: int = Field(ge=1, description="Cells one job makes.")
+    product: Optional[str] = Field(None, description="The product made (default: the first).")
+
+    @model_validator(mode="after")
+    def _buffer_holds_a_job(self) -> "AssemblyStationSpec":
+        if self.buffer is not None and self.buffer < max(self.inputs.values()):
+            raise located_error(("buffer",), "an assembly station's buffer must hold the largest input quantity",
+                                self.buffer)
+        return self
+
+
+StationSpec = Annotated[
+    Union[
+        Annotated[MachineStationSpec, Tag("machine")],
+        Annotated[BatchStationSpec, Tag("batch")],
+        Annotated[DwellStationSpec, Tag("dwell")],
+        Annotated[AssemblyStationSpec, Tag("assembly")],
+    ],
+    Discriminator(
+        station_kind, custom_error_type="station_kind",
+        custom_error_message="kind must be one of: " + ", ".join(STATION_KINDS),
+    ),
+]
+"""One station of any kind, told apart by `kind` (or its template's kind; default machine). pydantic
+puts the kind in an error's location after the station's index: ('stations', 2, 'batch', 'buffer');
+`field_path` drops it."""
+
+_station_adapter: TypeAdapter[Any] = TypeAdapter(StationSpec)
+
+
+def validate_station(data: Any) -> "MachineStationSpec | BatchStationSpec | DwellStationSpec | AssemblyStationSpec":
+    """One station mapping validated on its own (as in a scenario's `stations:` list)."""
+    return _station_adapter.validate_python(data)
+
+
+def field_path(loc: tuple) -> tuple:
+    """A pydantic error location as the keys a file or form has: the station-kind tag pydantic
+    inserts after a station's index is dropped (('stations', 2, 'batch', 'buffer') -> ('stations', 2, 'buffer')),
+    wherever the stations list sits."""
+    path: list = []
+    for position, part in enumerate(loc):
+        if (position >= 2 and part in STATION_KINDS and loc[position - 2] == "stations"
+                and isinstance(loc[position - 1], int)):
+            continue
+        path.append(part)
+    return tuple(path)
 
 
 class Scenario(Spec):
@@ -308,78 +421,83 @@ class Scenario(Spec):
         for kind, specs in (("stations", self.stations), ("sources", self.sources)):
             for i, spec in enumerate(specs):
                 if spec.name == EXIT:
-                    raise located((kind, i, "name"), "'exit' is reserved for the line's end; choose another name")
+                    raise located_error((kind, i, "name"), "'exit' is reserved for the line's end; choose another name")
         seen: set[str] = set()
         for kind, specs in (("stations", self.stations), ("sources", self.sources)):
             for i, spec in enumerate(specs):
                 if spec.name in seen:
-                    raise located((kind, i, "name"), f"the name {spec.name!r} is used twice")
+                    raise located_error((kind, i, "name"), f"the name {spec.name!r} is used twice")
                 seen.add(spec.name)
         stations = {s.name for s in self.stations}
         for i, source in enumerate(self.sources):
             if source.to not in stations:
-                raise located(("sources", i, "to"), f"unknown station {source.to!r}{_hint(source.to, stations)}")
+                raise located_error(("sources", i, "to"), f"unknown station {source.to!r}{_hint(source.to, stations)}")
         for i, station in enumerate(self.stations):
             if station.next is not None and station.next != EXIT and station.next not in stations:
-                raise located(("stations", i, "next"),
+                raise located_error(("stations", i, "next"),
                               f"unknown station {station.next!r}{_hint(station.next, stations | {EXIT})}")
-            if station.rework is not None and station.rework.to not in stations:
-                raise located(("stations", i, "rework", "to"),
-                              f"unknown station {station.rework.to!r}{_hint(station.rework.to, stations)}")
+            rework = getattr(station, "rework", None)
+            if rework is not None and rework.to not in stations:
+                raise located_error(("stations", i, "rework", "to"),
+                                    f"unknown station {rework.to!r}{_hint(rework.to, stations)}")
         if self.products and self.product != ProductSpec():
-            raise located(("products",), "give 'product' or 'products', not both")
+            raise located_error(("products",), "give 'product' or 'products', not both")
         product_names = {p.name for p in self.all_products}
         if len(product_names) != len(self.all_products):
-            raise located(("products",), "two products share a name")
+            raise located_error(("products",), "two products share a name")
         units: dict[str, int] = {}
         for i, source in enumerate(self.sources):
             if source.material is not None and units.setdefault(source.material, source.units_per_lot) != source.units_per_lot:
-                raise located(("sources", i, "units_per_lot"),
+                raise located_error(("sources", i, "units_per_lot"),
                               f"another source releases {source.material!r} in lots of {units[source.material]}")
         for i, source in enumerate(self.sources):
             if source.material in product_names:
-                raise located(("sources", i, "material"), f"{source.material!r} is a product's name")
+                raise located_error(("sources", i, "material"), f"{source.material!r} is a product's name")
             for product in sorted(source.products_named() - product_names):
                 key = next(k for k in ("product", "mix", "campaign") if getattr(source, k) is not None)
-                raise located(("sources", i, key), f"unknown product {product!r}{_hint(product, product_names)}")
+                raise located_error(("sources", i, key), f"unknown product {product!r}{_hint(product, product_names)}")
         saturated = [s.to for s in self.sources if s.release == "saturated"]
         for i, source in enumerate(self.sources):
             if source.release == "saturated" and saturated.count(source.to) > 1:
-                raise located(("sources", i, "to"), f"two saturated sources feed {source.to!r}")
+                raise located_error(("sources", i, "to"), f"two saturated sources feed {source.to!r}")
         routes = {spec.name: self.next_of(i) for i, spec in enumerate(self.stations)}
         routes.update({source.name: source.to for source in self.sources})
         for i, station in enumerate(self.stations):
             feeding = [name for name, target in routes.items() if target == station.name]
-            if station.kind == "assembly":
+            inputs = station.inputs if isinstance(station, AssemblyStationSpec) else {}
+            if inputs:
                 for name in feeding:
-                    if name not in (station.inputs or {}):
-                        raise located(("stations", i, "inputs"),
+                    if name not in inputs:
+                        raise located_error(("stations", i, "inputs"),
                                       f"{name!r} sends its lots here but is not one of the inputs")
-            for upstream in station.inputs or {}:
+            for upstream in inputs:
                 if upstream not in routes:
-                    raise located(("stations", i, "inputs"), f"{upstream!r} is not a station or source")
+                    raise located_error(("stations", i, "inputs"), f"{upstream!r} is not a station or source")
                 if routes[upstream] != station.name:
-                    raise located(("stations", i, "inputs"),
+                    raise located_error(("stations", i, "inputs"),
                                   f"{upstream!r} sends its lots to {routes[upstream]!r}: give it "
                                   f"'next: {station.name}' (or 'to: {station.name}' for a source)")
-            if station.product is not None and station.product not in product_names:
-                raise located(("stations", i, "product"),
-                              f"unknown product {station.product!r}{_hint(station.product, product_names)}")
-            crew = station.failures.repair_crew if station.failures else None
+            product = station.product if isinstance(station, AssemblyStationSpec) else None
+            if product is not None and product not in product_names:
+                raise located_error(("stations", i, "product"),
+                                    f"unknown product {product!r}{_hint(product, product_names)}")
+            failures = getattr(station, "failures", None)
+            crew = failures.repair_crew if failures else None
             if crew is not None and crew not in self.crews:
-                raise located(("stations", i, "failures", "repair_crew"),
+                raise located_error(("stations", i, "failures", "repair_crew"),
                               f"unknown crew {crew!r}{_hint(crew, set(self.crews)) if self.crews else ' (no crews: add crews: {name: size})'}")
-            if station.setup is not None:
-                for a, row in station.setup.from_to.items():
+            setup = getattr(station, "setup", None)
+            if setup is not None:
+                for a, row in setup.from_to.items():
                     for b in (a, *row):
                         if b not in product_names:
-                            raise located(("stations", i, "setup", "from_to"),
+                            raise located_error(("stations", i, "setup", "from_to"),
                                           f"unknown product {b!r}{_hint(b, product_names)}")
             if station.shifts and self.calendar is None:
-                raise located(("stations", i, "shifts"), "'shifts: true' but the scenario has no calendar")
+                raise located_error(("stations", i, "shifts"), "'shifts: true' but the scenario has no calendar")
         for name, crew in self.crews.items():
             if crew.shifts and self.calendar is None:
-                raise located(("crews", name, "shifts"), "'shifts: true' but the scenario has no calendar")
+                raise located_error(("crews", name, "shifts"), "'shifts: true' but the scenario has no calendar")
         return self
 
     @property
@@ -407,23 +525,8 @@ class Scenario(Spec):
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-LOCATION_MARK = "\x1e"
-
-
-def located(path: tuple, message: str) -> ValueError:
-    """An error about the key at `path` (e.g. ('stations', 2, 'next')); twin.spec.yaml_io shows its line."""
-    return ValueError(f"{LOCATION_MARK}{json.dumps(list(path))}{LOCATION_MARK}{message}")
-
-
 def _hint(name: str, valid: set[str]) -> str:
     import difflib
 
     close = difflib.get_close_matches(name, sorted(valid), n=1)
     return f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(sorted(valid))})"
-
-
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file; raises twin.spec.yaml_io.ScenarioError with readable messages."""
-    from twin.spec.yaml_io import load_model
-
-    return load_model(Path(path), Scenario)

@@ -9,7 +9,6 @@ only what it changes (a what-if); `load_model` merges the two before validating.
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,7 +16,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from twin.spec.scenario import LOCATION_MARK
+from twin.spec.errors import SPEC_ERROR
+from twin.spec.scenario import Scenario, field_path
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -47,6 +47,11 @@ def read_merged(path: Path, model: type[M]) -> dict:
         data, lines = _on_base(path, data, lines, model, (path.resolve(),))
     _validate(data, lines, model, str(path))
     return data
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file; raises ScenarioError with readable messages."""
+    return load_model(Path(path), Scenario)
 
 
 def parse_model(text: str, model: type[M], source: str = "<text>") -> M:
@@ -221,14 +226,11 @@ def _error_lines(
 ) -> list[tuple[str, str]]:
     messages = []
     for error in exc.errors(include_url=False):
-        if error["type"] == "too_short" and tuple(_data_path(error["loc"], lines, "")) + (0,) in lines:
+        if error["type"] == "too_short" and _data_path(field_path(tuple(error["loc"])), lines, "") + (0,) in lines:
             continue  # the list is not empty: its only items failed and have their own messages
-        loc = _data_path(error["loc"], lines, error["type"])
-        text = error["msg"].removeprefix("Value error, ")
-        if text.startswith(LOCATION_MARK):  # a cross-reference error that names its key
-            path_json, _, text = text[1:].partition(LOCATION_MARK)
-            loc = tuple(json.loads(path_json))
-            error = {**error, "msg": text, "type": "value_error"}
+        loc = _data_path(field_path(tuple(error["loc"])), lines, error["type"])
+        if error["type"] == "station_kind":  # the discriminator: the station's kind is not one of them
+            loc, error = (*loc, "kind"), {**error, "input": error["input"].get("kind")}
         line = _nearest_line(loc, lines)
         where = f"{source}:{line}" if line else source
         field = _format_path(loc) or "(top level)"
@@ -239,7 +241,7 @@ def _error_lines(
             message = "required field is missing"
         else:
             message = error["msg"].removeprefix("Value error, ")
-            if "input" in error and error["type"] not in ("value_error", "assertion_error"):
+            if "input" in error and error["type"] not in ("value_error", "assertion_error", SPEC_ERROR):
                 message += f" (got {error['input']!r})"
         messages.append((f"{where}: {field}", message))
     return messages
