@@ -16,6 +16,7 @@ from typing import Any, Iterator, Optional
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import yaml
@@ -129,19 +130,6 @@ class _Codes:
         return table[inverse]
 
 
-def _lookup(values: np.ndarray, table: dict[str, int], rows: np.ndarray, first_row: int, message) -> np.ndarray:
-    """Codes of `values` through `table`; the first unknown value is reported with its row."""
-    uniques, inverse = np.unique(np.array(["" if v is None else str(v) for v in values.tolist()], dtype=str),
-                                 return_inverse=True)
-    codes = np.empty(len(uniques), dtype=np.int32)
-    for i, name in enumerate(uniques.tolist()):
-        if name not in table:
-            k = int(np.flatnonzero(inverse == i)[0])
-            raise LogError(message(name, first_row + int(rows[k])))
-        codes[i] = table[name]
-    return codes[inverse]
-
-
 def _batches(path: Path) -> Iterator[pa.RecordBatch]:
     if path.suffix.lower() == ".parquet":
         try:
@@ -166,10 +154,6 @@ def _batches(path: Path) -> Iterator[pa.RecordBatch]:
 
 def _column(batch: pa.RecordBatch, name: str) -> pa.Array:
     return batch.column(batch.schema.get_field_index(name))
-
-
-def _strings(array: pa.Array) -> np.ndarray:
-    return np.asarray(array.cast(pa.string()).to_pylist(), dtype=object)
 
 
 class _Clock:
@@ -220,6 +204,36 @@ class _Clock:
         return np.array([self._parse_one(t, first_row + i) for i, t in enumerate(texts.to_pylist())], dtype=np.int64)
 
 
+def _encode(array: pa.Array) -> tuple[np.ndarray, list[str]]:
+    """Dictionary codes of a column (-1 where it is null or empty) and its distinct values as text."""
+    if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
+        array = array.cast(pa.string())
+    encoded = pc.dictionary_encode(array)
+    indices = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    values = [str(v) for v in encoded.dictionary.to_pylist()]
+    empty = [i for i, v in enumerate(values) if v.strip() == ""]
+    if empty:
+        indices[np.isin(indices, empty)] = -1
+    return indices, values
+
+
+def _through(indices: np.ndarray, values: list[str], table: dict[str, int], unknown: int = -2) -> np.ndarray:
+    """Codes of each row through `table` (-1 where the cell is empty, `unknown` where not in the table)."""
+    lookup = np.array([table.get(v, unknown) for v in values] + [-1], dtype=np.int64)
+    return lookup[indices]  # index -1 picks the trailing -1
+
+
+def _global(indices: np.ndarray, values: list[str], codes: "_Codes") -> np.ndarray:
+    """Codes that stay the same across batches, new names numbered in order of appearance (-1 where empty)."""
+    present = np.flatnonzero(indices >= 0)
+    table = np.full(len(values) + 1, -1, dtype=np.int64)
+    used, first = np.unique(indices[present], return_index=True)
+    if len(used):
+        order = used[np.argsort(first, kind="stable")]
+        table[order] = codes.codes(np.array([values[u] for u in order.tolist()], dtype=str))
+    return table[indices]
+
+
 def read_log(path: Path, stations: list[str], mapping: Optional[ColumnMap] = None) -> EventData:
     """Read and check the log at `path` against the scenario's `stations`; raises LogError."""
     path = Path(path)
@@ -231,20 +245,21 @@ def read_log(path: Path, stations: list[str], mapping: Optional[ColumnMap] = Non
         raise LogError(f"{source}: the log is empty (no header, no rows)")
     names = {twin: mapping.columns.get(twin, twin) for twin in COLUMNS}
     clock = _Clock(source, mapping)
-    station_codes = _Codes(list(stations))
-    known_stations = len(stations)
+    station_table = {name: i for i, name in enumerate(stations)}
+    station_table.update({mes: station_table[twin] for mes, twin in mapping.stations.items() if twin in station_table})
     product_codes = _Codes()
+    lot_codes = _Codes()
     machine_codes = _Codes()  # one code per (station, machine name)
     state_index = {name: i for i, name in enumerate(STATE_NAMES)}
     state_index.update({name: STATE_NAMES.index(twin) for name, twin in mapping.states.items()})
     event_index = {name: i for i, name in enumerate(LOT_EVENTS)}
     event_index.update({name: LOT_EVENTS.index(twin) for name, twin in mapping.events.items()})
     parts: dict[str, list[np.ndarray]] = {}
-    lot_codes = _Codes()
     row = 1
     last_us: Optional[int] = None
     checked_header = False
     units = [1_000_000, 1_000, 1]  # microseconds per second, millisecond, microsecond
+    has_states = has_lots = False
     for batch in _batches(path):
         if not checked_header:
             present = set(batch.schema.names)
@@ -264,9 +279,9 @@ def read_log(path: Path, stations: list[str], mapping: Optional[ColumnMap] = Non
         micros = clock.micros(_column(batch, names["timestamp"]), row)
         if clock.origin_us is None:
             clock.origin_us = int(micros[0])
-        back = np.flatnonzero(np.diff(micros) < 0)
         if last_us is not None and micros[0] < last_us:
             raise LogError(f"{source}: row {row}: timestamp earlier than the row before (the log must be sorted by time)")
+        back = np.flatnonzero(np.diff(micros) < 0)
         if len(back):
             raise LogError(f"{source}: row {row + int(back[0]) + 1}: timestamp earlier than the row before "
                            "(the log must be sorted by time)")
@@ -275,81 +290,91 @@ def read_log(path: Path, stations: list[str], mapping: Optional[ColumnMap] = Non
             if np.any((micros - clock.origin_us) % unit):
                 units.remove(unit)
         seconds = (micros - clock.origin_us) / 1e6
-        station_text = _strings(_column(batch, names["station"]))
-        if mapping.stations:
-            station_text = np.array([mapping.stations.get(s, s) for s in station_text.tolist()], dtype=object)
-        if any(s is None for s in station_text.tolist()):
-            bad = next(i for i, s in enumerate(station_text.tolist()) if s is None)
-            raise LogError(f"{source}: row {row + bad}: station is empty")
-        station = station_codes.codes(station_text.astype(str))
-        unknown = np.flatnonzero(station >= known_stations)
-        if len(unknown):
-            i = int(unknown[0])
-            raise LogError(f"{source}: row {row + i}: unknown station '{station_text[i]}' (the scenario's stations: "
-                           f"{', '.join(stations)}; an MES name can be mapped under 'stations:' in --map)")
-        state_text = _strings(_column(batch, names["state"])) if has_states else np.full(n, None, dtype=object)
-        event_text = _strings(_column(batch, names["event"])) if has_lots else np.full(n, None, dtype=object)
-        is_state = np.array([s is not None and s != "" for s in state_text.tolist()], dtype=bool)
-        is_lot = np.array([e is not None and e != "" for e in event_text.tolist()], dtype=bool)
-        both = np.flatnonzero(is_state & is_lot)
-        if len(both):
-            raise LogError(f"{source}: row {row + int(both[0])}: a row has both a state and a lot event")
-        neither = np.flatnonzero(~is_state & ~is_lot)
-        if len(neither):
+
+        def first_bad(mask: np.ndarray) -> int:
+            return row + int(np.flatnonzero(mask)[0])
+
+        station_idx, station_values = _encode(_column(batch, names["station"]))
+        station = _through(station_idx, station_values, station_table)
+        if np.any(station == -1):
+            raise LogError(f"{source}: row {first_bad(station == -1)}: station is empty")
+        if np.any(station == -2):
+            at = int(np.flatnonzero(station == -2)[0])
+            raise LogError(f"{source}: row {row + at}: unknown station '{station_values[station_idx[at]]}' (the "
+                           f"scenario's stations: {', '.join(stations)}; an MES name can be mapped under 'stations:' in --map)")
+        if has_states:
+            state_idx, state_values = _encode(_column(batch, names["state"]))
+            state = _through(state_idx, state_values, state_index)
+        else:
+            state = np.full(n, -1, dtype=np.int64)
+        if has_lots:
+            event_idx, event_values = _encode(_column(batch, names["event"]))
+            event = _through(event_idx, event_values, event_index)
+        else:
+            event = np.full(n, -1, dtype=np.int64)
+        if np.any(state == -2):
+            at = int(np.flatnonzero(state == -2)[0])
+            raise LogError(f"{source}: row {row + at}: unknown state '{state_values[state_idx[at]]}' (twin states: "
+                           f"{', '.join(STATE_NAMES)}; map other names under 'states:' in --map)")
+        if np.any(event == -2):
+            at = int(np.flatnonzero(event == -2)[0])
+            raise LogError(f"{source}: row {row + at}: unknown lot event '{event_values[event_idx[at]]}' (one of "
+                           f"{', '.join(LOT_EVENTS)}; map other names under 'events:' in --map)")
+        is_state, is_lot = state >= 0, event >= 0
+        if np.any(is_state & is_lot):
+            raise LogError(f"{source}: row {first_bad(is_state & is_lot)}: a row has both a state and a lot event")
+        if np.any(~is_state & ~is_lot):
             absent = [names[c] for c, present_ in (("state", has_states), ("event", has_lots)) if not present_]
             also = f" (the log has no '{absent[0]}' column)" if absent else ""
-            raise LogError(f"{source}: row {row + int(neither[0])}: a row has neither a state nor a lot event{also}")
-        machine_text = (_strings(_column(batch, names["machine"])) if names["machine"] in batch.schema.names
-                        else np.full(n, None, dtype=object))
-        machine_key = np.array([f"{st}\t{'' if m is None else m}" for st, m in zip(station.tolist(), machine_text.tolist())],
-                               dtype=object)
-        has_machine = np.array([m is not None and m != "" for m in machine_text.tolist()], dtype=bool)
+            raise LogError(f"{source}: row {first_bad(~is_state & ~is_lot)}: a row has neither a state nor a lot event{also}")
+        if names["machine"] in batch.schema.names:
+            machine_idx, machine_values = _encode(_column(batch, names["machine"]))
+        else:
+            machine_idx, machine_values = np.full(n, -1, dtype=np.int64), []
+        has_machine = machine_idx >= 0
+        machine = np.full(n, -1, dtype=np.int64)
+        if has_machine.any():
+            pair = station * (len(machine_values) + 1) + machine_idx
+            pairs, inverse = np.unique(pair[has_machine], return_inverse=True)
+            keys = np.array([f"{p // (len(machine_values) + 1)}\t{machine_values[p % (len(machine_values) + 1)]}"
+                             for p in pairs.tolist()], dtype=str)
+            machine[has_machine] = machine_codes.codes(keys)[inverse]
         if is_state.any():
             rows_s = np.flatnonzero(is_state)
-            codes = _lookup(state_text[rows_s], state_index, rows_s, row, lambda name, at: (
-                f"{source}: row {at}: unknown state '{name}' (twin states: {', '.join(STATE_NAMES)}; "
-                "map other names under 'states:' in --map)"))
-            no_machine = np.flatnonzero(~has_machine[rows_s])
-            if len(no_machine):
-                raise LogError(f"{source}: row {row + int(rows_s[no_machine[0]])}: a state row needs its machine")
+            if np.any(~has_machine[rows_s]):
+                raise LogError(f"{source}: row {row + int(rows_s[~has_machine[rows_s]][0])}: a state row needs its machine")
             parts.setdefault("state_time_s", []).append(seconds[rows_s])
-            parts.setdefault("state_station", []).append(station[rows_s])
-            parts.setdefault("state_machine", []).append(machine_codes.codes(machine_key[rows_s].astype(str)))
-            parts.setdefault("state", []).append(codes.astype(np.int8))
+            parts.setdefault("state_station", []).append(station[rows_s].astype(np.int32))
+            parts.setdefault("state_machine", []).append(machine[rows_s].astype(np.int32))
+            parts.setdefault("state", []).append(state[rows_s].astype(np.int8))
         if is_lot.any():
             rows_l = np.flatnonzero(is_lot)
-            events = _lookup(event_text[rows_l], event_index, rows_l, row, lambda name, at: (
-                f"{source}: row {at}: unknown lot event '{name}' (one of {', '.join(LOT_EVENTS)}; "
-                "map other names under 'events:' in --map)"))
-            lots = _strings(_column(batch, names["lot"]))[rows_l]
-            cells = np.asarray(_column(batch, names["cells"]).cast(pa.float64()).fill_null(np.nan))[rows_l]
-            bad = np.flatnonzero(~np.isfinite(cells) | (cells < 0))
-            if len(bad):
-                raise LogError(f"{source}: row {row + int(rows_l[bad[0]])}: cells must be a count of 0 or more")
-            no_lot = [k for k, name in enumerate(lots.tolist()) if name is None or name == ""]
-            if no_lot:
-                raise LogError(f"{source}: row {row + int(rows_l[no_lot[0]])}: a lot event needs its lot")
-            machines = np.full(len(rows_l), -1, dtype=np.int32)
-            given = has_machine[rows_l]
-            if given.any():
-                machines[given] = machine_codes.codes(machine_key[rows_l][given].astype(str))
-            product_text = _strings(_column(batch, names["product"]))[rows_l]
-            products = product_codes.codes(np.array(["" if p is None else str(p) for p in product_text.tolist()], dtype=str))
+            cells = np.asarray(_column(batch, names["cells"]).cast(pa.float64()).fill_null(np.nan)
+                               .to_numpy(zero_copy_only=False))[rows_l]
+            bad = ~np.isfinite(cells) | (cells < 0)
+            if bad.any():
+                raise LogError(f"{source}: row {row + int(rows_l[bad][0])}: cells must be a count of 0 or more")
+            lot_idx, lot_values = _encode(_column(batch, names["lot"]))
+            lots = _global(lot_idx, lot_values, lot_codes)[rows_l]
+            if np.any(lots < 0):
+                raise LogError(f"{source}: row {row + int(rows_l[lots < 0][0])}: a lot event needs its lot")
+            product_idx, product_values = _encode(_column(batch, names["product"]))
+            product_idx = np.where(product_idx >= 0, product_idx, len(product_values))
+            products = _global(product_idx, [*product_values, ""], product_codes)[rows_l]
             parts.setdefault("lot_time_s", []).append(seconds[rows_l])
-            parts.setdefault("lot_station", []).append(station[rows_l])
-            parts.setdefault("lot_machine", []).append(machines)
-            parts.setdefault("lot_id", []).append(lot_codes.codes(lots.astype(str)).astype(np.int64))
-            parts.setdefault("lot_product", []).append(products)
+            parts.setdefault("lot_station", []).append(station[rows_l].astype(np.int32))
+            parts.setdefault("lot_machine", []).append(machine[rows_l].astype(np.int32))
+            parts.setdefault("lot_id", []).append(lots.astype(np.int64))
+            parts.setdefault("lot_product", []).append(products.astype(np.int32))
             parts.setdefault("lot_cells", []).append(cells.astype(np.int64))
-            parts.setdefault("lot_event", []).append(events.astype(np.int8))
+            parts.setdefault("lot_event", []).append(event[rows_l].astype(np.int8))
             parts.setdefault("lot_row", []).append(rows_l.astype(np.int64) + row)
         row += n
     if clock.origin_us is None:
         raise LogError(f"{source}: the log has no rows")
     arrays = {key: np.concatenate(value) for key, value in parts.items()}
     origin = dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=clock.origin_us)
-    data = EventData(source=source, start=origin, end_s=(last_us - clock.origin_us) / 1e6,  # type: ignore[operator]
+    return EventData(source=source, start=origin, end_s=(last_us - clock.origin_us) / 1e6,  # type: ignore[operator]
                      stations=list(stations), products=product_codes.names, **arrays,
                      machine_names=[key.split("\t", 1)[1] for key in machine_codes.names],
                      resolution_s=max(units) / 1e6 if units else 1e-6)
-    return data
