@@ -177,7 +177,9 @@ def fit_durations(values: np.ndarray, censored: np.ndarray | None = None, per_ce
         _warnings.simplefilter("ignore")
         for name, dist in FAMILIES.items():
             try:
-                fitted = dist.fit(data, floc=0)
+                fitted = dist.fit(observed, floc=0)
+                if len(right):  # the censored fit (a slow generic optimisation) starts from the uncensored one
+                    fitted = dist.fit(data, *fitted[:-2], floc=0, scale=fitted[-1])
             except (ValueError, RuntimeError, FloatingPointError):
                 continue
             loglik = float(np.sum(dist.logpdf(observed, *fitted)))
