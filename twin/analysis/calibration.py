@@ -436,7 +436,8 @@ def _fit_station(result: Calibration, data: EventData, code: int, spec: StationS
             result.durations.append(_duration_fit(name, "setup", np.asarray(setups), base_mean_s=base_setup,
                                                  resolution_s=data.resolution_s))
         elif setups or setup_spec is not None:
-            warn(f"{name}: setup: {len(setups)} changeovers (fewer than {MIN_DURATIONS}); kept the base's")
+            warn(f"{name}: setup: " + (f"{len(setups)} changeovers (fewer than {MIN_DURATIONS})" if setups
+                                       else "no changeover in the log") + "; kept the base's")
         total = sum(float(line.durations.sum()) for line in machines)
         if total > 0:
             shares = {s: sum(float(line.durations[line.states == i].sum()) for line in machines) / total

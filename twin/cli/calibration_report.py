@@ -33,6 +33,12 @@ def print_calibration(result: Calibration, console: Console) -> None:
         table.add_row(y.station, "yield", f"{y.processed_cells:,} cells", "binomial", f"{y.yield_:.4f}",
                       f"{y.ci95[0]:.4f} .. {y.ci95[1]:.4f}", f"{y.base_yield:.4f}", "")
     console.print(table)
+    by_station: dict[str, list[str]] = {}
+    for p in result.products:
+        by_station.setdefault(p.station, []).append(f"{p.product} {_s(p.mean_s)} ({_s(p.ci95_s[0])} .. {_s(p.ci95_s[1])})")
+    for station, items in by_station.items():
+        if len(items) > 1:
+            console.print(f"Cycle time per product at {station} (per lot, or per cell): " + "; ".join(items))
     shifts = [s for s in result.shares if s.off_shift_share > 0]
     if shifts:
         console.print("Off shift: " + ", ".join(f"{s.station} {s.off_shift_share:.1%}" for s in shifts))
