@@ -25,7 +25,7 @@ FieldKey = tuple[str, str, str]
 """(section, name, param): section is 'station', 'calendar' or 'run'; name is the station's name
 (or 'calendar' / 'run'); param is one of the *_PARAMS below, or ROW for a whole station."""
 
-STATION_PARAMS = ("machines", "cycle_time", "buffer", "yield", "mttf", "mttr")
+STATION_PARAMS = ("machines", "cycle_time", "buffer", "yield", "mtbf", "mttr")
 RUN_PARAMS = ("replications", "length", "warmup", "seed")
 ROW = "row"  # an error about a station as a whole (e.g. its kind's rules), shown by its name
 
@@ -34,7 +34,7 @@ SCALED_FIELDS = ("low", "mode", "high", "scale")  # duration fields of the other
 
 LABELS = {
     "machines": "Machines", "cycle_time": "Cycle time (mean)", "buffer": "Buffer (lots)", "yield": "Yield",
-    "mttf": "MTTF", "mttr": "MTTR", "shifts_per_day": "Shifts per day", "replications": "Replications",
+    "mtbf": "MTBF", "mttr": "MTTR", "shifts_per_day": "Shifts per day", "replications": "Replications",
     "length": "Run length", "warmup": "Warm-up", "seed": "Seed",
 }
 
@@ -92,7 +92,7 @@ def station_fields(spec: StationSpec) -> list[FormField]:
     if not dwell:  # dwell stores do not fail
         ttf = "" if spec.failures is None else duration_text(spec.failures.ttf.mean_s)
         ttr = "" if spec.failures is None else duration_text(spec.failures.ttr.mean_s)
-        fields += [FormField("station", spec.name, "mttf", ttf, "none"),
+        fields += [FormField("station", spec.name, "mtbf", ttf, "none"),
                    FormField("station", spec.name, "mttr", ttr, "none")]
     return fields
 
@@ -200,7 +200,7 @@ def _apply_station(station: dict, spec: StationSpec, texts: dict[FieldKey, str],
 
 def _apply_failures(station: dict, spec: StationSpec, texts: dict[FieldKey, str], changed: set[FieldKey],
                     errors: dict[FieldKey, str]) -> None:
-    keys = {"ttf": ("station", spec.name, "mttf"), "ttr": ("station", spec.name, "mttr")}
+    keys = {"ttf": ("station", spec.name, "mtbf"), "ttr": ("station", spec.name, "mttr")}
     if not any(key in changed for key in keys.values()):
         return
     given = {part: texts.get(key, "") for part, key in keys.items()}
@@ -209,7 +209,7 @@ def _apply_failures(station: dict, spec: StationSpec, texts: dict[FieldKey, str]
         return
     for part, key in keys.items():
         if not given[part]:
-            errors[key] = "give both MTTF and MTTR (or leave both blank for no failures)"
+            errors[key] = "give both MTBF and MTTR (or leave both blank for no failures)"
             return
     failures = copy.deepcopy(station.get("failures")) or {}
     for part, key in keys.items():
@@ -302,7 +302,7 @@ def field_of(loc: tuple, data: dict[str, Any], shown: Iterable[FieldKey]) -> Opt
         name = str(data["stations"][loc[1]].get("name", loc[1]))
         part = loc[2] if len(loc) > 2 else None
         if part == "failures":
-            param: Optional[str] = "mttr" if len(loc) > 3 and loc[3] == "ttr" else "mttf"
+            param: Optional[str] = "mttr" if len(loc) > 3 and loc[3] == "ttr" else "mtbf"
         else:
             param = _STATION_KEYS.get(str(part))
         key = ("station", name, param or ROW)

@@ -174,7 +174,7 @@ def _station_grid(scenario: Scenario, fields: list[form.FormField]) -> html.Div:
             cells.append(html.Td(_input(f) if f is not None else html.Span("–", className="muted")))
         rows.append(html.Tr([name_cell] + cells))
     note = "Machines: places for dwell stores. Cycle time: the mean (the distribution's shape is kept). " \
-           "Buffer blank: unlimited. MTTF/MTTR: mean time to failure / repair, both blank: no failures. " \
+           "Buffer blank: unlimited. MTBF/MTTR: mean time between failures / to repair, both blank: no failures. " \
            "Shifts per day blank: round the clock. Warm-up 'auto': chosen by MSER-5."
     return html.Div([html.Div(html.Table([html.Thead(header), html.Tbody(rows)], className="form-table"),
                               className="table-scroll"), html.P(note, className="table-note")])

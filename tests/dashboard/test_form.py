@@ -34,8 +34,8 @@ def test_fields_show_the_key_parameters_of_every_station(fast_line):
     assert values[("station", "winding", "cycle_time")] == "3.75 s"
     assert values[("station", "winding", "buffer")] == ""  # unlimited
     assert values[("station", "filling", "yield")] == "0.94"
-    assert (values[("station", "winding", "mttf")], values[("station", "winding", "mttr")]) == ("4 h", "15 min")
-    assert values[("station", "formation", "mttf")] == ""  # no failures
+    assert (values[("station", "winding", "mtbf")], values[("station", "winding", "mttr")]) == ("4 h", "15 min")
+    assert values[("station", "formation", "mtbf")] == ""  # no failures
     assert values[("calendar", "calendar", "shifts_per_day")] == ""  # round the clock
     assert values[("run", "run", "replications")] == "4" and values[("run", "run", "warmup")] == "12 h"
 
@@ -46,7 +46,7 @@ def test_dwell_stations_edit_places_and_have_no_failure_fields():
         "stations": [{"name": "rest", "kind": "dwell", "capacity": 40, "cycle_time": "14 d"}]})
     keys = {f.key: f.value for f in form.form_fields(scenario)}
     assert keys[("station", "rest", "machines")] == "40"
-    assert ("station", "rest", "mttf") not in keys
+    assert ("station", "rest", "mtbf") not in keys
     outcome = edit(scenario, rest__machines="50")
     assert outcome.scenario is not None and outcome.scenario.stations[0].capacity == 50
 
@@ -71,13 +71,13 @@ def test_edits_become_a_valid_scenario_and_are_listed(fast_line):
 
 
 def test_failures_are_added_changed_and_removed(fast_line):
-    added = edit(fast_line, formation__mttf="12 h", formation__mttr="1 h").scenario
+    added = edit(fast_line, formation__mtbf="12 h", formation__mttr="1 h").scenario
     assert added is not None and added.station("formation").failures.ttf.mean_s == 12 * 3600
     assert added.station("formation").failures.ttr.dist == "exponential"
     changed = edit(fast_line, winding__mttr="30 min").scenario
     assert changed.station("winding").failures.ttr.mean_s == 1800
     assert changed.station("winding").failures.ttf.mean_s == 4 * 3600
-    removed = edit(fast_line, winding__mttf="", winding__mttr="").scenario
+    removed = edit(fast_line, winding__mtbf="", winding__mttr="").scenario
     assert removed is not None and removed.station("winding").failures is None
 
 
@@ -91,8 +91,8 @@ def test_failures_are_added_changed_and_removed(fast_line):
     ({"winding__cycle_time": "fast"}, ("station", "winding", "cycle_time"), "not a duration"),
     ({"winding__cycle_time": "3 parsecs"}, ("station", "winding", "cycle_time"), "unknown time unit"),
     ({"winding__cycle_time": "0 s"}, ("station", "winding", "cycle_time"), "longer than 0"),
-    ({"winding__mttr": ""}, ("station", "winding", "mttr"), "both MTTF and MTTR"),
-    ({"formation__mttf": "5 h"}, ("station", "formation", "mttr"), "both MTTF and MTTR"),
+    ({"winding__mttr": ""}, ("station", "winding", "mttr"), "both MTBF and MTTR"),
+    ({"formation__mtbf": "5 h"}, ("station", "formation", "mttr"), "both MTBF and MTTR"),
     ({"formation__buffer": "3"}, ("station", "formation", "buffer"), "full batch"),  # the station's own rule
     ({"calendar__shifts_per_day": "4"}, ("calendar", "calendar", "shifts_per_day"), "longer than a day"),
     ({"calendar__shifts_per_day": "x"}, ("calendar", "calendar", "shifts_per_day"), "valid integer"),
@@ -148,7 +148,7 @@ def test_slug_makes_a_safe_file_stem():
 
 
 def test_a_saved_whatif_loads_back_as_the_same_scenario(fast_line):
-    outcome = edit(fast_line, formation__machines="8", winding__mttf="6 h")
+    outcome = edit(fast_line, formation__machines="8", winding__mtbf="6 h")
     whatif = form.as_whatif(outcome.scenario, "Eight racks", fast_line.name, outcome.changes)
     assert whatif.name == "Eight racks" and "formation machines: 6 -> 8" in whatif.description
     text = form.scenario_yaml(whatif, ["What-if of fast_line.yaml"])
