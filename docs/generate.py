@@ -102,7 +102,7 @@ def lines_report(workers: int = 2) -> str:
     from twin.cli.report import print_comparison, print_report, warmup_note
     from twin.service.session import session
     from twin.service.tasks import compare_scenarios, run_scenario
-    from twin.spec.scenario import load_scenario
+    from twin.spec.yaml_io import load_scenario
 
     console = Console(record=True, width=WIDTH, file=io.StringIO(), color_system=None)
     parts = [
