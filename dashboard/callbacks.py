@@ -16,7 +16,7 @@ from dash import ALL, MATCH, Dash, Input, Output, State, callback_context, dcc, 
 from dash.exceptions import PreventUpdate
 
 from twin.sim.results import HEADLINE_KPIS
-from dashboard import data, form, ids, layout, validation
+from dashboard import data, form, guard, ids, layout, validation
 from dashboard.components import notice
 from dashboard.jobs import JobManager, JobRefused
 from dashboard.tables import to_csv
@@ -50,12 +50,13 @@ def render_page(ctx: Context, pathname: Optional[str], search: Optional[str]) ->
         if path == "/sweep":
             return sweep(ctx, query), True
         if path == "/validation":
-            return validation.page(ctx.settings.scenarios_dir, query.get("file")), True
+            return validation.page(ctx.settings, query.get("file")), True
     except data.DataError as exc:
-        return layout.problem_page("Cannot show this page", str(exc)), True
-    except Exception as exc:  # a page must say what went wrong, not leave the browser with a failed request
+        return layout.problem_page("Cannot show this page", guard.public(str(exc), ctx.settings)), True
+    except Exception:  # a page says something went wrong, never the exception's text (paths, internals)
         LOG.exception("rendering %s%s", path, search or "")
-        return layout.problem_page("Cannot show this page", f"{type(exc).__name__}: {exc}"), True
+        return layout.problem_page("Cannot show this page", "An internal error occurred; the server's log has "
+                                   "the details."), True
     return layout.not_found(path), True
 
 
@@ -80,6 +81,7 @@ def scenarios(ctx: Context, query: dict[str, str]) -> Any:
             selected = layout.SelectedScenario(f"run:{run_id}", f"the results database (run {run_id})", scenario, runs)
     except data.DataError as exc:
         problem = str(exc)
+    problem = guard.public(problem, ctx.settings) if problem else problem
     return layout.scenarios_page(files, stored, selected, problem, token=uuid.uuid4().hex)
 
 
@@ -104,10 +106,14 @@ def sweep(ctx: Context, query: dict[str, str]) -> Any:
 
 
 def _int(text: str, what: str) -> int:
+    """A run id from a URL: a positive whole number in SQLite's INTEGER range."""
     try:
-        return int(text.strip())
+        number = int(text.strip()) if len(text.strip()) < 20 else 0
     except ValueError:
-        raise data.DataError(f"{text!r} is not a {what}") from None
+        number = 0
+    if guard.run_id(number) is None:
+        raise data.DataError(f"{text[:40]!r} is not a {what}")
+    return number
 
 
 # -- the scenario form ------------------------------------------------------------------------
@@ -133,24 +139,32 @@ def validate_form(base: Optional[dict[str, Any]], field_ids: Sequence[dict], val
 
 def save_whatif(ctx: Context, base: Optional[dict[str, Any]], field_ids: Sequence[dict], values: Sequence[Any],
                 name: Optional[str]) -> Any:
-    """Write the form as a new scenario file named from `name`; never overwrites."""
+    """Write the form as a new scenario file named from `name`; never overwrites. The base scenario
+    is re-read on the server from the store's source (the browser's copy is never trusted), and the
+    file is written by the YAML serializer (names cannot add lines)."""
     if not base:
         raise PreventUpdate
-    stem = form.slug(name or "")
+    try:
+        name = guard.clean_name(name)
+        base = guard.server_base(ctx.settings, base)
+    except (guard.GuardError, data.DataError) as exc:
+        return notice(f"Nothing was saved: {guard.public(str(exc), ctx.settings)}", "error")
+    stem = form.slug(name)
     if not stem:
         return notice("Give the what-if a name (letters or digits) first.", "error")
     outcome = _outcome(base, field_ids, values)
     if outcome.scenario is None:
         return notice("Fix the values marked in the form first; nothing was saved.", "error")
-    scenario = form.as_whatif(outcome.scenario, (name or "").strip(), base["name"], outcome.changes)
+    scenario = form.as_whatif(outcome.scenario, name, base["name"], outcome.changes)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")
-    header = [f"What-if of {base['source'].split(':', 1)[1]} ({base['name']}), saved from the dashboard {stamp} UTC."]
+    header = [f"What-if of {guard.source_label(base)}, saved from the dashboard {stamp} UTC."]
     try:
         path = data.save_scenario_file(ctx.settings, stem, form.scenario_yaml(scenario, header))
     except FileExistsError:
         return notice(f"A scenario file {stem}.yaml already exists: choose another name.", "error")
-    except (OSError, data.DataError) as exc:
-        return notice(f"Could not save: {exc}", "error")
+    except (OSError, data.DataError):
+        LOG.exception("saving what-if %s", stem)
+        return notice("Could not save the file (the server's log has the details).", "error")
     return notice(["Saved as ", dcc.Link(path.name, href=f"/scenarios?file={path.name}"),
                    "" if outcome.changes else " (no changes from the original)."], "success")
 
@@ -159,16 +173,20 @@ def start_run(ctx: Context, base: Optional[dict[str, Any]], field_ids: Sequence[
               name: Optional[str], token: Optional[str]) -> tuple[Any, Any, bool]:
     """Start `twin run` on the form's scenario in the background, owned by the page `token`:
     (message, job rows, interval disabled)."""
-    if not base or not token:
+    if not base or not isinstance(token, str) or not token:
         raise PreventUpdate
+    try:
+        name = guard.clean_name(name)
+        base = guard.server_base(ctx.settings, base)
+    except (guard.GuardError, data.DataError) as exc:
+        return notice(f"Nothing was started: {guard.public(str(exc), ctx.settings)}", "error"), no_update, no_update
     outcome = _outcome(base, field_ids, values)
     if outcome.scenario is None:
         return notice("Fix the values marked in the form first; nothing was started.", "error"), no_update, no_update
     scenario = outcome.scenario
     title = scenario.name
     if outcome.changes:
-        scenario = form.as_whatif(scenario, (name or "").strip() or f"{base['name']} (edited)", base["name"],
-                                  outcome.changes)
+        scenario = form.as_whatif(scenario, name or f"{base['name']} (edited)", base["name"], outcome.changes)
         title = f"{scenario.name}: {'; '.join(outcome.changes)}"
     try:
         ctx.jobs.start_run(form.scenario_yaml(scenario), title, owner=token)
@@ -213,17 +231,20 @@ def rank_improvements(ctx: Context, trigger: Optional[str], run_id: Optional[int
                       job: Optional[dict[str, Any]]) -> tuple[Any, Any, bool, Any]:
     """Start `twin bottleneck` for the run (button) or report on it (interval):
     (job store, panel children, interval disabled, button style)."""
+    run_id = guard.run_id(run_id)
     if run_id is None:
         raise PreventUpdate
     if trigger == ids.RANK_BUTTON:
         job_id = ctx.jobs.start_bottleneck(run_id)
         running = notice("Ranking improvements in the background (paired runs of each candidate)…", "info")
         return {"run": run_id, "job": job_id}, [running], False, HIDDEN  # hidden: one analysis at a time
-    status = ctx.jobs.status(job["job"]) if job else None
+    status = ctx.jobs.status(job["job"]) if isinstance(job, dict) and isinstance(job.get("job"), str) else None
     if status is None or not status.finished:
         raise PreventUpdate
     if status.state == "failed":
-        return no_update, notice(f"The bottleneck analysis failed: {status.message}", "error"), True, None
+        return no_update, notice(f"The bottleneck analysis failed: {guard.public(status.message, ctx.settings)}",
+                                 "error"), True, None
+
     analysis = data.improvements(ctx.settings, run_id)
     if analysis is None:
         return no_update, notice("The analysis finished but is not in the database.", "warning"), True, None
@@ -231,12 +252,13 @@ def rank_improvements(ctx: Context, trigger: Optional[str], run_id: Optional[int
 
 
 def table_csv(table: Optional[dict[str, Any]]) -> dict[str, Any]:
-    if not table:
+    if not isinstance(table, dict) or not isinstance(table.get("columns"), list) or not isinstance(table.get("rows"), list):
         raise PreventUpdate
-    return dcc.send_string(to_csv(table["columns"], table["rows"]), f"{table['key']}.csv")
+    return dcc.send_string(to_csv(table["columns"], table["rows"]), f"{form.slug(str(table.get('key', ''))) or 'table'}.csv")
 
 
 def replications_csv(ctx: Context, run_id: Optional[int]) -> dict[str, Any]:
+    run_id = guard.run_id(run_id)
     if run_id is None:
         raise PreventUpdate
     return dcc.send_string(data.replications_csv(ctx.settings, run_id), f"run-{run_id}-replications.csv")

@@ -24,7 +24,7 @@ from twin.analysis.losses import LossWaterfall, loss_waterfall
 from twin.sim.results import ReplicationResult, RunResult
 from twin.store.runs import aggregate_from, run_result, status_of, write_csv
 from twin.spec.scenario import Scenario
-from twin.spec.yaml_io import ScenarioError, load_scenario
+from twin.spec.yaml_io import ScenarioError, load_scenario, max_file_bytes
 from twin.store.database import DEFAULT_PATH, RunRecord, Store, StoreError
 from twin.experiments.sweep import SweepPoint, sweep_point
 
@@ -52,7 +52,7 @@ def _store(settings: Settings) -> Iterator[Optional[Store]]:
         yield None
         return
     try:
-        store = Store(settings.db_path, create=False)
+        store = Store(settings.db_path, create=False, read_only=True)  # the pages only read
     except StoreError as exc:
         raise DataError(str(exc)) from None
     try:
@@ -392,3 +392,28 @@ def save_scenario_file(settings: Settings, stem: str, text: str) -> Path:
     with open(path, "x", encoding="utf-8") as out:  # 'x': fails if the file exists, atomically
         out.write(text)
     return path
+
+
+# -- validation reports (twin validate-against --json) ---------------------------------------------
+VALIDATION_SUFFIX = ".validation.json"
+
+
+def validation_report_names(settings: Settings) -> list[str]:
+    """The `*.validation.json` files of the scenarios directory, by bare name."""
+    directory = settings.scenarios_dir
+    if not directory.is_dir():
+        return []
+    return sorted(p.name for p in directory.glob(f"*{VALIDATION_SUFFIX}") if p.is_file())
+
+
+def validation_report_text(settings: Settings, name: str) -> str:
+    """The text of one listed report (nothing else can be named; the scenario files' size cap applies)."""
+    if name not in validation_report_names(settings):
+        raise DataError(f"no validation report named {name!r}")
+    path = settings.scenarios_dir / name
+    try:
+        if path.stat().st_size > max_file_bytes():
+            raise DataError(f"{name}: larger than {max_file_bytes() // (1024 * 1024)} MB")
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{name}: not readable ({type(exc).__name__})") from None

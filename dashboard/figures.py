@@ -31,6 +31,12 @@ BOTTLENECK = "#c0392b"
 SMALL_LOSS_SHARE = 0.005  # waterfall steps below this share of the ideal are pooled
 
 
+def escape(text: str) -> str:
+    """A user's name (station, source, route) as plain text in a figure: plotly renders a subset of
+    HTML (<a href>, <b>, <br>) from text, so '<', '>' and '&' become entities."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _layout(figure: go.Figure, title: str, height: int) -> go.Figure:
     figure.update_layout(
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}}, template="plotly_white",
@@ -92,7 +98,7 @@ def states_figure(result: RunResult, order: Sequence[str]) -> go.Figure:
             continue
         lows_highs = [result.stations[n].states.get(state) for n in stations]
         figure.add_trace(go.Bar(
-            y=stations, x=[s * 100 for s in shares], orientation="h", name=label, marker_color=STATE_COLOURS[state],
+            y=[escape(n) for n in stations], x=[s * 100 for s in shares], orientation="h", name=label, marker_color=STATE_COLOURS[state],
             customdata=[_ci_text(e, 100) for e in lows_highs],
             hovertemplate=f"%{{y}} · {label}: %{{x:.1f}} % (95% CI %{{customdata}})<extra></extra>",
         ))
@@ -149,7 +155,7 @@ def flow_figure(result: RunResult, scenario: Optional[Scenario], judged: Optiona
             detail = f"{spec.capacity} places" if spec.kind == "dwell" else f"{spec.machines} × {spec.kind}"
         text_colour = "white" if utilisation[name] > 0.6 else "#222"
         figure.add_annotation(x=x, y=y, showarrow=False, font={"size": 11, "color": text_colour},
-                              text=f"<b>{name}</b><br>{detail}<br>util {utilisation[name] * 100:.0f} %")
+                              text=f"<b>{escape(name)}</b><br>{escape(detail)}<br>util {utilisation[name] * 100:.0f} %")
         if marked:
             figure.add_annotation(x=x, y=y + half_h + 0.14, showarrow=False, font={"size": 11, "color": BOTTLENECK},
                                   text="<b>BOTTLENECK</b>" if name == primary else "<b>candidate</b>")
@@ -169,7 +175,7 @@ def flow_figure(result: RunResult, scenario: Optional[Scenario], judged: Optiona
                 figure.add_annotation(
                     x=x - half_w if first else x, y=y if first else y + half_h, ax=x - 0.9 if first else x,
                     ay=y if first else y + half_h + 0.35, xref="x", yref="y", axref="x", ayref="y", showarrow=True,
-                    arrowhead=2, arrowcolor="#888", text=source.name, font={"size": 10, "color": "#666"})
+                    arrowhead=2, arrowcolor="#888", text=escape(source.name), font={"size": 10, "color": "#666"})
     figure.add_trace(go.Scatter(x=[None], y=[None], mode="markers", hoverinfo="skip", showlegend=False, marker={
         "colorscale": UTILISATION_SCALE, "cmin": 0, "cmax": 100, "color": [0], "showscale": True,
         "colorbar": {"title": {"text": "util %"}, "thickness": 12, "len": 0.9}}))
@@ -206,14 +212,14 @@ def _draw_route(figure: go.Figure, route: Route) -> None:
                           arrowhead=2, arrowwidth=1.5, arrowcolor=colour, text="")
     if route.label:
         (lx0, ly), (lx1, _) = points[1], points[2]
-        figure.add_annotation(x=(lx0 + lx1) / 2, y=ly + 0.08, showarrow=False, text=route.label,
+        figure.add_annotation(x=(lx0 + lx1) / 2, y=ly + 0.08, showarrow=False, text=escape(route.label),
                               font={"size": 10, "color": "#666"})
 
 
 def waterfall_figure(waterfall: LossWaterfall) -> go.Figure:
     """From the bottleneck's ideal capacity down to the good output: where the cells went."""
     ideal = _mean(waterfall.ideal_per_h)
-    labels, values, measures, hovers = [f"ideal capacity<br>({waterfall.bottleneck})"], [ideal], ["absolute"], [
+    labels, values, measures, hovers = [f"ideal capacity<br>({escape(waterfall.bottleneck)})"], [ideal], ["absolute"], [
         f"95% CI {_ci_text(waterfall.ideal_per_h)}"]
     pooled, pooled_count = 0.0, 0
     for step in waterfall.steps:
@@ -223,7 +229,7 @@ def waterfall_figure(waterfall: LossWaterfall) -> go.Figure:
             pooled_count += 1 if loss else 0
             continue
         where = "" if step.station == waterfall.bottleneck and step.cause != "scrap" else f" at {step.station}"
-        labels.append(f"{step.cause}{where}".replace(" (", "<br>("))
+        labels.append(escape(f"{step.cause}{where}").replace(" (", "<br>("))
         values.append(-loss)
         measures.append("relative")
         hovers.append(f"95% CI {_ci_text(step.cells_per_h)} cells/h lost")
@@ -264,7 +270,7 @@ def improvements_figure(analysis: BottleneckAnalysis) -> go.Figure:
     errors_plus = [_half(g.throughput_gain_per_h, upper=True) for g in gains]
     errors_minus = [_half(g.throughput_gain_per_h, upper=False) for g in gains]
     figure = go.Figure(go.Bar(
-        y=[f"{g.station} ({g.change})" for g in gains], x=means, orientation="h",
+        y=[escape(f"{g.station} ({g.change})") for g in gains], x=means, orientation="h",
         marker_color=[SIGNIFICANT if g.significant else NOT_SIGNIFICANT for g in gains],
         error_x={"type": "data", "array": errors_plus, "arrayminus": errors_minus, "color": "#333"},
         hovertemplate="%{y}: %{x:+,.1f} cells/h<extra></extra>",

@@ -366,12 +366,19 @@ def _inline_leaves(node: Any) -> Any:
 
 
 def scenario_yaml(scenario: Scenario, header: Iterable[str] = ()) -> str:
-    """The scenario as a YAML file (the fields it sets), under comment lines `header`."""
+    """The scenario as a YAML file (the fields it sets), under comment lines `header`. Every value
+    goes through the YAML serializer; a header line can never start a line of YAML (see `_comment`)."""
     data = scenario.model_dump(mode="json", by_alias=True, exclude_unset=True)
     top = {key: (value if key in ("run", "product", "calendar") else _inline_leaves(value))
            for key, value in data.items()}
     body = yaml.dump(top, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
-    return "".join(f"# {line}\n" for line in header) + body
+    return "".join(f"# {_comment(line)}\n" for line in header) + body
+
+
+def _comment(text: str) -> str:
+    """One comment line: every control or line-separator character (\\n, \\r, U+2028, NUL ...) becomes
+    a visible escape, so the text cannot end the comment and start a key."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 def encode_initial(fields: Iterable[FormField]) -> list[list[str]]:

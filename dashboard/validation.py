@@ -3,7 +3,7 @@
 Reports are JSON files named `*.validation.json` in the scenarios directory, written by
 `twin validate-against LOG FILE --json > scenarios/NAME.validation.json`. The page lists them and
 shows one: the verdict per KPI, and the log's daily output over the twin's band. A report is read
-as data (validated here; a file name from the browser must be one of the listed files), nothing is
+as data (dashboard.data reads it, capped in size, and only a listed file can be named), nothing is
 simulated or recomputed.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from pathlib import Path
 from typing import Optional
 from urllib.parse import quote
 
@@ -22,9 +21,10 @@ from dash import dcc, html
 from pydantic import BaseModel, ConfigDict, ValidationError
 from scipy import stats
 
+from dashboard import data
 from dashboard.components import graph, notice
 
-SUFFIX = ".validation.json"
+SUFFIX = data.VALIDATION_SUFFIX
 LOG_COLOUR = "#c0392b"
 TWIN_COLOUR = "#1f77b4"
 
@@ -58,18 +58,12 @@ class ReportFile(BaseModel):
     notes: list[str] = []
 
 
-def report_names(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.glob(f"*{SUFFIX}") if p.is_file())
-
-
-def load_report(folder: Path, name: str) -> ReportFile:
-    """The report `name` (one of report_names); ValueError with a readable message otherwise."""
-    if name not in report_names(folder):
-        raise ValueError(f"no validation report named {name!r} in {folder}")
+def parse_report(name: str, text: str) -> ReportFile:
+    """A report's JSON text as data; ValueError with a readable message otherwise."""
     try:
-        return ReportFile.model_validate(json.loads((folder / name).read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{name}: not a readable JSON file ({exc})") from None
+        return ReportFile.model_validate(json.loads(text))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{name}: not a readable JSON file ({exc.msg}, line {exc.lineno})") from None
     except ValidationError as exc:
         error = exc.errors()[0]
         raise ValueError(f"{name}: not a validation report ({'.'.join(map(str, error['loc']))}: {error['msg']})") from None
@@ -118,15 +112,15 @@ def kpi_table(report: ReportFile) -> html.Table:
                     className="table-scroll")
 
 
-def page(folder: Path, selected: Optional[str]) -> html.Div:
+def page(settings: data.Settings, selected: Optional[str]) -> html.Div:
     """The list of reports, and the chosen one (by default the first)."""
-    names = report_names(folder)
+    names = data.validation_report_names(settings)
     parts: list = [html.H2("Validation against the line")]
     if not names:
         parts.append(html.P([
             "No validation report yet. Calibrate from a line's event log and check the twin against it:",
             html.Pre(f"twin calibrate LOG --base FILE -o fitted.yaml\n"
-                     f"twin validate-against LOG fitted.yaml --json > {folder.name}/NAME{SUFFIX}"),
+                     f"twin validate-against LOG fitted.yaml --json > {settings.scenarios_dir.name}/NAME{SUFFIX}"),
         ], className="muted"))
         return html.Div(parts)
     name = selected if selected is not None else names[0]
@@ -134,8 +128,8 @@ def page(folder: Path, selected: Optional[str]) -> html.Div:
                                            className="active" if n == name else None)) for n in names],
                          className="scenario-list"))
     try:
-        report = load_report(folder, name)
-    except ValueError as exc:
+        report = parse_report(name, data.validation_report_text(settings, name))
+    except (ValueError, data.DataError) as exc:
         parts.append(notice(str(exc), "error"))
         return html.Div(parts)
     inside = sum(k.inside_ci for k in report.kpis)

@@ -22,7 +22,7 @@ from twin.cli.main import main
 from twin.sim.engine import run_replication
 from twin.experiments.replications import aggregate
 from twin.sim.results import ReplicationResult
-from twin.store.database import Store, StoreError
+from twin.store.database import Store, StoreError, from_json
 
 POLL_TIMEOUT_S = 60.0
 
@@ -124,7 +124,7 @@ def test_a_run_killed_midway_keeps_its_finished_replications(tmp_path):
     assert len(rows) >= 5
     assert sorted(index for index, _ in rows) == list(range(len(rows)))  # one worker: in order, no gaps
     for index, text in rows:  # every row is a whole, valid replication
-        assert ReplicationResult.model_validate_json(text).replication == index
+        assert from_json(ReplicationResult, text).replication == index  # the document carries its schema version
 
     runner = CliRunner()
     listed = json.loads(runner.invoke(main, ["runs", "--json", "--db", str(db)]).stdout)

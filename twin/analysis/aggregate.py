@@ -10,6 +10,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from twin import __version__
+from twin.analysis.stuck import stuck_warnings
 from twin.analysis.verdict import verdict
 from twin.sim.results import (
     HEADLINE_KPIS,
@@ -42,6 +43,8 @@ def aggregate_replications(
         shares[name] = estimate(share_values[name])
         stations[name] = StationResult(states=states, bottleneck=bottleneck, **scalars)
     judged = verdict(share_values)
+    kpis = _estimates([r.line for r in replications])
+    warnings, withheld = stuck_warnings(kpis, stations, length_h)
     groups = {  # per-product and per-crew KPIs, for result models that have them
         key: {name: _estimates([getattr(r, key)[name] for r in replications]) for name in getattr(replications[0], key)}
         for key in ("products", "crews") if key in RunResult.model_fields and hasattr(replications[0], key)
@@ -54,14 +57,17 @@ def aggregate_replications(
         version=version,
         warmup_h=warmup_h,
         length_h=length_h,
-        kpis=_estimates([r.line for r in replications]),
+        kpis=kpis,
         stations=stations,
         bottleneck=BottleneckResult(
-            primary=judged.primary,
-            candidates=judged.candidates,
+            primary=None if withheld else judged.primary,
+            candidates=[] if withheld else judged.candidates,
             ranking=judged.ranking,
             share=shares,
+            reason=withheld,
         ),
+        warnings=warnings,
+
         series=_mean_series([r.series for r in replications]),
         **groups,
     )

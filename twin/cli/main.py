@@ -19,12 +19,26 @@ from typing import Any, Callable, Iterator, Optional
 import click
 from rich.console import Console
 
-from twin.experiments.executors import ExecutorError
+from twin.experiments.executors import ClusterLost, ExecutorError, workers_warning
+from twin.sim.engine import SimulationError
+from twin.spec.numbers import MAX_REPLICATIONS, MAX_SEED
 from twin.spec.scenario import Scenario
 from twin.spec.yaml_io import ScenarioError, load_scenario
 from twin.store.database import DEFAULT_PATH, StoreError
 
 USER_ERROR = 2
+RUN_ID = click.IntRange(min=1, max=2**63 - 1)
+"""Run ids are SQLite INTEGERs: a larger number cannot name a run (and would overflow the query)."""
+
+
+class _Fraction(click.FloatRange):
+    """A finite fraction in (0, 1]: click's FloatRange lets NaN through (every comparison is false)."""
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        number = super().convert(value, param, ctx)
+        if number != number:
+            self.fail(f"{value!r} is not a number", param, ctx)
+        return number
 INTERRUPTED = 130
 
 
@@ -72,8 +86,9 @@ def _store_options(command: Callable) -> Callable:
 
 
 def _replication_options(command: Callable) -> Callable:
-    command = click.option("--seed", type=click.IntRange(min=0), help="Override the file's root seed.")(command)
-    return click.option("--replications", "-r", type=click.IntRange(min=1),
+    command = click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED),
+                           help="Override the file's root seed (below 2^63).")(command)
+    return click.option("--replications", "-r", type=click.IntRange(min=1, max=MAX_REPLICATIONS),
                         help="Override the file's replications.")(command)
 
 
@@ -85,13 +100,22 @@ def _session(workers: int, scheduler: Optional[str], db: str, no_store: bool, as
     """twin.service.session.session with the CLI's error handling."""
     from twin.service.session import session
 
+    warning = None if scheduler else workers_warning(workers)
+    if warning:
+        _note(warning)
     try:
         with session(workers, scheduler, None if no_store else db, show_progress=not as_json) as current:
             yield current
-    except (ExecutorError, StoreError) as exc:
+    except (ExecutorError, StoreError, SimulationError) as exc:
         _fail([str(exc)])
+    except ClusterLost as exc:  # one line: what happened and what was kept
+        kept_by_run: dict[int, int] = getattr(exc, "kept", {})
+        listed = "; ".join(f"run {run_id} keeps {count} finished replications (status 'interrupted')"
+                           for run_id, count in kept_by_run.items())
+        _fail([f"{exc}; {listed or 'nothing stored'}"])
     except KeyboardInterrupt as exc:
         kept: dict[int, int] = getattr(exc, "kept", {})
+
         if kept:
             listed = ", ".join(f"run {run_id} keeps {count} finished replications" for run_id, count in kept.items())
             _note(f"interrupted: {listed} (status 'interrupted'; see `twin runs show ID`)")
@@ -133,10 +157,10 @@ def main() -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @_replication_options
 @_executor_options
-@click.option("--precision", type=click.FloatRange(min=0, min_open=True, max=1), metavar="FRACTION",
+@click.option("--precision", type=_Fraction(min=0, min_open=True, max=1), metavar="FRACTION",
               help="Add replications until the throughput CI half-width is at most this share of the mean "
                    "(0.01 = 1%); --replications is then the initial number.")
-@click.option("--max-replications", type=click.IntRange(min=2), default=200, show_default=True,
+@click.option("--max-replications", type=click.IntRange(min=2, max=MAX_REPLICATIONS), default=200, show_default=True,
               help="Most replications --precision may run.")
 @_store_options
 @_json_option
@@ -270,7 +294,7 @@ def sweep(file: str, assignments: tuple[str, ...], replications: Optional[int], 
 # -- bottleneck ---------------------------------------------------------------------------------
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False), required=False)
-@click.option("--run", "run_id", type=int, metavar="ID",
+@click.option("--run", "run_id", type=RUN_ID, metavar="ID",
               help="Analyse a stored run (its scenario and replications) instead of simulating FILE.")
 @click.option("--improve", "how", type=click.Choice(["rate", "machine"]), default="rate", show_default=True,
               help="The improvement tried at each candidate: +10% rate, or +1 machine (+10% places for a store).")
@@ -314,7 +338,7 @@ def _open_store(db: str) -> Iterator[Any]:
     from twin.store.database import Store
 
     try:
-        with Store(db, create=False) as store:
+        with Store(db, create=False, read_only=True) as store:  # reading only: works on a file we cannot write
             yield store
     except StoreError as exc:
         _fail([str(exc)])
@@ -346,7 +370,7 @@ def runs(ctx: click.Context, db: str, as_json: bool) -> None:
 
 
 @runs.command("show")
-@click.argument("run_id", metavar="ID", type=int)
+@click.argument("run_id", metavar="ID", type=RUN_ID)
 @_db_option(default=None)
 @_json_option
 @click.pass_context
@@ -399,12 +423,13 @@ def _notes(details: dict[str, Any]) -> list[str]:
 
 
 @runs.command("export")
-@click.argument("run_id", metavar="ID", type=int)
+@click.argument("run_id", metavar="ID", type=RUN_ID)
 @click.option("--csv", "csv_path", required=True, metavar="PATH", help="CSV file to write ('-': stdout).")
+@click.option("--force", is_flag=True, help="Overwrite the CSV file if it exists.")
 @_db_option(default=None)
 @click.pass_context
-def runs_export(ctx: click.Context, run_id: int, csv_path: str, db: Optional[str]) -> None:
-    """Write run ID's per-replication KPIs (line and stations) as CSV."""
+def runs_export(ctx: click.Context, run_id: int, csv_path: str, db: Optional[str], force: bool) -> None:
+    """Write run ID's per-replication KPIs (line and stations) as CSV; an existing file is kept unless --force."""
     from twin.store.runs import write_csv
 
     with _open_store(db or ctx.obj) as store:
@@ -415,10 +440,13 @@ def runs_export(ctx: click.Context, run_id: int, csv_path: str, db: Optional[str
         write_csv(replications, sys.stdout)
         return
     try:
-        with open(csv_path, "w", newline="", encoding="utf-8") as out:
+        with open(csv_path, "w" if force else "x", newline="", encoding="utf-8") as out:
             count = write_csv(replications, out)
+    except FileExistsError:
+        _fail([f"{csv_path} exists: give --force to overwrite it, or another path"])
     except OSError as exc:
         _fail([f"cannot write {csv_path}: {exc.strerror}"])
+
     _note(f"wrote {count} replications of run {run_id} to {csv_path}")
 
 

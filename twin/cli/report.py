@@ -86,14 +86,19 @@ def print_report(result: RunResult, console: Console) -> None:
             "Bottleneck (active period method): no single significant bottleneck; candidates "
             f"(share of time as bottleneck): {names}"
         )
+    elif primary is None and result.bottleneck.reason:
+        console.print(f"Bottleneck: none ({result.bottleneck.reason})")
     elif primary is None:
         console.print("Bottleneck: none (no station was ever active long enough to constrain the line)")
+
     else:
         share = result.bottleneck.share[primary]
         console.print(
             f"Bottleneck (active period method): [bold]{primary}[/bold], the bottleneck "
             f"{_with_ci(share, 3)} of the time (sole + shifting)"
         )
+    for warning in result.warnings:
+        console.print(f"[bold yellow]warning:[/bold yellow] {warning}", highlight=False)
 
 
 KPI_LABELS = dict(LINE_ROWS) | {

@@ -4,11 +4,19 @@ Observers attach from outside the behaviour they watch (desmod's probes): each i
 model before the first event and the finished model after the last, so a test's invariant checks
 or an event log never copy this run loop. An observer must draw no random numbers of the model's,
 so an observed run is the same run.
+
+The event loop is watched: a model that keeps processing events without simulated time moving (a
+zero cycle time on a saturated line, a zero interarrival time) would otherwise never return, so
+after ZERO_TIME_EVENTS events at one instant the run stops with a SimulationError naming the time
+and what was scheduled. A line whose work-in-process grows past MAX_LOTS_IN_LINE cells' worth of
+lots (a source releasing far faster than the line can take) stops the same way.
 """
 
 from __future__ import annotations
 
 from typing import Protocol, Sequence
+
+from simpy import Environment
 
 from twin.sim.kpis import replication_kpis
 from twin.sim.build import Model, build
@@ -18,6 +26,62 @@ from twin.spec.rng import Streams
 from twin.spec.scenario import Scenario
 
 SERIES_POINTS = 200
+
+ZERO_TIME_EVENTS = 1_000_000
+"""Events processed without simulated time moving before the run is declared stuck in a loop."""
+
+CHECK_EVERY_EVENTS = 100_000
+"""How often (in events) the loop checks for progress and runaway work-in-process."""
+
+MAX_LOTS_IN_LINE = 5_000_000
+"""Lots inside the line at once; more means the release is unbounded (the engine would run out of memory)."""
+
+
+class SimulationError(Exception):
+    """A replication that cannot finish (a zero-time loop, an unbounded release); the message says where."""
+
+
+def _run_until(model: Model, until: float) -> None:
+    """`env.run(until=until)`, processing the same events in the same order, with the guards above."""
+    env: Environment = model.env
+    step, peek = env.step, env.peek
+    events, same_time_events, last_now = 0, 0, env.now
+    while peek() < until:
+        step()
+        events += 1
+        if events >= CHECK_EVERY_EVENTS:
+            same_time_events = same_time_events + events if env.now == last_now else 0
+            events, last_now = 0, env.now
+            if same_time_events >= ZERO_TIME_EVENTS:
+                raise SimulationError(_zero_time_message(model))
+            if _waiting_lots(model) > MAX_LOTS_IN_LINE:
+                raise SimulationError(f"more than {MAX_LOTS_IN_LINE:,} lots are waiting in the line at "
+                                      f"t = {env.now / 3600:.6g} h: a source releases without bound; give it a "
+                                      "longer interarrival time, max_lots or a conwip limit")
+    env.run(until=until)  # no event before `until` is left: this only moves the clock to it
+
+
+def _waiting_lots(model: Model) -> int:
+    """Lots in the stations' input buffers (an assembly's inputs included)."""
+    total = 0
+    for station in model.stations.values():
+        buffers = getattr(station, "inputs", None) or {"": station.buffer}
+        total += sum(len(getattr(buffer, "items", ())) for buffer in buffers.values())
+    return total
+
+
+def _zero_time_message(model: Model) -> str:
+    spec = model.scenario
+    zero = [s.name for s in spec.stations if s.cycle_time.mean_s == 0]
+    zero_sources = [s.name for s in spec.sources if s.interarrival is not None and s.interarrival.mean_s == 0]
+    where = []
+    if zero:
+        where.append(f"zero cycle time at {', '.join(zero)}")
+    if zero_sources:
+        where.append(f"zero interarrival time at source {', '.join(zero_sources)}")
+    cause = "; ".join(where) if where else "events that schedule each other with no delay"
+    return (f"the simulation stopped advancing at t = {model.env.now / 3600:.6g} h: {ZERO_TIME_EVENTS:,} events "
+            f"without time moving ({cause}); give those durations a positive value")
 
 
 class Observer(Protocol):
@@ -52,9 +116,10 @@ def simulate(scenario: Scenario, replication: int, seed: int | None = None,
     end = run.warmup + run.length
     model.env.process(_sample_series(model, series, end / SERIES_POINTS))
     if run.warmup > 0:
-        model.env.run(until=run.warmup)
+        _run_until(model, run.warmup)
     model.reset_statistics()
-    model.env.run(until=end)
+    _run_until(model, end)
+
     if series.times_s[-1] < end:  # run(until=end) stops before events due at `end`
         series.times_s.append(end)
         series.good.append(model.line.cells(model.line.good))

@@ -127,6 +127,8 @@ class BottleneckResult(Result):
     )
     ranking: list[str] = Field(description="Stations by mean bottleneck share, largest first.")
     share: dict[str, Estimate] = Field(description="Sole + shifting bottleneck share per station.")
+    reason: Optional[str] = Field(None, description="Why no primary is named although stations were ranked "
+                                  "(e.g. the line made nothing); None otherwise.")
 
 
 class RunResult(Result):
@@ -145,3 +147,6 @@ class RunResult(Result):
     stations: dict[str, StationResult]
     bottleneck: BottleneckResult
     series: SeriesReplication = Field(description="Mean over replications of the time series.")
+    warnings: list[str] = Field(default_factory=list, description="What is stuck and where (no output, a "
+                                "deadlock, a station never fed), from twin.analysis.stuck.")
+

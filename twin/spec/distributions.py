@@ -14,6 +14,7 @@ import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 from pydantic import model_validator
 
+from twin.spec.numbers import CV_MAX, CV_MIN, SHAPE_MAX, SHAPE_MIN, Real
 from twin.spec.units import format_duration, parse_duration
 
 BLOCK_SIZE = 1024
@@ -136,7 +137,7 @@ class TriangularDist(_DistSpec):
 class LognormalDist(_DistSpec):
     dist: Literal["lognormal"] = Field(description="Lognormal given by its mean and coefficient of variation.")
     mean: Duration = Field(gt=0, description="Mean duration.")
-    cv: float = Field(gt=0, description="Coefficient of variation (standard deviation / mean).")
+    cv: Real = Field(ge=CV_MIN, le=CV_MAX, description=f"Coefficient of variation (standard deviation / mean), {CV_MIN:g} to {CV_MAX:g}.")
 
     @property
     def mean_s(self) -> float:
@@ -154,7 +155,7 @@ class LognormalDist(_DistSpec):
 class GammaDist(_DistSpec):
     dist: Literal["gamma"] = Field(description="Gamma given by its mean and coefficient of variation.")
     mean: Duration = Field(gt=0, description="Mean duration.")
-    cv: float = Field(gt=0, description="Coefficient of variation (standard deviation / mean).")
+    cv: Real = Field(ge=CV_MIN, le=CV_MAX, description=f"Coefficient of variation (standard deviation / mean), {CV_MIN:g} to {CV_MAX:g}.")
 
     @property
     def mean_s(self) -> float:
@@ -171,7 +172,8 @@ class GammaDist(_DistSpec):
 
 class WeibullDist(_DistSpec):
     dist: Literal["weibull"] = Field(description="Weibull with shape k and scale (the usual failure model).")
-    shape: float = Field(gt=0, description="Shape k: below 1 early failures, 1 exponential, above 1 wear-out.")
+    shape: Real = Field(ge=SHAPE_MIN, le=SHAPE_MAX, description="Shape k: below 1 early failures, 1 exponential, "
+                        f"above 1 wear-out; {SHAPE_MIN:g} to {SHAPE_MAX:g}.")
     scale: Duration = Field(gt=0, description="Scale (characteristic life).")
 
     @property

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, TypeAdapter, model_validator
@@ -17,6 +18,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Fiel
 from twin.spec import catalog
 from twin.spec.distributions import DistSpec, Duration
 from twin.spec.errors import located_error
+from twin.spec.numbers import (MAX_CELLS_PER_LOT, MAX_COUNT, MAX_MACHINES, MAX_REPLICATIONS, MAX_RUN_S, MAX_RUN_YEARS,
+                               MAX_SEED, MAX_WH_PER_CELL, MIN_REPEAT_S, Count, Real)
 
 EXIT = "exit"
 
@@ -29,27 +32,29 @@ class Spec(BaseModel):
 
 class ProductSpec(Spec):
     name: str = Field("cell", description="Product name, shown in reports.")
-    cells_per_lot: int = Field(
-        1, ge=1, description="Cells per lot (tray or carrier); the unit that moves between stations."
+    cells_per_lot: Count = Field(
+        1, ge=1, le=MAX_CELLS_PER_LOT, description="Cells per lot (tray or carrier); the unit that moves between stations."
     )
-    wh_per_cell: float = Field(18.0, gt=0, description="Energy of one good cell in Wh, for GWh/yr.")
+    wh_per_cell: Real = Field(18.0, gt=0, le=MAX_WH_PER_CELL, description="Energy of one good cell in Wh, for GWh/yr.")
 
 
 class WindowSpec(Spec):
-    start: Duration = Field(description="Start: from the run start (holidays, maintenance) or from the shift start (breaks).")
-    length: Duration = Field(gt=0, description="How long the window lasts.")
+    start: Duration = Field(ge=0, le=MAX_RUN_S, description="Start: from the run start (holidays, maintenance) or from "
+                            f"the shift start (breaks); at least 0, at most {MAX_RUN_YEARS} yr.")
+    length: Duration = Field(gt=0, le=MAX_RUN_S, description=f"How long the window lasts (at most {MAX_RUN_YEARS} yr).")
     every: Optional[Duration] = Field(
-        None, gt=0, description="Repeat period (e.g. '1 wk' for weekly maintenance); omitted = once."
+        None, ge=MIN_REPEAT_S, le=MAX_RUN_S,
+        description="Repeat period (e.g. '1 wk' for weekly maintenance), at least 1 h; omitted = once."
     )
 
 
 class CalendarSpec(Spec):
-    shifts_per_day: int = Field(ge=1, le=6, description="Shifts worked on a working day.")
+    shifts_per_day: Count = Field(ge=1, le=6, description="Shifts worked on a working day.")
     shift_length: Duration = Field(8 * 3600.0, gt=0, description="Length of one shift.")
     first_shift_start: Duration = Field(
         6 * 3600.0, ge=0, description="When the first shift starts, from midnight (the run starts Monday 00:00)."
     )
-    days_per_week: int = Field(7, ge=1, le=7, description="Working days per week, from Monday.")
+    days_per_week: Count = Field(7, ge=1, le=7, description="Working days per week, from Monday.")
     breaks: tuple[WindowSpec, ...] = Field((), description="Planned breaks in every shift (start from the shift start).")
     maintenance: tuple[WindowSpec, ...] = Field((), description="Planned maintenance windows (start from the run start).")
     holidays: tuple[WindowSpec, ...] = Field((), description="Holidays and shutdowns (start from the run start).")
@@ -68,7 +73,7 @@ class CalendarSpec(Spec):
 
 
 class CrewSpec(Spec):
-    size: int = Field(ge=1, description="Technicians in the crew.")
+    size: Count = Field(ge=1, le=MAX_COUNT, description="Technicians in the crew.")
     shifts: bool = Field(False, description="The crew works only on shift (true) or round the clock (false).")
 
 
@@ -81,7 +86,7 @@ def _crew_shorthand(value: Any) -> Any:
 
 class CampaignStepSpec(Spec):
     product: str = Field(description="Product released in this step.")
-    lots: int = Field(ge=1, description="Lots released before the next step (the list repeats).")
+    lots: Count = Field(ge=1, le=MAX_COUNT, description="Lots released before the next step (the list repeats).")
 
 
 class SetupSpec(Spec):
@@ -99,13 +104,14 @@ class SetupSpec(Spec):
 
 
 class RunSpec(Spec):
-    warmup: Literal["auto"] | Annotated[Duration, Field(ge=0)] = Field(
+    warmup: Literal["auto"] | Annotated[Duration, Field(ge=0, le=MAX_RUN_S)] = Field(
         0.0, description="Simulated time discarded before statistics start, or 'auto': chosen by MSER-5 "
-        "from pilot replications (twin.analysis.warmup).",
+        f"from pilot replications (twin.analysis.warmup); at most {MAX_RUN_YEARS} yr.",
     )
-    length: Duration = Field(gt=0, description="Simulated time observed after the warm-up.")
-    replications: int = Field(10, ge=1, description="Independent replications (each its own random streams).")
-    seed: int = Field(1, ge=0, description="Root seed; the same seed reproduces the same result.")
+    length: Duration = Field(gt=0, le=MAX_RUN_S, description="Simulated time observed after the warm-up "
+                             f"(at most {MAX_RUN_YEARS} yr).")
+    replications: Count = Field(10, ge=1, le=MAX_REPLICATIONS, description="Independent replications (each its own random streams).")
+    seed: Count = Field(1, ge=0, le=MAX_SEED, description="Root seed (below 2^63); the same seed reproduces the same result.")
 
 
 class SourceSpec(Spec):
@@ -115,15 +121,15 @@ class SourceSpec(Spec):
         None, description="'saturated': the receiving station never starves (a lot is always waiting)."
     )
     interarrival: Optional[DistSpec] = Field(None, description="Time between releases of one lot.")
-    conwip: Optional[int] = Field(
-        None, ge=1, description="Closed loop: keep this many lots of this source in the line; a new lot is "
+    conwip: Optional[Count] = Field(
+        None, ge=1, le=MAX_COUNT, description="Closed loop: keep this many lots of this source in the line; a new lot is "
         "released whenever one leaves (good or scrapped).",
     )
-    max_lots: Optional[int] = Field(
-        None, ge=0, description="Stop after releasing this many lots (interarrival sources only)."
+    max_lots: Optional[Count] = Field(
+        None, ge=0, le=10**12, description="Stop after releasing this many lots (interarrival sources only)."
     )
     product: Optional[str] = Field(None, description="Product released (default: the first product).")
-    mix: Optional[dict[str, float]] = Field(
+    mix: Optional[dict[str, Real]] = Field(
         None, description="Release a random product mix: product -> share (shares are normalised)."
     )
     campaign: Optional[tuple[CampaignStepSpec, ...]] = Field(
@@ -132,7 +138,7 @@ class SourceSpec(Spec):
     material: Optional[str] = Field(
         None, description="Release material (e.g. an electrode roll) instead of cells; it becomes cells at an assembly."
     )
-    units_per_lot: int = Field(1, ge=1, description="Units of material per lot (material sources only).")
+    units_per_lot: Count = Field(1, ge=1, le=MAX_COUNT, description="Units of material per lot (material sources only).")
 
     @model_validator(mode="after")
     def _one_release_rule(self) -> "SourceSpec":
@@ -176,13 +182,13 @@ class FailureSpec(Spec):
 
 
 class ReworkSpec(Spec):
-    fraction: float = Field(ge=0, le=1, description="Share of lots sent back after processing.")
+    fraction: Real = Field(ge=0, le=1, description="Share of lots sent back after processing.")
     to: str = Field(description="Station whose queue the reworked lots rejoin (ahead of new lots).")
 
 
 class BatchSpec(Spec):
-    min: int = Field(1, ge=1, description="Lots that must wait before a free machine starts a batch.")
-    max: int = Field(ge=1, description="Most lots one batch holds.")
+    min: Count = Field(1, ge=1, le=MAX_COUNT, description="Lots that must wait before a free machine starts a batch.")
+    max: Count = Field(ge=1, le=MAX_COUNT, description="Most lots one batch holds.")
 
     @model_validator(mode="after")
     def _ordered(self) -> "BatchSpec":
@@ -236,14 +242,14 @@ class BaseStationSpec(Spec):
         "not given here; a key given here replaces the template's whole (null removes it). One of: "
         + ", ".join(catalog.names()) + ".",
     )
-    buffer: Optional[int] = Field(
-        None, ge=0, description="Waiting slots (lots) in front of the station; 0 allowed; omitted = unlimited."
+    buffer: Optional[Count] = Field(
+        None, ge=0, le=MAX_COUNT, description="Waiting slots (lots) in front of the station; 0 allowed; omitted = unlimited."
     )
     cycle_time: DistSpec = Field(
         description="Processing time per lot (per cell with `per: cell`; per load for batch stations; "
         "the dwell time for dwell stations)."
     )
-    yield_: float = Field(
+    yield_: Real = Field(
         1.0, alias="yield", gt=0, le=1, description="Probability that a processed cell is good; bad cells are scrapped."
     )
     next: Optional[str] = Field(
@@ -290,12 +296,12 @@ _ALL_KIND_KEYS = frozenset(k for keys in _KEYS_OF_KIND.values() for k in keys)
 class ProcessingStationSpec(BaseStationSpec):
     """Machine, batch and assembly stations: machines that fail, change over, rework, split and convey."""
 
-    machines: int = Field(1, ge=1, description="Identical parallel machines sharing the input buffer.")
+    machines: Count = Field(1, ge=1, le=MAX_MACHINES, description="Identical parallel machines sharing the input buffer.")
     failures: Optional[FailureSpec] = Field(None, description="Breakdowns of each machine.")
     rework: Optional[ReworkSpec] = Field(None, description="Lots sent back to a station's queue.")
     setup: Optional[SetupSpec] = Field(None, description="Changeover when the product changes.")
-    split: Optional[int] = Field(
-        None, ge=2, description="Each finished lot leaves as this many lots (cells shared out; material units copied)."
+    split: Optional[Count] = Field(
+        None, ge=2, le=MAX_COUNT, description="Each finished lot leaves as this many lots (cells shared out; material units copied)."
     )
     transfer_time: Optional[DistSpec] = Field(
         None, description="Conveyor or AGV time to the next station (no machine; the lot is in transit)."
@@ -329,7 +335,7 @@ class DwellStationSpec(BaseStationSpec):
     """A store that holds each lot for its cycle time (wetting rest, aging); it does not fail."""
 
     kind: Literal["dwell"] = Field(description="'dwell': a store that holds each lot for its cycle time.")
-    capacity: int = Field(ge=1, description="Lots the store holds at once.")
+    capacity: Count = Field(ge=1, le=MAX_COUNT, description="Lots the store holds at once.")
 
     @model_validator(mode="after")
     def _no_shifts(self) -> "DwellStationSpec":
@@ -349,10 +355,10 @@ class AssemblyStationSpec(ProcessingStationSpec):
         description="'assembly': a machine that starts when every input has delivered its quantity "
         "and makes cells."
     )
-    inputs: dict[str, Annotated[int, Field(ge=1)]] = Field(
+    inputs: dict[str, Annotated[Count, Field(ge=1, le=MAX_COUNT)]] = Field(
         min_length=1, description="Station or source -> lots of it consumed per job."
     )
-    cells_out: int = Field(ge=1, description="Cells one job makes.")
+    cells_out: Count = Field(ge=1, le=MAX_CELLS_PER_LOT, description="Cells one job makes.")
     product: Optional[str] = Field(None, description="The product made (default: the first).")
 
     @model_validator(mode="after")
@@ -401,8 +407,11 @@ def field_path(loc: tuple) -> tuple:
 
 
 class Scenario(Spec):
-    name: str = Field(description="Scenario name.")
-    description: str = Field("", description="What the scenario is and what it changes.")
+    name: str = Field(max_length=200, pattern=r"^[^\x00-\x1f\x7f\u2028\u2029]*$",
+                      description="Scenario name: one line, at most 200 characters.")
+    description: str = Field("", max_length=20_000, description="What the scenario is and what it changes "
+                             "(at most 20,000 characters; it is stored with every run).")
+
     product: ProductSpec = Field(default_factory=ProductSpec, description="The cell and the lot it moves in.")
     products: tuple[ProductSpec, ...] = Field(
         (), description="Several products on one line (replaces 'product'); the first is the default."
@@ -456,14 +465,17 @@ class Scenario(Spec):
             for product in sorted(source.products_named() - product_names):
                 key = next(k for k in ("product", "mix", "campaign") if getattr(source, k) is not None)
                 raise located_error(("sources", i, key), f"unknown product {product!r}{_hint(product, product_names)}")
-        saturated = [s.to for s in self.sources if s.release == "saturated"]
+        saturated = Counter(s.to for s in self.sources if s.release == "saturated")
         for i, source in enumerate(self.sources):
-            if source.release == "saturated" and saturated.count(source.to) > 1:
+            if source.release == "saturated" and saturated[source.to] > 1:
                 raise located_error(("sources", i, "to"), f"two saturated sources feed {source.to!r}")
         routes = {spec.name: self.next_of(i) for i, spec in enumerate(self.stations)}
         routes.update({source.name: source.to for source in self.sources})
+        feeders: dict[str, list[str]] = {}  # target -> who sends lots there (one pass: linear in stations)
+        for name, target in routes.items():
+            feeders.setdefault(target, []).append(name)
         for i, station in enumerate(self.stations):
-            feeding = [name for name, target in routes.items() if target == station.name]
+            feeding = feeders.get(station.name, [])
             inputs = station.inputs if isinstance(station, AssemblyStationSpec) else {}
             if inputs:
                 for name in feeding:

@@ -9,9 +9,11 @@ only what it changes (a what-if); `load_model` merges the two before validating.
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import stat
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Optional, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -20,6 +22,28 @@ from twin.spec.errors import SPEC_ERROR
 from twin.spec.scenario import Scenario, field_path
 
 M = TypeVar("M", bound=BaseModel)
+
+MAX_FILE_BYTES_DEFAULT = 5 * 1024 * 1024
+"""A scenario file larger than this is refused unread (real files are a few kB); the environment
+variable TWIN_MAX_FILE_MB overrides it."""
+
+MAX_DEPTH = 50
+"""Nesting of mappings and lists deeper than this is refused (scenarios nest about 5 deep; the
+YAML composer is recursive, so a deep file would otherwise exhaust the stack)."""
+
+ALIAS_EXPANSION_BUDGET = 10_000
+"""How many nodes aliases (*name) may add to a document once expanded: enough to reuse a failure
+model on every station, far too few for a 'billion laughs' bomb."""
+
+
+def max_file_bytes() -> int:
+    """The size cap in bytes: TWIN_MAX_FILE_MB (a positive number) or 5 MB."""
+    text = os.environ.get("TWIN_MAX_FILE_MB", "").strip()
+    try:
+        megabytes = float(text) if text else 0.0
+    except ValueError:
+        megabytes = 0.0
+    return int(megabytes * 1024 * 1024) if 0 < megabytes < 1e6 else MAX_FILE_BYTES_DEFAULT
 
 
 class ScenarioError(Exception):
@@ -72,13 +96,39 @@ def _validate(data: dict, lines: dict[tuple, int], model: type[M], source: str) 
         raise ScenarioError(format_validation_error(exc, model, source, lines)) from None
 
 
-def _read_mapping(path: Path) -> tuple[dict, dict[tuple, int]]:
+def _size(n_bytes: int) -> str:
+    return f"{n_bytes / 2**20:.1f} MB" if n_bytes >= 2**20 else f"{n_bytes:,} bytes"
+
+
+def read_text_capped(path: Path) -> str:
+    """The file's text, refusing anything but a regular file (a FIFO would block, /dev/zero never
+    ends) and anything larger than `max_file_bytes()`."""
+    limit = max_file_bytes()
     try:
-        text = path.read_text(encoding="utf-8")
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ScenarioError([f"{path}: not a regular file (a directory, device or pipe): give a YAML file"])
+        if info.st_size > limit:
+            raise ScenarioError([f"{path}: the file is {_size(info.st_size)}, over the {_size(limit)} "
+                                 "limit for a scenario (set TWIN_MAX_FILE_MB to raise it)"])
+        with open(path, "rb") as handle:
+            raw = handle.read(limit + 1)
+        if len(raw) > limit:  # grew while being read
+            raise ScenarioError([f"{path}: the file is over the {_size(limit)} limit for a scenario "
+                                 "(set TWIN_MAX_FILE_MB to raise it)"])
+        return raw.decode("utf-8")
     except FileNotFoundError:
         raise ScenarioError([f"{path}: no such file"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([f"{path}: cannot read the file ({exc})"]) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([f"{path}: cannot read the file: not UTF-8 text (byte {exc.start})"]) from None
+    except OSError as exc:
+        raise ScenarioError([f"{path}: cannot read the file ({exc.strerror or type(exc).__name__})"]) from None
+    except ValueError as exc:  # e.g. a NUL byte in the name
+        raise ScenarioError([f"{path!r}: cannot use this file name ({exc})"]) from None
+
+
+def _read_mapping(path: Path) -> tuple[dict, dict[tuple, int]]:
+    text = read_text_capped(path)
     data, lines = _parse_yaml(text, str(path))
     if not isinstance(data, dict):
         raise ScenarioError([f"{path}: expected a mapping of keys (name:, run:, stations: ...) at the top"])
@@ -105,13 +155,18 @@ def _on_base(
     Returns the merged data and its line map (the what-if's lines, moved to the merged positions)."""
     where = f"{path}:{lines.get((BASE,), 1)}: base"
     name = data[BASE]
-    if not isinstance(name, str) or not name.strip():
+    if not isinstance(name, str) or not name.strip() or not name.isprintable() or len(name) > 4096:
         raise ScenarioError([f"{where}: expected the base file's name, relative to this file (got {name!r})"])
     base_path = path.parent / name
-    if base_path.resolve() in chain:
-        cycle = " -> ".join(p.name for p in (*chain, base_path.resolve()))
+    try:
+        resolved = base_path.resolve()
+        exists = base_path.is_file()
+    except (OSError, ValueError, RuntimeError) as exc:  # a name the file system cannot take, a symlink loop
+        raise ScenarioError([f"{where}: cannot use {name!r} as a file name ({_one_line(exc)})"]) from None
+    if resolved in chain:
+        cycle = " -> ".join(p.name for p in (*chain, resolved))
         raise ScenarioError([f"{where}: the files name each other as base in a cycle ({cycle})"])
-    if not base_path.is_file():
+    if not exists:
         raise ScenarioError([f"{where}: no such file {name!r} (looked for {base_path})"])
     base, base_lines = _read_mapping(base_path)
     if BASE in base:
@@ -142,7 +197,12 @@ def _on_base(
     return merged, merged_lines
 
 
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
 def _named_items(items: list) -> bool:
+
     return all(isinstance(item, dict) and "name" in item for item in items)
 
 
@@ -156,7 +216,8 @@ def _merge_named(
     singular = section[:-1] if section.endswith("s") else section
     for j, item in enumerate(new):
         where = f"{path}:{lines.get((section, j), lines.get((section,), 1))}: {section}[{j}]"
-        if not isinstance(item, dict) or "name" not in item:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+
             errors.append(f"{where}: a what-if names the base {singular} it changes (name: ...)")
             continue
         i = index.get(item["name"])
@@ -172,14 +233,31 @@ def _merge_named(
 
 
 def _parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
+    """Parse in three steps so that no input can exhaust memory or the stack: events first
+    (iterative; refuses nesting deeper than MAX_DEPTH), then the node graph (aliases still shared;
+    refuses duplicate keys and alias expansion past ALIAS_EXPANSION_BUDGET), then the Python data."""
+    limit = max_file_bytes()
+    if len(text) > limit:
+        raise ScenarioError([f"{source}: the text is over the {_size(limit)} limit for a scenario "
+                             "(set TWIN_MAX_FILE_MB to raise it)"])
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        _check_depth(text, source)
+        loader, node = _compose(text)
+        try:
+            if node is not None:
+                _check_graph(node, source)
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except RecursionError:
+        raise ScenarioError([f"{source}: the document nests too deeply to read"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source
         problem = getattr(exc, "problem", None) or str(exc)
         raise ScenarioError([f"{where}: YAML syntax error: {problem}"]) from None
+    except (ValueError, TypeError, OverflowError) as exc:  # a scalar the constructor cannot build (e.g. a date)
+        raise ScenarioError([f"{source}: YAML value cannot be read: {exc}"]) from None
     lines: dict[tuple, int] = {}
     if node is not None:
         try:
@@ -189,7 +267,97 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
     return data, lines
 
 
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser when PyYAML has it: the pure-Python one takes about 1 ms per station, twice."""
+
+
+def _compose(text: str) -> tuple[Any, Optional[yaml.Node]]:
+    """(loader, node graph): libyaml when available; on a syntax error the pure-Python loader parses
+    again, so that messages and lines are always the same ones."""
+    for loader_class in dict.fromkeys((_FAST_LOADER, yaml.SafeLoader)):
+        loader = loader_class(text)
+        try:
+            return loader, loader.get_single_node()
+        except yaml.YAMLError:
+            loader.dispose()
+            if loader_class is yaml.SafeLoader:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _check_depth(text: str, source: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH, from the parser's events (no recursion). A syntax
+    error is left to the composer, which reports it with its line."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_FAST_LOADER):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise ScenarioError([f"{source}:{event.start_mark.line + 1}: the document nests more than "
+                                         f"{MAX_DEPTH} levels deep (a scenario needs fewer than 10)"])
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return
+
+
+
+def _check_graph(root: yaml.Node, source: str) -> None:
+    """Refuse duplicate keys (naming both lines), aliases that contain themselves, and aliases
+    that expand the document by more than ALIAS_EXPANSION_BUDGET nodes. The expanded size of each
+    node is computed once (memoised), so a bomb is measured without being expanded."""
+    own: set[int] = set()
+    expanded: dict[int, int] = {}
+    visiting: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:  # iterative post-order walk of the graph
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            visiting.discard(key)
+            children = _children(node)
+            expanded[key] = 1 + sum(expanded[id(child)] for child in children)
+            continue
+        if key in expanded:
+            continue
+        if key in visiting:
+            raise ScenarioError([f"{source}:{node.start_mark.line + 1}: a YAML alias contains itself "
+                                 "(a recursive structure)"])
+        visiting.add(key)
+        own.add(key)
+        if isinstance(node, yaml.MappingNode):
+            _check_duplicate_keys(node, source)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in expanded)
+    added = expanded[id(root)] - len(own)
+    if added > ALIAS_EXPANSION_BUDGET:
+        raise ScenarioError([f"{source}: YAML aliases (*name) expand the document by {added:,} nodes, over the "
+                             f"limit of {ALIAS_EXPANSION_BUDGET:,}: write the values out or use fewer aliases"])
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_duplicate_keys(node: yaml.MappingNode, source: str) -> None:
+    seen: dict[str, int] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        line = key_node.start_mark.line + 1
+        if key_node.value in seen:
+            raise ScenarioError([f"{source}:{line}: duplicate key {key_node.value!r} (first given at line "
+                                 f"{seen[key_node.value]}); a key may appear once in a mapping"])
+        seen[key_node.value] = line
+
+
 class _RecursiveAlias(Exception):
+
     def __init__(self, line: int) -> None:
         self.line = line
 

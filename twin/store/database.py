@@ -7,6 +7,13 @@ transaction as soon as it finishes, so a run that is stopped or killed keeps eve
 replication and nothing half-written. WAL mode lets the dashboard read while runs write; a busy
 timeout lets several processes write at once. Results are stored as their pydantic JSON (NaN kept),
 so fields added to the result models flow through without a schema change.
+
+Versions: the file's `user_version` is its schema version, checked on open (a newer one is refused,
+an older one migrated by MIGRATIONS); each stored JSON document carries "schema_version" (absent in
+documents written before it existed, which read as version 1). Before its first write a Store runs
+`PRAGMA quick_check` and refuses a damaged file, which SQLite would otherwise keep writing to until
+nothing in it can be read. `read_only=True` opens the file with a `mode=ro` URI (listing and
+export work on a file this user cannot write).
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, Optional, TypeVar
 
 from pydantic import BaseModel
 
@@ -30,7 +37,11 @@ from twin.spec.scenario import Scenario
 
 DEFAULT_PATH = "twin-results.sqlite"
 APPLICATION_ID = 0x7477696E  # 'twin': marks the file as ours
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: runs, replications (analyses added later, created on open); 2: the same tables, documents
+carry "schema_version"."""
+DOCUMENT_VERSION = 2
+"""The "schema_version" written into every stored JSON document (a document without it is 1)."""
 BUSY_TIMEOUT_S = 60.0
 STATUSES = ("running", "complete", "interrupted", "failed")
 
@@ -78,8 +89,24 @@ class StoreError(Exception):
 
 
 def to_json(model: BaseModel) -> str:
-    """Model JSON that reads back exactly: NaN and infinities stay numbers, not null."""
-    return json.dumps(model.model_dump(mode="json", by_alias=True), separators=(",", ":"))
+    """Model JSON that reads back exactly (NaN and infinities stay numbers, not null), stamped
+    with the document version."""
+    return json.dumps({"schema_version": DOCUMENT_VERSION, **model.model_dump(mode="json", by_alias=True)},
+                      separators=(",", ":"))
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def from_json(model: type[M], text: str) -> M:
+    """A stored document as `model`; version 1 documents (no "schema_version") read as they are,
+    a newer version than this code knows is refused."""
+    data = json.loads(text)
+    version = data.pop("schema_version", 1) if isinstance(data, dict) else 1
+    if not isinstance(version, int) or version > DOCUMENT_VERSION:
+        raise StoreError(f"a stored {model.__name__} has schema version {version!r}, newer than this twin reads "
+                         f"({DOCUMENT_VERSION}): upgrade twin")
+    return model.model_validate(data)
 
 
 def _now() -> str:
@@ -127,18 +154,24 @@ class RunRecord:
 class Store:
     """A results database; opening creates it (and its tables) unless `create` is False."""
 
-    def __init__(self, path: str | Path = DEFAULT_PATH, create: bool = True) -> None:
+    def __init__(self, path: str | Path = DEFAULT_PATH, create: bool = True, read_only: bool = False) -> None:
         self.path = Path(path)
-        if not create and not self.path.exists():
+        self.read_only = read_only
+        self._checked = False  # quick_check done (before the first write)
+        if (not create or read_only) and not self.path.exists():
             raise StoreError(f"no results database at {self.path}")
         if self.path.is_dir():
             raise StoreError(f"cannot open the results database {self.path}: it is a directory")
         try:
-            self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            if read_only:
+                uri = f"{self.path.resolve().as_uri()}?mode=ro"
+                self._db = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            else:
+                self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the results database {self.path}: {exc}") from None
         try:
-            self._prepare(create)
+            self._prepare(create and not read_only)
         except sqlite3.Error as exc:
             self._db.close()
             raise StoreError(f"cannot use {self.path} as a results database: {exc}") from None
@@ -166,9 +199,12 @@ class Store:
         if tables and application_id != APPLICATION_ID:
             raise StoreError(f"{self.path} is an SQLite database, but not a twin results database")
         if tables:
-            if "analyses" not in tables:  # a database made before analyses were stored
-                with self._transaction():
-                    self._db.execute(ANALYSES_TABLE.rstrip().rstrip(";"))
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"{self.path} was written by a newer twin (database schema {version}; this one "
+                                 f"reads up to {SCHEMA_VERSION}): upgrade twin")
+            if (version < SCHEMA_VERSION or "analyses" not in tables) and not self.read_only:
+                self._migrate(version, tables)
             return
         if not create:
             raise StoreError(f"{self.path} is not a twin results database (empty)")
@@ -180,10 +216,35 @@ class Store:
             self._db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
+    def _migrate(self, version: int, tables: set[str]) -> None:
+        """Bring an older database to SCHEMA_VERSION in one transaction (each step idempotent)."""
+        with self._transaction():
+            if "analyses" not in tables:  # schema 1 files made before analyses were stored
+                self._db.execute(ANALYSES_TABLE.rstrip().rstrip(";").replace("IF NOT EXISTS ", ""))
+            # 1 -> 2: documents gain "schema_version" as they are written; old ones read as version 1.
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def check_integrity(self) -> None:
+        """Refuse a damaged file (PRAGMA quick_check), once, before this Store first writes to it."""
+        if self._checked:
+            return
+        try:
+            problems = [row[0] for row in self._db.execute("PRAGMA quick_check(5)").fetchall()]
+        except sqlite3.DatabaseError as exc:
+            problems = [str(exc)]
+        if problems != ["ok"]:
+            raise StoreError(f"the results database {self.path} is damaged ({'; '.join(problems)[:300]}); nothing "
+                             "was written to it: restore a copy, or give another --db")
+        self._checked = True
+
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction; IMMEDIATE takes the write lock up front (waiting for another
-        writer up to the busy timeout) so it can never fail halfway on a lock upgrade."""
+        writer up to the busy timeout) so it can never fail halfway on a lock upgrade. The first
+        write of a Store checks the file's integrity first."""
+        if self.read_only:
+            raise StoreError(f"{self.path} is open read-only")
+        self.check_integrity()
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
@@ -268,7 +329,7 @@ class Store:
 
         rows = self._query("SELECT result_json FROM analyses WHERE run_id = ? AND kind = ? ORDER BY rowid DESC LIMIT 1",
                            (run_id, kind))
-        return BottleneckAnalysis.model_validate_json(rows[0]["result_json"]) if rows else None
+        return from_json(BottleneckAnalysis, rows[0]["result_json"]) if rows else None
 
     _RUN_COLUMNS = (
         "runs.id, kind, grp, label, scenario_name, scenario_hash, seed, version, started_at, runs.finished_at,"
@@ -288,12 +349,13 @@ class Store:
         """The run's finished replications, in index order."""
         self._row(run_id)
         rows = self._query("SELECT result_json FROM replications WHERE run_id = ? ORDER BY replication", (run_id,))
-        return [ReplicationResult.model_validate_json(row["result_json"]) for row in rows]
+        return [from_json(ReplicationResult, row["result_json"]) for row in rows]
 
     def result(self, run_id: int) -> Optional[RunResult]:
         """The aggregated result of a complete run (None before it completes)."""
         text = self._row(run_id)["result_json"]
-        return None if text is None else RunResult.model_validate_json(text)
+        return None if text is None else from_json(RunResult, text)
+
 
     def scenario(self, run_id: int) -> Scenario:
         return Scenario.model_validate_json(self._row(run_id)["scenario_json"])
