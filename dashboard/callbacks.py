@@ -16,7 +16,7 @@ from dash import ALL, MATCH, Dash, Input, Output, State, callback_context, dcc, 
 from dash.exceptions import PreventUpdate
 
 from twin.sim.results import HEADLINE_KPIS
-from dashboard import data, form, guard, ids, layout, plan_page
+from dashboard import data, form, guard, ids, layout, plan_page, validation
 from dashboard.components import notice
 from dashboard.jobs import JobManager, JobRefused
 from dashboard.tables import to_csv
@@ -51,6 +51,8 @@ def render_page(ctx: Context, pathname: Optional[str], search: Optional[str]) ->
             return sweep(ctx, query), True
         if path == "/plan":
             return plan_page.page(ctx.settings, query), True
+        if path == "/validation":
+            return validation.page(ctx.settings, query.get("file")), True
     except data.DataError as exc:
         return layout.problem_page("Cannot show this page", guard.public(str(exc), ctx.settings)), True
     except Exception:  # a page says something went wrong, never the exception's text (paths, internals)

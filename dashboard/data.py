@@ -23,7 +23,7 @@ from twin.analysis.losses import LossWaterfall, loss_waterfall
 from twin.sim.results import BottleneckResult, ReplicationResult, RunResult
 from twin.store.runs import aggregate_from, run_result, status_of, write_csv
 from twin.spec.scenario import Scenario
-from twin.spec.yaml_io import ScenarioError, load_scenario
+from twin.spec.yaml_io import ScenarioError, load_scenario, max_file_bytes
 from twin.store.database import DEFAULT_PATH, RunRecord, Store, StoreError
 from twin.experiments.sweep import SweepPoint, sweep_point
 
@@ -392,3 +392,28 @@ def stored_plans(settings: Settings) -> list[tuple[int, str, Any]]:
             return store.plans()
         except (StoreError, ValidationError) as exc:
             raise DataError(f"cannot read the stored plans: {exc}") from None
+
+
+# -- validation reports (twin validate-against --json) ---------------------------------------------
+VALIDATION_SUFFIX = ".validation.json"
+
+
+def validation_report_names(settings: Settings) -> list[str]:
+    """The `*.validation.json` files of the scenarios directory, by bare name."""
+    directory = settings.scenarios_dir
+    if not directory.is_dir():
+        return []
+    return sorted(p.name for p in directory.glob(f"*{VALIDATION_SUFFIX}") if p.is_file())
+
+
+def validation_report_text(settings: Settings, name: str) -> str:
+    """The text of one listed report (nothing else can be named; the scenario files' size cap applies)."""
+    if name not in validation_report_names(settings):
+        raise DataError(f"no validation report named {name!r}")
+    path = settings.scenarios_dir / name
+    try:
+        if path.stat().st_size > max_file_bytes():
+            raise DataError(f"{name}: larger than {max_file_bytes() // (1024 * 1024)} MB")
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{name}: not readable ({type(exc).__name__})") from None

@@ -117,6 +117,10 @@ class AssemblyStation(ProcessingStation):
         while True:
             consumed = yield from self.take(machine, self._try_take, self._request, self._cancel)
             lot = self._make(consumed)
+            if self.monitor.events is not None:  # the inputs end here; the made lot starts
+                for used in consumed:
+                    self.monitor.events.lot(self.name, used, "start", self.env.now, machine=machine.index)
+                self.monitor.events.lot(self.name, lot, "start", self.env.now, machine=machine.index)
             yield from self.process(machine, self.cycle.draw(lot.cells), lot.item)
             self.monitor.ideal_work_s += self.cycle.ideal_s(lot.cells)
             destination = self.finish(lot)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 class Lot:
     """A tray of cells moving through the line; scrap makes it shrink."""
 
-    __slots__ = ("cells", "item", "released_at", "counted_at", "queued_at", "source")
+    __slots__ = ("cells", "item", "released_at", "counted_at", "queued_at", "source", "tag")
 
     def __init__(self, cells: int, item: int = 0, source: "ReleasePolicy | None" = None) -> None:
         self.cells = cells  # cells of a product, or units of a material
@@ -36,6 +36,7 @@ class Lot:
         self.counted_at = -1.0  # when its units joined the line's counts
         self.queued_at = 0.0
         self.source = source
+        self.tag: Optional[int] = None  # its id in an event log (given by the log when it first sees the lot)
 
 
 class ReleasePolicy:
@@ -75,6 +76,8 @@ class Buffer:
             self.line.release(lot, now)
         lot.queued_at = now
         self.monitor.arrive(lot.cells, now, queued)
+        if self.monitor.events is not None:
+            self.monitor.events.lot(self.monitor.name, lot, "arrive", now)
 
     def try_put(self, lot: Lot) -> bool:
         """Place `lot` if there is room (or an idle machine); False if the caller is blocked."""
@@ -232,7 +235,7 @@ class BatchBuffer(Buffer):
 class Machine:
     """One machine of a station: its state timeline (seconds per state since the statistics reset)."""
 
-    __slots__ = ("env", "station", "index", "state", "since", "seconds")
+    __slots__ = ("env", "station", "index", "state", "since", "seconds", "events")
 
     def __init__(self, env: Environment, station: "StationRuntime", index: int) -> None:
         self.env = env
@@ -241,6 +244,7 @@ class Machine:
         self.state = STARVED
         self.since = env.now
         self.seconds = [0.0] * len(STATE_NAMES)
+        self.events = None  # an event log's sink, set by the log when one is attached
 
     def set_state(self, new: int) -> None:
         old = self.state
@@ -252,6 +256,8 @@ class Machine:
         self.state = new
         if IS_IDLE[old] != IS_IDLE[new]:
             self.station.monitor.machine_idle_changed(IS_IDLE[new], now)
+        if self.events is not None:
+            self.events.state(self, new, now)
 
     def reset(self, now: float) -> None:
         self.seconds = [0.0] * len(STATE_NAMES)

@@ -28,6 +28,9 @@ class BatchStation(ProcessingStation):
             lots = yield from self.take(
                 machine, buffer.try_get_batch, lambda: buffer.get_batch_event(machine), buffer.cancel_get
             )
+            if self.monitor.events is not None:
+                for lot in lots:
+                    self.monitor.events.lot(self.name, lot, "start", self.env.now, machine=machine.index)
             yield from self.process(machine, self.cycle.draw(1), lots[0].item)
             self.monitor.ideal_work_s += self.cycle.mean_s * len(lots) / batch_max
             for lot in lots:

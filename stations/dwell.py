@@ -61,6 +61,8 @@ class DwellStation(StationRuntime):
             self.occupied += 1
             self.dwelling.add(1, now)
             monitor.machine_idle_changed(False, now)
+            if monitor.events is not None:
+                monitor.events.lot(self.name, lot, "start", now)
             env.timeout(self.cycle.draw(lot.cells)).callbacks.append(lambda _, lot=lot: self._dwell_over(lot))
 
     def _dwell_over(self, lot: Lot) -> None:
@@ -68,6 +70,8 @@ class DwellStation(StationRuntime):
         self.dwelling.add(-1, now)
         self.monitor.machine_idle_changed(True, now)
         self.monitor.processed_cells += lot.cells
+        if self.monitor.events is not None:
+            self.monitor.events.lot(self.name, lot, "finish", now)
         self.monitor.ideal_work_s += self.cycle.ideal_s(lot.cells)
         if not scrap_bad_cells(self.scrap, lot, self.monitor, self.line, now):
             self._free_place()
@@ -85,6 +89,8 @@ class DwellStation(StationRuntime):
 
     def _leave(self, lot: Lot) -> None:
         self.monitor.depart(lot.cells, self.env.now)
+        if self.monitor.events is not None:
+            self.monitor.events.lot(self.name, lot, "leave", self.env.now)
         self._free_place()
 
     def _free_place(self) -> None:

@@ -21,6 +21,8 @@ class MachineStation(ProcessingStation):
         while True:
             lot = yield from self.take(machine, buffer.try_get, buffer.get_event, buffer.cancel_get)
             cells = lot.cells
+            if monitor.events is not None:
+                monitor.events.lot(self.name, lot, "start", self.env.now, machine=machine.index)
             if plain:  # the common case without shifts, failures or changeovers, kept lean
                 machine.set_state(WORKING)
                 yield self.env.timeout(cycle.draw(cells))

@@ -138,6 +138,8 @@ class LineSnapshot:
 class StationMonitor:
     """Flows, levels and active periods of one station."""
 
+    events = None  # an event log's sink (`lot(station, lot, event, now, machine=None)`), or None
+
     def __init__(self, name: str, machines: int) -> None:
         self.name = name
         self.cells_in = 0

@@ -161,10 +161,14 @@ class ProcessingStation(StationRuntime):
         """Scrap and routing after processing; where the lot goes next, or None if it is gone."""
         now = self.env.now
         self.monitor.processed_cells += lot.cells
+        if self.monitor.events is not None:
+            self.monitor.events.lot(self.name, lot, "finish", now)
         if not scrap_bad_cells(self.scrap, lot, self.monitor, self.line, now):
             return None
         if self.rework is not None and self.rework.chosen():
             self.monitor.depart(lot.cells, now)
+            if self.monitor.events is not None:
+                self.monitor.events.lot(self.name, lot, "leave", now)
             self.rework_target.put_rework(lot)  # type: ignore[union-attr]
             return None
         return self.destination
@@ -189,11 +193,15 @@ class ProcessingStation(StationRuntime):
                         else (False, destination.put_event(piece)),
                     )
             self.monitor.depart(piece.cells, self.env.now)
+            if self.monitor.events is not None:
+                self.monitor.events.lot(self.name, piece, "leave", self.env.now)
 
     def convey(self, lot: Lot, destination: Buffer) -> None:
         """Send a lot on the conveyor: it arrives after the transfer time and waits on the conveyor
         (which never blocks the machine) until the destination has room."""
         self.monitor.depart(lot.cells, self.env.now)
+        if self.monitor.events is not None:
+            self.monitor.events.lot(self.name, lot, "leave", self.env.now)
         self.monitor.in_transit += lot.cells
 
         def arrived(_event) -> None:

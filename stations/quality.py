@@ -39,6 +39,8 @@ def scrap_bad_cells(scrap: "Scrap | None", lot, monitor, line, now: float) -> bo
     if bad:
         lot.cells -= bad
         monitor.scrap(bad, now)
+        if monitor.events is not None:
+            monitor.events.lot(monitor.name, lot, "scrap", now, cells=bad)
         line.scrap(lot, bad, now)
         if lot.cells == 0:
             if lot.source is not None:

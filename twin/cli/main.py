@@ -166,18 +166,32 @@ def main() -> None:
               help="Most replications --precision may run.")
 @_store_options
 @_json_option
+@click.option("--events", "events_path", type=click.Path(dir_okay=False), metavar="PATH",
+              help="Also write one replication's event log (machine states, lot events) to PATH: "
+                   "Parquet if it ends in .parquet, else CSV (docs/calibration.md).")
+@click.option("--events-replication", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
+              help="The replication whose event log --events writes.")
+@click.option("--start", "events_start", default="2026-11-02T00:00", show_default=True, metavar="ISO",
+              help="Date and time of simulated time zero in the event log (ISO 8601; the calendar starts on a Monday 00:00).")
 def run(file: str, replications: Optional[int], seed: Optional[int], workers: int, scheduler: Optional[str],
-        precision: Optional[float], max_replications: int, db: str, no_store: bool, as_json: bool) -> None:
+        precision: Optional[float], max_replications: int, db: str, no_store: bool, as_json: bool,
+        events_path: Optional[str], events_replication: int, events_start: str) -> None:
     """Simulate the scenario FILE and report KPIs with 95% confidence intervals."""
     from twin.cli.report import precision_note, print_report, warmup_note
 
     from twin.service.tasks import run_scenario
 
     scenario = _load(file)
+    start = _event_start(events_start) if events_path else None
     with _session(workers, scheduler, db, no_store, as_json) as session:
         done = run_scenario(session, scenario, replications=replications, seed=seed, precision=precision,
                             max_replications=max_replications, on_run=lambda run_id: _announce([run_id], db))
     result, plan, outcome = done.result, done.plan, done.precision
+    if events_path and start is not None:
+        from twin.sim.eventlog import write_event_log
+
+        rows = write_event_log(plan.resolved, events_replication, Path(events_path), start, plan.seed)
+        _note(f"event log of replication {events_replication}: {rows:,} rows in {events_path}")
     if outcome is not None:
         _note(precision_note(outcome))
     if as_json:
@@ -188,6 +202,16 @@ def run(file: str, replications: Optional[int], seed: Optional[int], workers: in
     console.print(warmup_note(plan.warmup))
     if outcome is not None:
         console.print(precision_note(outcome))
+
+
+def _event_start(text: str):
+    """The --start date-time, or a one-line error."""
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        _fail([f"--start: '{text}' is not an ISO 8601 date-time (e.g. 2026-11-02T06:00)"])
 
 
 # -- compare ------------------------------------------------------------------------------------
@@ -490,6 +514,79 @@ def runs_export(ctx: click.Context, run_id: int, csv_path: str, db: Optional[str
         _fail([f"cannot write {csv_path}: {exc.strerror}"])
 
     _note(f"wrote {count} replications of run {run_id} to {csv_path}")
+
+
+# -- calibration from a line's event log ---------------------------------------------------------
+_map_option = click.option("--map", "map_path", type=click.Path(dir_okay=False), metavar="MAP.yaml",
+                           help="Column map of an MES export: column names, state and event names, time format.")
+
+
+@main.command()
+@click.argument("log", type=click.Path(dir_okay=False))
+@click.option("--base", "base_path", required=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="The scenario whose values are replaced by the fitted ones.")
+@click.option("-o", "--output", "out_path", required=True, type=click.Path(dir_okay=False), metavar="OUT.yaml",
+              help="Where the calibrated scenario is written.")
+@_map_option
+@_json_option
+def calibrate(log: str, base_path: str, out_path: str, map_path: Optional[str], as_json: bool) -> None:
+    """Fit cycle, failure, repair and setup times and yields per station from the event LOG."""
+    from twin.cli.calibration_report import print_calibration
+    from twin.service.calibration import CalibrationFailed, calibrate_file
+
+    _load(base_path)
+    try:
+        result = calibrate_file(Path(log), Path(base_path), Path(out_path), Path(map_path) if map_path else None)
+    except CalibrationFailed as exc:
+        _fail([str(exc)])
+        raise  # unreachable
+    for warning in result.warnings:
+        _note(f"warning: {warning}")
+    _note(f"wrote the calibrated scenario to {out_path}")
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    print_calibration(result, _stdout())
+
+
+@main.command("validate-against")
+@click.argument("log", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path(dir_okay=False))
+@_map_option
+@click.option("--replications", "-r", type=click.IntRange(min=2), help="Override the file's replications.")
+@click.option("--seed", type=click.IntRange(min=0), help="Override the file's root seed.")
+@click.option("--warmup", "warmup", metavar="DURATION",
+              help="Twin warm-up before the log's window, e.g. '14 d' (default: the scenario's).")
+@click.option("--skip", "skip", default="0 s", show_default=True, metavar="DURATION",
+              help="Leave out the start of the log (e.g. a line that started empty).")
+@_json_option
+def validate_against(log: str, file: str, map_path: Optional[str], replications: Optional[int], seed: Optional[int],
+                     warmup: Optional[str], skip: str, as_json: bool) -> None:
+    """Run the scenario FILE over the event LOG's calendar and compare KPIs: the log's value against
+    the twin's mean with its 95% CI, and a verdict per KPI."""
+    from twin.cli.calibration_report import print_validation
+    from twin.service.calibration import CalibrationFailed, validate_file
+    from twin.spec.units import parse_duration
+
+    _load(file)
+    try:
+        warmup_s = parse_duration(warmup) if warmup is not None else None
+        skip_s = parse_duration(skip)
+    except ValueError as exc:
+        _fail([f"--warmup/--skip: {exc}"])
+        raise  # unreachable
+    try:
+        report = validate_file(Path(log), Path(file), Path(map_path) if map_path else None, replications,
+                               warmup_s, skip_s, seed)
+    except CalibrationFailed as exc:
+        _fail([str(exc)])
+        raise  # unreachable
+    for note in report.notes:
+        _note(note)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+        return
+    print_validation(report, _stdout())
 
 
 # -- scenario files -----------------------------------------------------------------------------

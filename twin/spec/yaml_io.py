@@ -63,6 +63,16 @@ def load_model(path: Path, model: type[M]) -> M:
     return _validate(data, lines, model, str(path))
 
 
+def read_merged(path: Path, model: type[M]) -> dict:
+    """The raw data of the file at `path` (a what-if merged over its base), valid as `model`: what a
+    tool that rewrites a scenario (twin calibrate) starts from, templates and all."""
+    data, lines = _read_mapping(path)
+    if BASE in data:
+        data, lines = _on_base(path, data, lines, model, (path.resolve(),))
+    _validate(data, lines, model, str(path))
+    return data
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; raises ScenarioError with readable messages."""
     return load_model(Path(path), Scenario)
