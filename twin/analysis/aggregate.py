@@ -54,7 +54,7 @@ def aggregate_replications(
         version=version,
         warmup_h=warmup_h,
         length_h=length_h,
-        kpis=_estimates([r.line for r in replications]),
+        kpis=_line_estimates([r.line for r in replications]),
         stations=stations,
         bottleneck=BottleneckResult(
             primary=judged.primary,
@@ -65,6 +65,14 @@ def aggregate_replications(
         series=_mean_series([r.series for r in replications]),
         **groups,
     )
+
+
+def _line_estimates(lines: Sequence[BaseModel]) -> dict[str, Estimate]:
+    """The line KPIs, and good output per grade as 'grades.<name>' (kpis stays one flat mapping)."""
+    kpis = _estimates(lines)
+    for grade in getattr(lines[0], "grades", {}):
+        kpis[f"grades.{grade}"] = estimate([line.grades[grade] for line in lines])  # type: ignore[attr-defined]
+    return kpis
 
 
 def _estimates(items: Sequence[BaseModel]) -> dict[str, Estimate]:
