@@ -35,6 +35,7 @@ class AssemblyInput(Buffer):
         self.on_arrival()
 
     def has(self, quantity: int) -> bool:
+        self.purge_expired()
         return self.new_lot is not None or self.waiting_lots() >= quantity
 
     def take(self, quantity: int) -> list[Lot]:
@@ -56,6 +57,8 @@ class AssemblyStation(ProcessingStation):
             buffer.on_arrival = self._input_arrived
         self.quantities = dict(self.spec.inputs or {})
         self.product_item = product_item
+        change = self.spec.input_change
+        self.input_change = change.sampler(self.streams.generator(self.name, "setup", 1)) if change is not None else None
         self.waiting: deque[Event] = deque()
 
     def input_buffer(self, upstream: str) -> Buffer:
@@ -114,15 +117,22 @@ class AssemblyStation(ProcessingStation):
         return made
 
     def _run(self, machine: Machine) -> Generator[Event, object, None]:
+        """Each job: the input change (roll change, as setup), then the cells; with `split`, each
+        piece (tray) leaves as soon as its share of the job's time is done."""
         while True:
             consumed = yield from self.take(machine, self._try_take, self._request, self._cancel)
             lot = self._make(consumed)
-            if self.monitor.events is not None:  # the inputs end here; the made lot starts
+            cycle = self.cycle_of[lot.item]
+            if self.input_change is not None:
+                yield from self.set_up(machine, self.input_change.draw())
+            if self.monitor.events is not None:  # the inputs end here
                 for used in consumed:
                     self.monitor.events.lot(self.name, used, "start", self.env.now, machine=machine.index)
-                self.monitor.events.lot(self.name, lot, "start", self.env.now, machine=machine.index)
-            yield from self.process(machine, self.cycle.draw(lot.cells), lot.item)
-            self.monitor.ideal_work_s += self.cycle.ideal_s(lot.cells)
-            destination = self.finish(lot)
-            if destination is not None:
-                yield from self.hand_on(machine, lot, destination)
+            duration, ideal, cells = cycle.draw(lot.cells), cycle.ideal_s(lot.cells), lot.cells
+            for piece in (self.split(lot) if self.spec.split else (lot,)):
+                share = piece.cells / cells
+                if self.monitor.events is not None:  # each tray of the made cells starts as it is made
+                    self.monitor.events.lot(self.name, piece, "start", self.env.now, machine=machine.index)
+                yield from self.process(machine, duration * share, piece.item)
+                self.monitor.ideal_work_s += ideal * share
+                yield from self.send_on(machine, piece, split=False)

@@ -20,6 +20,7 @@ from stations.states import (  # noqa: F401  (the station modules take the state
 )
 
 if TYPE_CHECKING:
+    from stations.flow import Expiry
     from stations.monitors import LineMonitor, StationMonitor
 
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 class Lot:
     """A tray of cells moving through the line; scrap makes it shrink."""
 
-    __slots__ = ("cells", "item", "released_at", "counted_at", "queued_at", "source", "tag")
+    __slots__ = ("cells", "item", "released_at", "counted_at", "queued_at", "source", "tag", "grade")
 
     def __init__(self, cells: int, item: int = 0, source: "ReleasePolicy | None" = None) -> None:
         self.cells = cells  # cells of a product, or units of a material
@@ -37,6 +38,7 @@ class Lot:
         self.queued_at = 0.0
         self.source = source
         self.tag: Optional[int] = None  # its id in an event log (given by the log when it first sees the lot)
+        self.grade = -1  # index into the line's grades once a grading station has sorted it
 
 
 class ReleasePolicy:
@@ -55,7 +57,7 @@ class Buffer:
     cannot deadlock the station that feeds it.
     """
 
-    __slots__ = ("env", "capacity", "items", "rework", "getters", "putters", "monitor", "line", "new_lot")
+    __slots__ = ("env", "capacity", "items", "rework", "getters", "putters", "monitor", "line", "new_lot", "expiry")
 
     def __init__(self, env: Environment, capacity: float, monitor: "StationMonitor", line: "LineMonitor") -> None:
         self.env = env
@@ -67,6 +69,7 @@ class Buffer:
         self.monitor = monitor
         self.line = line
         self.new_lot: Optional[Callable[[], Lot]] = None  # set by a saturated source
+        self.expiry: Optional["Expiry"] = None  # the station's Q-time (max_wait), set by twin.sim.build
 
     # -- accepting lots -------------------------------------------------------------------
     def _accept(self, lot: Lot, queued: bool) -> None:
@@ -116,19 +119,41 @@ class Buffer:
 
     # -- handing lots out -----------------------------------------------------------------
     def _take_waiting(self) -> Optional[Lot]:
-        if self.rework:
-            lot = self.rework.popleft()
-        elif self.items:
-            lot = self.items.popleft()
-        else:
-            return None
+        """The next waiting lot (rework first); a lot whose Q-time ran out is expired on the way."""
+        while True:
+            if self.rework:
+                lot = self.rework.popleft()
+            elif self.items:
+                lot = self.items.popleft()
+            else:
+                return None
+            self._left_queue(lot)
+            if self.expiry is None or not self.expiry.expired(lot, self.env.now):
+                return lot
+            self.expiry.handle(lot, self.env.now)
+
+    def _left_queue(self, lot: Lot) -> None:
         self.monitor.leave_queue(lot, self.env.now)
         if self.putters and len(self.items) < self.capacity:
             event, blocked = self.putters.popleft()
             self._accept(blocked, True)
             self.items.append(blocked)
             event.succeed()
-        return lot
+
+    def purge_expired(self) -> None:
+        """Expire every waiting lot whose Q-time ran out (before counting what is waiting)."""
+        if self.expiry is None:
+            return
+        now = self.env.now
+        for lane in (self.rework, self.items):
+            if any(self.expiry.expired(lot, now) for lot in lane):
+                kept = [lot for lot in lane if not self.expiry.expired(lot, now)]
+                gone = [lot for lot in lane if self.expiry.expired(lot, now)]
+                lane.clear()
+                lane.extend(kept)
+                for lot in gone:
+                    self._left_queue(lot)
+                    self.expiry.handle(lot, now)
 
     def try_get(self) -> Optional[Lot]:
         """The next lot if one is waiting (or held by a blocked machine upstream), else None."""
@@ -189,6 +214,7 @@ class BatchBuffer(Buffer):
         self._serve()
 
     def _serve(self) -> None:
+        self.purge_expired()
         while self.getters and (self.waiting_lots() >= self.batch_min or self.new_lot is not None):
             self.waiting_machines.popleft()
             self.getters.popleft().succeed(self._take_batch())
@@ -210,6 +236,7 @@ class BatchBuffer(Buffer):
         return lots
 
     def try_get_batch(self) -> Optional[list[Lot]]:
+        self.purge_expired()
         if self.waiting_lots() >= self.batch_min or self.new_lot is not None:
             lots = self._take_batch()
             self._serve()  # taking can pull blocked lots in, enough for a waiting machine
@@ -279,6 +306,14 @@ class StationRuntime:
         self.buffer = buffer
         self.monitor = monitor
         self.destination: Buffer | None = None  # set by twin.sim.build once every station exists
+        self.route_by_item: Optional[list] = None  # per item: a Buffer or a Router; None: all to destination
+
+    def route(self, lot: Lot) -> Buffer:
+        """Where this finished lot goes (drawn by shares when the station routes)."""
+        if self.route_by_item is None:
+            return self.destination  # type: ignore[return-value]
+        target = self.route_by_item[lot.item]
+        return target.choose() if hasattr(target, "choose") else target
 
     def input_buffer(self, upstream: str) -> Buffer:
         """The buffer that lots from `upstream` (a station or source name) enter."""

@@ -31,9 +31,8 @@ class BatchStation(ProcessingStation):
             if self.monitor.events is not None:
                 for lot in lots:
                     self.monitor.events.lot(self.name, lot, "start", self.env.now, machine=machine.index)
-            yield from self.process(machine, self.cycle.draw(1), lots[0].item)
-            self.monitor.ideal_work_s += self.cycle.mean_s * len(lots) / batch_max
+            cycle = self.cycle_of[lots[0].item]  # a load runs its first lot's product recipe
+            yield from self.process(machine, cycle.draw(1), lots[0].item)
+            self.monitor.ideal_work_s += cycle.mean_s * len(lots) / batch_max
             for lot in lots:
-                destination = self.finish(lot)
-                if destination is not None:
-                    yield from self.hand_on(machine, lot, destination)
+                yield from self.send_on(machine, lot)

@@ -13,7 +13,7 @@ from typing import Generator, Optional
 from simpy import Environment, Event
 
 from stations.base import BLOCKED, STARVED, WORKING, Buffer, Lot, StationRuntime
-from stations.processing import CycleTime
+from stations.processing import CycleTime, per_item
 from stations.quality import Scrap, scrap_bad_cells
 from stations.monitors import Level, LineMonitor, StationMonitor
 from twin.spec.rng import Streams
@@ -29,6 +29,7 @@ class DwellStation(StationRuntime):
         monitor: StationMonitor,
         line: LineMonitor,
         streams: Streams,
+        item_index: Optional[dict[str, int]] = None,
     ) -> None:
         super().__init__(env, spec.name, buffer, monitor)
         self.spec = spec
@@ -36,6 +37,7 @@ class DwellStation(StationRuntime):
         self.capacity: int = spec.capacity  # type: ignore[assignment]
         self.cycle = CycleTime(spec.cycle_time, streams.generator(spec.name, "cycle"))
         self.scrap = Scrap(spec.yield_, streams.generator(spec.name, "quality")) if spec.yield_ < 1 else None
+        self.cycle_of, self.scrap_of = per_item(spec, self.cycle, self.scrap, item_index or {}, streams)
         self.occupied = 0
         self.dwelling = Level()
         self.held = Level()
@@ -63,7 +65,7 @@ class DwellStation(StationRuntime):
             monitor.machine_idle_changed(False, now)
             if monitor.events is not None:
                 monitor.events.lot(self.name, lot, "start", now)
-            env.timeout(self.cycle.draw(lot.cells)).callbacks.append(lambda _, lot=lot: self._dwell_over(lot))
+            env.timeout(self.cycle_of[lot.item].draw(lot.cells)).callbacks.append(lambda _, lot=lot: self._dwell_over(lot))
 
     def _dwell_over(self, lot: Lot) -> None:
         now = self.env.now
@@ -72,11 +74,11 @@ class DwellStation(StationRuntime):
         self.monitor.processed_cells += lot.cells
         if self.monitor.events is not None:
             self.monitor.events.lot(self.name, lot, "finish", now)
-        self.monitor.ideal_work_s += self.cycle.ideal_s(lot.cells)
-        if not scrap_bad_cells(self.scrap, lot, self.monitor, self.line, now):
+        self.monitor.ideal_work_s += self.cycle_of[lot.item].ideal_s(lot.cells)
+        if not scrap_bad_cells(self.scrap_of[lot.item], lot, self.monitor, self.line, now):
             self._free_place()
             return
-        destination = self.destination
+        destination = self.route(lot)
         if destination.try_put(lot):  # type: ignore[union-attr]
             self._leave(lot)
         else:

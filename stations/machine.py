@@ -16,11 +16,11 @@ class MachineStation(ProcessingStation):
             self.env.process(self._run(machine))
 
     def _run(self, machine: Machine) -> Generator[Event, object, None]:
-        buffer, cycle, monitor = self.buffer, self.cycle, self.monitor
+        buffer, cycle_of, monitor = self.buffer, self.cycle_of, self.monitor
         plain = self.clocks[machine.index] is None and self.changeover is None
         while True:
             lot = yield from self.take(machine, buffer.try_get, buffer.get_event, buffer.cancel_get)
-            cells = lot.cells
+            cells, cycle = lot.cells, cycle_of[lot.item]
             if monitor.events is not None:
                 monitor.events.lot(self.name, lot, "start", self.env.now, machine=machine.index)
             if plain:  # the common case without shifts, failures or changeovers, kept lean
@@ -29,6 +29,4 @@ class MachineStation(ProcessingStation):
             else:
                 yield from self.process(machine, cycle.draw(cells), lot.item)
             monitor.ideal_work_s += cycle.ideal_s(cells)
-            destination = self.finish(lot)
-            if destination is not None:
-                yield from self.hand_on(machine, lot, destination)
+            yield from self.send_on(machine, lot)

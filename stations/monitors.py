@@ -46,9 +46,11 @@ class LineMonitor:
     an assembly) until they leave it (exit, scrap, or consumption by an assembly).
     """
 
-    def __init__(self, items: list[Item]) -> None:
+    def __init__(self, items: list[Item], grades: tuple[str, ...] = ()) -> None:
         n = len(items)
         self.items = items
+        self.grades = grades  # grade names of the line's grading stations
+        self.good_by_grade = [0] * len(grades)
         self.released = [0] * n
         self.created = [0] * n
         self.consumed = [0] * n
@@ -92,6 +94,8 @@ class LineMonitor:
 
     def exit(self, lot, now: float) -> None:
         self.good[lot.item] += lot.cells
+        if lot.grade >= 0:
+            self.good_by_grade[lot.grade] += lot.cells
         self.good_lead_time_s[lot.item] += lot.cells * (now - lot.released_at)
         self._leave(lot, lot.cells, now)
 
@@ -103,7 +107,7 @@ class LineMonitor:
         return LineSnapshot(
             time=now, released=tuple(self.released), created=tuple(self.created), consumed=tuple(self.consumed),
             good=tuple(self.good), scrapped=tuple(self.scrapped), wip_area=self.wip.area_until(now),
-            good_lead_time_s=tuple(self.good_lead_time_s),
+            good_lead_time_s=tuple(self.good_lead_time_s), good_by_grade=tuple(self.good_by_grade),
         )
 
     def reset(self, now: float) -> None:
@@ -120,6 +124,7 @@ class LineSnapshot:
     scrapped: tuple[int, ...] = ()
     wip_area: float = 0.0
     good_lead_time_s: tuple[float, ...] = ()
+    good_by_grade: tuple[int, ...] = ()
 
     def since(self, earlier: "LineSnapshot") -> "LineSnapshot":
         """Counts in the window from `earlier` to this snapshot."""
@@ -132,6 +137,7 @@ class LineSnapshot:
             good=minus(self.good, earlier.good), scrapped=minus(self.scrapped, earlier.scrapped),
             wip_area=self.wip_area - earlier.wip_area,
             good_lead_time_s=minus(self.good_lead_time_s, earlier.good_lead_time_s),
+            good_by_grade=minus(self.good_by_grade, earlier.good_by_grade),
         )
 
 
@@ -146,6 +152,7 @@ class StationMonitor:
         self.cells_out = 0
         self.lots_out = 0
         self.scrapped = 0
+        self.expired = 0  # cells scrapped because their Q-time (max_wait) ran out before processing
         self.processed_cells = 0  # cells whose processing finished (good or bad)
         self.ideal_work_s = 0.0  # ideal (mean) processing time of the work done, for OEE performance
         self.failures = 0
@@ -193,6 +200,10 @@ class StationMonitor:
         self.scrapped += cells
         self.wip.add(-cells, now)
 
+    def expire(self, cells: int, now: float) -> None:
+        self.expired += cells
+        self.wip.add(-cells, now)
+
     def depart(self, cells: int, now: float) -> None:
         self.cells_out += cells
         self.lots_out += 1
@@ -224,7 +235,7 @@ class StationMonitor:
     def snapshot(self, now: float) -> "StationSnapshot":
         return StationSnapshot(
             cells_in=self.cells_in, cells_out=self.cells_out, lots_out=self.lots_out,
-            scrapped=self.scrapped, processed_cells=self.processed_cells, ideal_work_s=self.ideal_work_s,
+            scrapped=self.scrapped, expired=self.expired, processed_cells=self.processed_cells, ideal_work_s=self.ideal_work_s,
             failures=self.failures, repair_wait_s=self.repair_wait_s, consumed=self.consumed, created=self.created,
             wip_area=self.wip.area_until(now), queue_area=self.queue.area_until(now),
             wait_cell_s=self.wait_cell_s, waited_cells=self.waited_cells,
@@ -243,6 +254,7 @@ class StationSnapshot:
     cells_out: int = 0
     lots_out: int = 0
     scrapped: int = 0
+    expired: int = 0
     processed_cells: int = 0
     ideal_work_s: float = 0.0
     failures: int = 0

@@ -17,6 +17,7 @@ from stations.base import BLOCKED, SETUP, STARVED, STATE_NAMES, WORKING, Buffer,
 from stations.calendar import ShiftCalendar
 from stations.crew import Crew
 from stations.interruptions import Breakdowns, MachineClock
+from stations.flow import Grader, Regrouper
 from stations.quality import Rework, Scrap, scrap_bad_cells
 from stations.monitors import LineMonitor, StationMonitor
 from twin.spec.rng import Streams
@@ -61,6 +62,22 @@ class Changeover:
         return sampler.draw() if sampler is not None else 0.0
 
 
+def per_item(spec, cycle: CycleTime, scrap: Optional[Scrap], item_index: dict[str, int], streams: Streams
+             ) -> tuple[list[CycleTime], list[Optional[Scrap]]]:
+    """Cycle time and scrap for lots of each item: the station's own, or its `by_product` entry's
+    (drawn from the product's own streams, so the station's other draws stay as they were)."""
+    n = max(item_index.values(), default=0) + 1
+    cycles, scraps = [cycle] * n, [scrap] * n
+    for product in spec.by_product:
+        variant, item = spec.for_product(product), item_index[product]
+        owner = f"{spec.name}/{product}"
+        if variant.cycle_time != spec.cycle_time:
+            cycles[item] = CycleTime(variant.cycle_time, streams.generator(owner, "cycle"))
+        if variant.yield_ != spec.yield_:
+            scraps[item] = Scrap(variant.yield_, streams.generator(owner, "quality")) if variant.yield_ < 1 else None
+    return cycles, scraps
+
+
 class ProcessingStation(StationRuntime):
     def __init__(
         self,
@@ -78,8 +95,14 @@ class ProcessingStation(StationRuntime):
         self.spec = spec
         self.line = line
         self.machines = [Machine(env, self, i) for i in range(spec.machines)]
+        self.streams = streams
         self.cycle = CycleTime(spec.cycle_time, streams.generator(spec.name, "cycle"))
         self.scrap = Scrap(spec.yield_, streams.generator(spec.name, "quality")) if spec.yield_ < 1 else None
+        self.cycle_of, self.scrap_of = per_item(spec, self.cycle, self.scrap, item_index or {}, streams)
+        self.regrouper = Regrouper(spec.regroup, line) if spec.regroup else None
+        self.grader = (
+            Grader(spec.grades, line, streams.generator(spec.name, "grade")) if spec.grades else None
+        )
         self.rework = Rework(spec.rework.fraction, streams.generator(spec.name, "routing")) if spec.rework else None
         self.rework_target: Optional[Buffer] = None  # set by twin.sim.build
         self.changeover = Changeover(spec.setup, item_index or {}, streams, spec.name) if spec.setup else None
@@ -144,38 +167,55 @@ class ProcessingStation(StationRuntime):
             previous = self.last_item[machine.index]
             self.last_item[machine.index] = item
             if previous is not None and previous != item:
-                setup = self.changeover.time_s(previous, item)
-                if setup > 0:
-                    machine.set_state(SETUP)
-                    if clock is None:
-                        yield self.env.timeout(setup)
-                    else:
-                        yield from clock.work(setup, SETUP, processing=False)
+                yield from self.set_up(machine, self.changeover.time_s(previous, item))
         machine.set_state(WORKING)
         if clock is None:
             yield self.env.timeout(duration)
         else:
             yield from clock.work(duration, WORKING)
 
-    def finish(self, lot: Lot) -> Optional[Buffer]:
-        """Scrap and routing after processing; where the lot goes next, or None if it is gone."""
+    def set_up(self, machine: Machine, seconds: float) -> Generator[Event, object, None]:
+        """`seconds` of setup (a changeover, a roll change): the machine is in SETUP, not working."""
+        if seconds <= 0:
+            return
+        clock = self.clocks[machine.index]
+        machine.set_state(SETUP)
+        if clock is None:
+            yield self.env.timeout(seconds)
+        else:
+            yield from clock.work(seconds, SETUP, processing=False)
+
+    def finish(self, lot: Lot) -> bool:
+        """Scrap and rework after processing; False if the lot is gone (scrapped or sent back)."""
         now = self.env.now
         self.monitor.processed_cells += lot.cells
         if self.monitor.events is not None:
             self.monitor.events.lot(self.name, lot, "finish", now)
-        if not scrap_bad_cells(self.scrap, lot, self.monitor, self.line, now):
-            return None
+        if not scrap_bad_cells(self.scrap_of[lot.item], lot, self.monitor, self.line, now):
+            return False
         if self.rework is not None and self.rework.chosen():
             self.monitor.depart(lot.cells, now)
             if self.monitor.events is not None:
                 self.monitor.events.lot(self.name, lot, "leave", now)
             self.rework_target.put_rework(lot)  # type: ignore[union-attr]
-            return None
-        return self.destination
+            return False
+        return True
 
-    def hand_on(self, machine: Machine, lot: Lot, destination: Buffer) -> Generator[Event, object, None]:
+    def send_on(self, machine: Machine, lot: Lot, split: bool = True) -> Generator[Event, object, None]:
+        """After processing: scrap, rework, grading, packing into full lots (regroup), routing, and the
+        move downstream (the machine is blocked until the lot has left)."""
+        if not self.finish(lot):
+            return
+        lots = self.grader.sort(lot) if self.grader is not None else (lot,)
+        if self.regrouper is not None:
+            lots = [packed for graded in lots for packed in self.regrouper.add(graded)]
+        for piece in lots:
+            yield from self.hand_on(machine, piece, self.route(piece), split)
+
+    def hand_on(self, machine: Machine, lot: Lot, destination: Buffer, split: bool = True
+                ) -> Generator[Event, object, None]:
         """Move a finished lot downstream (split into pieces if asked); blocked until there is room."""
-        pieces = self.split(lot) if self.spec.split else (lot,)
+        pieces = self.split(lot) if self.spec.split and split else (lot,)
         for piece in pieces:
             if self.transfer is not None:
                 self.convey(piece, destination)
@@ -224,7 +264,7 @@ class ProcessingStation(StationRuntime):
             pieces = []
             for i, size in enumerate(s for s in sizes if s > 0):
                 piece = Lot(size, lot.item, lot.source if i == 0 else None)
-                piece.released_at, piece.counted_at = lot.released_at, lot.counted_at
+                piece.released_at, piece.counted_at, piece.grade = lot.released_at, lot.counted_at, lot.grade
                 pieces.append(piece)
             return pieces
         self.line.consume(lot, now)

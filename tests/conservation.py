@@ -15,4 +15,4 @@ def assert_units_conserved(model: Model) -> None:
         assert came == went, item.name
     for name, station in model.stations.items():
         m = station.monitor
-        assert m.cells_in + m.created == m.cells_out + m.scrapped + m.consumed + m.wip.value, name
+        assert m.cells_in + m.created == m.cells_out + m.scrapped + m.expired + m.consumed + m.wip.value, name

@@ -70,7 +70,8 @@ def good_cells(line) -> float:
 def station_balance(monitor) -> tuple[float, float]:
     """(cells that came to the station, cells that left it or are still there)."""
     came = monitor.cells_in + getattr(monitor, "created", 0)
-    gone = monitor.cells_out + monitor.scrapped + getattr(monitor, "consumed", 0) + monitor.wip.value
+    gone = (monitor.cells_out + monitor.scrapped + getattr(monitor, "expired", 0) + getattr(monitor, "consumed", 0)
+            + monitor.wip.value)
     return came, gone
 
 

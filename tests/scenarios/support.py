@@ -88,6 +88,8 @@ def with_smaller_trays(scenario: Scenario, factor: int) -> Scenario:
         area = catalog.template(spec.template).area if spec.template else "finishing"
         if spec.kind == "assembly":
             update["split"] = (spec.split or 1) * factor
+        if getattr(spec, "regroup", None) is not None:  # full trays: of the new, smaller tray
+            update["regroup"] = spec.regroup // factor
         elif area != "electrode":
             if spec.buffer is not None:
                 update["buffer"] = spec.buffer * factor

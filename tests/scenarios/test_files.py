@@ -65,7 +65,8 @@ def test_a_what_if_names_its_change_and_makes_it(path):
     assert whatif.name != base.name
     assert whatif.description.lower().startswith("what-if")
     assert whatif.content_hash() != base.content_hash()
-    assert set(raw) <= {"base", "name", "description", "calendar", "stations", "run", "product", "crews", "sources"}
+    assert set(raw) <= {"base", "name", "description", "calendar", "calendars", "stations", "run", "product", "crews",
+                        "sources"}
 
 
 # A number's comment must name a source tag, a section of the reference, or say it is an assumption.

@@ -36,7 +36,15 @@ def _hours_at(results, station: str) -> np.ndarray:
 
 @pytest.mark.parametrize("file", LINES)
 def test_output_is_near_nameplate(file):
-    """(d.1/d.2) Each line's whole 95 % CI of GWh/yr lies within 10 % of its nameplate."""
+    """(d.1/d.2) Each line's whole 95 % CI of GWh/yr lies within 10 % of its nameplate.
+
+    What is derived from the nameplate, so that the check is not independent of it:
+    - Line 1: the winder's 16 ppm gross (d.1 derives it from 0.1 GWh/yr with 90 % yield and 85 % OEE)
+      and the 18 Wh cell; the racks (e.3's rule) are not binding. The check tests the yields, breakdowns,
+      calendars and buffers that turn 16 ppm into output.
+    - Line 2: the 180 formation racks (the constraint) are sized from 137,000 cells/day, and the 20 Wh
+      from 137,000 cells/day and 1.0 GWh/yr, so for this line the check only confirms the sizing
+      arithmetic and that nothing else binds (see scenarios/power_cell_line.yaml and docs/lines.md)."""
     _, nameplate, cells_per_day = LINES[file]
     results = _results(file)
     low, high = t_interval(line_values(results, "gwh_per_year"))
@@ -94,16 +102,30 @@ def test_formation_channels_are_consistent_with_littles_law(file):
     waiting_h = station_values(results, "formation", lambda s: s.waiting_time_h)
     assert on_channels == pytest.approx(starts * recipe_h, rel=0.01)
     assert queued == pytest.approx(starts * waiting_h, rel=0.05, abs=0.01 * channels)
-    sized = starts.mean() * recipe_h / 0.88
-    assert 0.9 * sized <= channels <= 1.1 * sized
-    assert on_channels.mean() / channels <= 0.95  # trays lose cells to scrap before formation: never full
-    if file == "power_cell_line.yaml":
+    utilisation = station_values(results, "formation", lambda s: s.utilization)
+    if file == "cylindrical_line.yaml":  # the winder sets the output: the racks keep the reference's headroom
+        sized = starts.mean() * recipe_h / 0.88
+        assert 0.9 * sized <= channels <= 1.1 * sized
+    else:  # the 150 ppm assembly outruns the racks, sized from the nameplate at full use (see the file)
+        assert t_interval(utilisation)[0] > 0.98
         assert 80_000 <= channels <= 165_000  # (e.3) ~80k-165k channels for 12-24 h recipes at 137,000 cells/day
+    # full trays (regroup after sealing): a busy rack holds full trays, so channels in use = utilisation x channels
+    assert on_channels.mean() / (utilisation.mean() * channels) >= 0.99
 
 
 def _chain(file: str) -> float:
+    """Expected share of good cells: the cell yields along the flow from the winder, each routed branch
+    (re-test) weighted by its share (electrode steps scrap rolls, not cells; dwell stores scrap none)."""
     scenario = load_scenario(scenario_file(file))
-    return float(np.prod([s.yield_ for s in scenario.stations if s.kind != "dwell" and not _electrode(s)]))
+    index = {s.name: i for i, s in enumerate(scenario.stations)}
+
+    def good_from(i: int) -> float:
+        spec = scenario.stations[i]
+        here = 1.0 if spec.kind == "dwell" else spec.yield_
+        return here * sum(share * (1.0 if target == "exit" else good_from(index[target]))
+                          for target, share in scenario.routes_of(i).items())
+
+    return good_from(index["winding"])
 
 
 def _electrode(spec) -> bool:

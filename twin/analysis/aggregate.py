@@ -45,7 +45,7 @@ def aggregate_replications(
         shares[name] = estimate(share_values[name])
         stations[name] = StationResult(states=states, bottleneck=bottleneck, **scalars)
     judged = verdict(share_values)
-    kpis = _estimates([r.line for r in replications])
+    kpis = _line_estimates([r.line for r in replications])
     warnings, withheld = stuck_warnings(kpis, stations, length_h)
     groups = {  # per-product and per-crew KPIs, for result models that have them
         key: {name: _estimates([getattr(r, key)[name] for r in replications]) for name in getattr(replications[0], key)}
@@ -76,6 +76,14 @@ def _withheld(judged: BottleneckResult, reason: Optional[str]) -> BottleneckResu
         return judged
     return judged.model_copy(update={"primary": None, "momentary": None, "candidates": [], "unresolved": [],
                                      "why": None, "next": None, "reason": reason})
+
+
+def _line_estimates(lines: Sequence[BaseModel]) -> dict[str, Estimate]:
+    """The line KPIs, and good output per grade as 'grades.<name>' (kpis stays one flat mapping)."""
+    kpis = _estimates(lines)
+    for grade in getattr(lines[0], "grades", {}):
+        kpis[f"grades.{grade}"] = estimate([line.grades[grade] for line in lines])  # type: ignore[attr-defined]
+    return kpis
 
 
 def _estimates(items: Sequence[BaseModel]) -> dict[str, Estimate]:

@@ -17,6 +17,7 @@ from stations.dwell import DwellStation
 from stations.machine import MachineStation
 from stations.sink import Exit
 from stations.source import LotMaker, start_source
+from stations.flow import Expiry, Router
 from stations.monitors import Item, LineMonitor, StationMonitor
 from twin.spec.rng import Streams
 from twin.spec.scenario import (
@@ -81,12 +82,19 @@ class BuildContext:
     item_index: dict[str, int]
     calendar: ShiftCalendar | None
     crews: dict[str, Crew]
+    calendars: dict[str, ShiftCalendar] = field(default_factory=dict)
+
+    def calendar_of(self, spec: StationSpec) -> ShiftCalendar | None:
+        """The station's named calendar, the scenario's, or None (round the clock)."""
+        if self.scenario.calendar_of(spec) is None:
+            return None
+        return self.calendars[spec.calendar] if spec.calendar is not None else self.calendar
 
     def options(self, spec: StationSpec) -> dict:
         """Calendar, repair crew and item index of a processing station."""
         failures = getattr(spec, "failures", None)
         return dict(
-            calendar=self.calendar if self.scenario.follows_calendar(spec) else None,
+            calendar=self.calendar_of(spec),
             crew=self.crews[failures.repair_crew] if failures and failures.repair_crew else None,
             item_index=self.item_index,
         )
@@ -108,7 +116,7 @@ def _batch(ctx: BuildContext, spec: BatchStationSpec, monitor: StationMonitor) -
 
 def _dwell(ctx: BuildContext, spec: DwellStationSpec, monitor: StationMonitor) -> StationRuntime:
     buffer = Buffer(ctx.env, _capacity(spec), monitor, ctx.line)
-    return DwellStation(ctx.env, spec, buffer, monitor, ctx.line, ctx.streams)
+    return DwellStation(ctx.env, spec, buffer, monitor, ctx.line, ctx.streams, item_index=ctx.item_index)
 
 
 def _assembly(ctx: BuildContext, spec: AssemblyStationSpec, monitor: StationMonitor) -> StationRuntime:
@@ -130,21 +138,21 @@ def build(scenario: Scenario, streams: Streams) -> Model:
     env = Environment()
     items, units = line_items(scenario)
     item_index = {item.name: i for i, item in enumerate(items)}
-    line = LineMonitor(items)
+    line = LineMonitor(items, scenario.grade_names())
     horizon = scenario.run.warmup + scenario.run.length + 7 * 86400.0
     calendar = build_calendar(scenario.calendar, horizon) if scenario.calendar else None
     crews = {
         name: Crew(env, name, spec.size, calendar if spec.shifts else None) for name, spec in scenario.crews.items()
     }
-    ctx = BuildContext(env, scenario, line, streams, item_index, calendar, crews)
+    calendars = {name: build_calendar(spec, horizon) for name, spec in scenario.calendars.items()}
+    ctx = BuildContext(env, scenario, line, streams, item_index, calendar, crews, calendars)
     stations: dict[str, StationRuntime] = {}
     for spec in scenario.stations:
         monitor = StationMonitor(spec.name, spec.parallel_units)
         stations[spec.name] = BUILDERS[spec.kind](ctx, spec, monitor)
     exit_ = Exit(env, line)
     for index, spec in enumerate(scenario.stations):
-        target = scenario.next_of(index)
-        stations[spec.name].destination = exit_ if target == EXIT else stations[target].input_buffer(spec.name)  # type: ignore[assignment]
+        _connect(ctx, index, stations, exit_, items)
         rework = getattr(spec, "rework", None)
         if rework is not None:
             stations[spec.name].rework_target = stations[rework.to].input_buffer(spec.name)  # type: ignore[attr-defined]
@@ -154,3 +162,42 @@ def build(scenario: Scenario, streams: Streams) -> Model:
         make = LotMaker(source, item_index, units, streams)
         start_source(env, source, stations[source.to].input_buffer(source.name), make, streams)
     return Model(env=env, scenario=scenario, line=line, stations=stations, crews=crews, calendar=calendar)
+
+
+def _connect(ctx: BuildContext, index: int, stations: dict[str, StationRuntime], exit_: Exit, items: list[Item]) -> None:
+    """Where station `index` sends lots of each item (one buffer, or a Router drawing by shares),
+    and what its buffers do with a lot whose Q-time ran out."""
+    spec = ctx.scenario.stations[index]
+    station = stations[spec.name]
+
+    def buffer(target: str):
+        return exit_ if target == EXIT else stations[target].input_buffer(spec.name)
+
+    def destination(product: str | None):
+        routes = ctx.scenario.routes_of(index, product)
+        if len(routes) == 1:
+            return buffer(next(iter(routes)))
+        owner = spec.name if product is None or product not in spec.by_product else f"{spec.name}/{product}"
+        return Router([buffer(t) for t in routes], list(routes.values()), ctx.streams.generator(owner, "route"))
+
+    default = destination(None)
+    per_item = [destination(item.name) if item.name in spec.by_product else default for item in items]
+    if all(target is default for target in per_item) and not isinstance(default, Router):
+        station.destination = default  # type: ignore[assignment]
+    else:
+        station.destination = per_item[0]  # type: ignore[assignment]
+        station.route_by_item = per_item
+    limits = [
+        (spec.for_product(item.name).max_wait if item.name in spec.by_product else spec.max_wait) or math.inf
+        for item in items
+    ]
+    if any(limit < math.inf for limit in limits):
+        target = buffer(spec.on_expiry) if spec.on_expiry is not None else None
+        expiry = Expiry(limits, station.monitor, ctx.line, target)
+        for waiting in _input_buffers(station):
+            waiting.expiry = expiry
+
+
+def _input_buffers(station: StationRuntime) -> list:
+    inputs = getattr(station, "inputs", None)
+    return list(inputs.values()) if inputs else [station.buffer]

@@ -42,6 +42,7 @@ def line_kpis(model: Model) -> LineReplication:
         released_cells=line.cells(window.released) + line.cells(window.created),
         good_cells=good,
         scrapped_cells=scrapped,
+        grades={name: _ratio(g, window_h) for name, g in zip(line.grades, window.good_by_grade)},
     )
 
 
@@ -109,6 +110,7 @@ def station_kpis(model: Model) -> dict[str, StationReplication]:
             queue_cells=_ratio(flows.queue_area, window_s),
             waiting_time_h=_ratio(flows.wait_cell_s, flows.waited_cells) / 3600,
             scrapped_cells=flows.scrapped,
+            expired_cells=flows.expired,
             failures=flows.failures,
             repair_wait_h=_ratio(flows.repair_wait_s, flows.failures) / 3600 if flows.failures else 0.0,
             capacity_per_h=station.capacity_units() * 3600 * _ratio(flows.processed_cells, flows.ideal_work_s),

@@ -43,6 +43,10 @@ class LineReplication(Result):
     released_cells: Real = Field(description="Cells that entered the line in the window (released, or made by an assembly).")
     good_cells: Real = Field(description="Good cells out in the window.")
     scrapped_cells: Real = Field(description="Cells scrapped in the window.")
+    grades: dict[str, Real] = Field(
+        default_factory=dict, description="Good cells out per hour by grade (lines with a grading station); "
+        "aggregated into the run's kpis as 'grades.<name>'."
+    )
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, ser_json_inf_nan="null")
 
@@ -62,6 +66,9 @@ class StationReplication(Result):
     queue_cells: Real = Field(description="Time-average cells waiting in the input buffer.")
     waiting_time_h: Real = Field(description="Mean wait in the input buffer per cell, hours.")
     scrapped_cells: Real = Field(description="Cells scrapped here in the window.")
+    expired_cells: Real = Field(
+        0.0, description="Cells scrapped in the window because they waited longer than the station's max_wait."
+    )
     failures: Real = Field(description="Breakdowns in the window.")
     repair_wait_h: Real = Field(0.0, description="Mean wait of a failed machine for a technician, hours.")
     capacity_per_h: Real = Field(
@@ -111,6 +118,7 @@ class StationResult(Result):
     queue_cells: Estimate
     waiting_time_h: Estimate
     scrapped_cells: Estimate
+    expired_cells: Optional[Estimate] = None  # absent in results stored before Q-times
     failures: Estimate
     repair_wait_h: Estimate
     capacity_per_h: Optional[Estimate] = None  # absent in results stored before it was measured

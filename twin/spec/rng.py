@@ -21,6 +21,8 @@ PURPOSES: dict[str, int] = {
     "arrival": 5,
     "setup": 6,
     "transfer": 7,
+    "route": 8,
+    "grade": 9,
 }
 
 

@@ -13,11 +13,15 @@ import json
 from collections import Counter
 from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, TypeAdapter, model_validator
+from pydantic import (
+    BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError, field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from twin.spec import catalog
 from twin.spec.distributions import DistSpec, Duration
-from twin.spec.errors import located_error
+from twin.spec.errors import SPEC_ERROR, located_error
 from twin.spec.numbers import (MAX_CELLS_PER_LOT, MAX_COUNT, MAX_MACHINES, MAX_REPLICATIONS, MAX_RUN_S, MAX_RUN_YEARS,
                                MAX_SEED, MAX_WH_PER_CELL, MIN_REPEAT_S, Count, Real)
 
@@ -199,15 +203,19 @@ class BatchSpec(Spec):
 
 STATION_KINDS = ("machine", "batch", "dwell", "assembly")
 
-_PROCESSING_KEYS = ("machines", "failures", "rework", "setup", "split", "transfer_time")
+_PROCESSING_KEYS = ("machines", "failures", "rework", "setup", "split", "transfer_time", "regroup", "grades")
 _KEYS_OF_KIND: dict[str, tuple[str, ...]] = {
     "machine": _PROCESSING_KEYS,
     "batch": (*_PROCESSING_KEYS, "batch"),
     "dwell": ("capacity",),
-    "assembly": (*_PROCESSING_KEYS, "inputs", "cells_out", "product"),
+    "assembly": (*_PROCESSING_KEYS, "inputs", "cells_out", "product", "input_change"),
 }
 """The keys only some kinds have (every kind has name, template, kind, buffer, cycle_time, yield,
 next, shifts)."""
+
+BY_PRODUCT_KEYS = ("cycle_time", "yield", "next", "max_wait")
+"""The station fields `by_product` may change: what a lot meets at the station, not the station's
+shape (machines, buffer, batch size and calendar are one per station)."""
 
 _DWELL_REFUSALS = {
     "failures": "a dwell station does not fail: remove 'failures'",
@@ -252,12 +260,69 @@ class BaseStationSpec(Spec):
     yield_: Real = Field(
         1.0, alias="yield", gt=0, le=1, description="Probability that a processed cell is good; bad cells are scrapped."
     )
-    next: Optional[str] = Field(
-        None, description="Where finished lots go: a station name or 'exit'; default: the next station listed."
+    next: Optional[str | dict[str, Annotated[float, Field(ge=0, le=1)]]] = Field(
+        None, description="Where finished lots go: a station name or 'exit' (default: the next station listed); "
+        "or a share per destination, drawn per lot (`{ocv_ok: 0.97, retest: 0.03}`; shares sum to 1)."
     )
     shifts: Optional[bool] = Field(
         None, description="Follow the scenario's calendar (default: yes if there is one, except dwell stores)."
     )
+    calendar: Optional[str] = Field(
+        None, description="Name of the scenario's `calendars:` entry this station follows (default: `calendar:`)."
+    )
+    max_wait: Optional[Duration] = Field(
+        None, gt=0, description="Q-time: a lot that has waited longer than this for this station is scrapped "
+        "when its turn comes (reported as expired_cells, counted in the yield), or sent to `on_expiry`."
+    )
+    on_expiry: Optional[str] = Field(
+        None, description="Station that receives lots whose `max_wait` ran out, instead of scrapping them."
+    )
+    by_product: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Station fields per product, for lots of that product: "
+        + ", ".join(BY_PRODUCT_KEYS) + " (e.g. `power: {cycle_time: 14 h, yield: 0.985}`)."
+    )
+
+    @field_validator("next")
+    @classmethod
+    def _shares_sum_to_one(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            if not value:
+                raise ValueError("give at least one destination with its share")
+            if abs(sum(value.values()) - 1.0) > 1e-6:
+                raise ValueError(f"the shares sum to {sum(value.values()):g}, not 1")
+        return value
+
+    @model_validator(mode="after")
+    def _product_overrides(self) -> "BaseStationSpec":
+        """Each `by_product` entry must make a valid station of the same kind (errors located in it)."""
+        for product, override in self.by_product.items():
+            for key in override:
+                if key not in BY_PRODUCT_KEYS and key != "yield_":
+                    raise located_error(("by_product", product, key), f"'{key}' cannot differ by product (one of: "
+                                        f"{', '.join(BY_PRODUCT_KEYS)})", override[key])
+            try:
+                self.for_product(product)
+            except ValidationError as exc:
+                raise ValidationError.from_exception_data("spec", [
+                    InitErrorDetails(type=PydanticCustomError(SPEC_ERROR, "{message}", {"message": e["msg"]}),
+                                     loc=("by_product", product, *field_path(tuple(e["loc"]))), input=e.get("input"))
+                    for e in exc.errors(include_url=False)
+                ]) from None
+        return self
+
+    def for_product(self, product: str) -> "BaseStationSpec":
+        """This station as lots of `product` see it (its `by_product` entry over its own fields)."""
+        override = self.by_product.get(product)
+        if not override:
+            return self
+        data = self.model_dump(by_alias=True, exclude_unset=True, exclude={"by_product", "template"})
+        return type(self).model_validate({**data, **override})
+
+    def destinations(self) -> dict[str, float]:
+        """Explicit destinations and their shares ({} when `next` is omitted: the next station listed)."""
+        if self.next is None:
+            return {}
+        return {self.next: 1.0} if isinstance(self.next, str) else dict(self.next)
 
     @model_validator(mode="before")
     @classmethod
@@ -294,7 +359,8 @@ _ALL_KIND_KEYS = frozenset(k for keys in _KEYS_OF_KIND.values() for k in keys)
 
 
 class ProcessingStationSpec(BaseStationSpec):
-    """Machine, batch and assembly stations: machines that fail, change over, rework, split and convey."""
+    """Machine, batch and assembly stations: machines that fail, change over, rework, split, convey,
+    regroup and grade."""
 
     machines: Count = Field(1, ge=1, le=MAX_MACHINES, description="Identical parallel machines sharing the input buffer.")
     failures: Optional[FailureSpec] = Field(None, description="Breakdowns of each machine.")
@@ -306,6 +372,21 @@ class ProcessingStationSpec(BaseStationSpec):
     transfer_time: Optional[DistSpec] = Field(
         None, description="Conveyor or AGV time to the next station (no machine; the lot is in transit)."
     )
+    regroup: Optional[int] = Field(
+        None, ge=1, description="Cells leaving are packed into full lots of this many cells (one product per lot); "
+        "a partial lot waits here (in this station's WIP) until it fills or the product changes."
+    )
+    grades: Optional[dict[str, Annotated[float, Field(ge=0, le=1)]]] = Field(
+        None, description="Grading: each good cell leaving gets a grade with these shares (sum 1); the lot "
+        "leaves as one lot per grade, and good output per grade is reported (kpis.grades)."
+    )
+
+    @field_validator("grades")
+    @classmethod
+    def _grade_shares(cls, value: Any) -> Any:
+        if value is not None and (not value or abs(sum(value.values()) - 1.0) > 1e-6):
+            raise ValueError(f"grade shares must sum to 1 (they sum to {sum(value.values()) if value else 0:g})")
+        return value
 
 
 class MachineStationSpec(ProcessingStationSpec):
@@ -341,6 +422,8 @@ class DwellStationSpec(BaseStationSpec):
     def _no_shifts(self) -> "DwellStationSpec":
         if self.shifts:
             raise located_error(("shifts",), "a dwell store does not follow shifts", self.shifts)
+        if self.calendar is not None:
+            raise located_error(("calendar",), "a dwell store does not follow a calendar", self.calendar)
         return self
 
     @property
@@ -360,6 +443,9 @@ class AssemblyStationSpec(ProcessingStationSpec):
     )
     cells_out: Count = Field(ge=1, le=MAX_CELLS_PER_LOT, description="Cells one job makes.")
     product: Optional[str] = Field(None, description="The product made (default: the first).")
+    input_change: Optional[DistSpec] = Field(
+        None, description="Time to change the inputs before each job (a winder's roll change); shown as setup."
+    )
 
     @model_validator(mode="after")
     def _buffer_holds_a_job(self) -> "AssemblyStationSpec":
@@ -416,6 +502,10 @@ class Scenario(Spec):
         (), description="Several products on one line (replaces 'product'); the first is the default."
     )
     calendar: Optional[CalendarSpec] = Field(None, description="Shift calendar (omitted: round the clock).")
+    calendars: dict[str, CalendarSpec] = Field(
+        default_factory=dict, description="Named calendars (electrode, assembly ...); a station follows one with "
+        "`calendar: <name>`, else `calendar:`."
+    )
     crews: Annotated[dict[str, CrewSpec], BeforeValidator(_crew_shorthand)] = Field(
         default_factory=dict, description="Repair crews by name: size, or {size, shifts}."
     )
@@ -441,9 +531,19 @@ class Scenario(Spec):
             if source.to not in stations:
                 raise located_error(("sources", i, "to"), f"unknown station {source.to!r}{_hint(source.to, stations)}")
         for i, station in enumerate(self.stations):
-            if station.next is not None and station.next != EXIT and station.next not in stations:
-                raise located_error(("stations", i, "next"),
-                              f"unknown station {station.next!r}{_hint(station.next, stations | {EXIT})}")
+            for target in station.destinations():
+                if target != EXIT and target not in stations:
+                    where = ("stations", i, "next") if isinstance(station.next, str) else ("stations", i, "next", target)
+                    raise located_error(where, f"unknown station {target!r}{_hint(target, stations | {EXIT})}")
+            if station.on_expiry is not None and station.on_expiry not in stations:
+                raise located_error(("stations", i, "on_expiry"),
+                                    f"unknown station {station.on_expiry!r}{_hint(station.on_expiry, stations)}")
+            if station.on_expiry is not None and station.max_wait is None:
+                raise located_error(("stations", i, "on_expiry"), "'on_expiry' needs a 'max_wait'")
+            if station.calendar is not None and station.calendar not in self.calendars:
+                known = set(self.calendars)
+                raise located_error(("stations", i, "calendar"), f"unknown calendar {station.calendar!r}"
+                                    + (_hint(station.calendar, known) if known else " (no calendars: add calendars: {name: ...})"))
             rework = getattr(station, "rework", None)
             if rework is not None and rework.to not in stations:
                 raise located_error(("stations", i, "rework", "to"),
@@ -468,11 +568,18 @@ class Scenario(Spec):
         for i, source in enumerate(self.sources):
             if source.release == "saturated" and saturated[source.to] > 1:
                 raise located_error(("sources", i, "to"), f"two saturated sources feed {source.to!r}")
-        routes = {spec.name: self.next_of(i) for i, spec in enumerate(self.stations)}
-        routes.update({source.name: source.to for source in self.sources})
+        routes = {spec.name: self._all_destinations(i) for i, spec in enumerate(self.stations)}
+        routes.update({source.name: {source.to} for source in self.sources})
+        for i, station in enumerate(self.stations):
+            for product, override in station.by_product.items():
+                for target in station.for_product(product).destinations():
+                    if target != EXIT and target not in stations:
+                        raise located_error(("stations", i, "by_product", product, "next"),
+                                            f"unknown station {target!r}{_hint(target, stations | {EXIT})}")
         feeders: dict[str, list[str]] = {}  # target -> who sends lots there (one pass: linear in stations)
-        for name, target in routes.items():
-            feeders.setdefault(target, []).append(name)
+        for name, targets in routes.items():
+            for target in targets:
+                feeders.setdefault(target, []).append(name)
         for i, station in enumerate(self.stations):
             feeding = feeders.get(station.name, [])
             inputs = station.inputs if isinstance(station, AssemblyStationSpec) else {}
@@ -484,9 +591,9 @@ class Scenario(Spec):
             for upstream in inputs:
                 if upstream not in routes:
                     raise located_error(("stations", i, "inputs"), f"{upstream!r} is not a station or source")
-                if routes[upstream] != station.name:
+                if routes[upstream] != {station.name}:
                     raise located_error(("stations", i, "inputs"),
-                                  f"{upstream!r} sends its lots to {routes[upstream]!r}: give it "
+                                  f"{upstream!r} sends its lots to {', '.join(sorted(routes[upstream]))!r}: give it "
                                   f"'next: {station.name}' (or 'to: {station.name}' for a source)")
             product = station.product if isinstance(station, AssemblyStationSpec) else None
             if product is not None and product not in product_names:
@@ -504,8 +611,12 @@ class Scenario(Spec):
                         if b not in product_names:
                             raise located_error(("stations", i, "setup", "from_to"),
                                           f"unknown product {b!r}{_hint(b, product_names)}")
-            if station.shifts and self.calendar is None:
+            if station.shifts and self.calendar is None and station.calendar is None:
                 raise located_error(("stations", i, "shifts"), "'shifts: true' but the scenario has no calendar")
+            for product in station.by_product:
+                if product not in product_names:
+                    raise located_error(("stations", i, "by_product", product),
+                                        f"unknown product {product!r}{_hint(product, product_names)}")
         for name, crew in self.crews.items():
             if crew.shifts and self.calendar is None:
                 raise located_error(("crews", name, "shifts"), "'shifts: true' but the scenario has no calendar")
@@ -516,16 +627,48 @@ class Scenario(Spec):
         return self.products or (self.product,)
 
     def follows_calendar(self, station: StationSpec) -> bool:
+        return self.calendar_of(station) is not None
+
+    def calendar_of(self, station: StationSpec) -> Optional[CalendarSpec]:
+        """The calendar a station follows: its named one, else the scenario's (dwell stores: none unless
+        `shifts: true`), else none (round the clock); `shifts: false` opts out of either."""
+        if station.shifts is False:
+            return None
+        if station.calendar is not None:
+            return self.calendars[station.calendar]
         if self.calendar is None:
-            return False
-        return station.shifts if station.shifts is not None else station.kind != "dwell"
+            return None
+        return self.calendar if (station.shifts or station.kind != "dwell") else None
 
     def next_of(self, index: int) -> str:
-        """Where station `index` sends finished lots (its `next`, else the following station, else exit)."""
+        """Where station `index` sends most of its finished lots (its `next`, the largest share of a
+        routed `next`, else the following station, else exit); `routes_of` gives every destination."""
+        routes = self.routes_of(index)
+        return max(routes, key=lambda name: routes[name])
+
+    def routes_of(self, index: int, product: Optional[str] = None) -> dict[str, float]:
+        """Every destination of station `index` with its share (for lots of `product` if given)."""
         station = self.stations[index]
-        if station.next is not None:
-            return station.next
-        return self.stations[index + 1].name if index + 1 < len(self.stations) else EXIT
+        if product is not None:
+            station = station.for_product(product)
+        explicit = station.destinations()
+        if explicit:
+            return explicit
+        return {self.stations[index + 1].name if index + 1 < len(self.stations) else EXIT: 1.0}
+
+    def grade_names(self) -> tuple[str, ...]:
+        """Every grade a grading station sorts into, in file order (first seen first)."""
+        names: dict[str, None] = {}
+        for station in self.stations:
+            names.update(dict.fromkeys(getattr(station, "grades", None) or {}))
+        return tuple(names)
+
+    def _all_destinations(self, index: int) -> set[str]:
+        """Every station `index` may send a lot to, whatever its product."""
+        found = set(self.routes_of(index))
+        for product in self.stations[index].by_product:
+            found |= set(self.routes_of(index, product))
+        return found
 
     def station(self, name: str) -> StationSpec:
         return next(s for s in self.stations if s.name == name)
