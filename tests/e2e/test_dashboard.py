@@ -6,9 +6,13 @@ errors throughout."""
 
 from __future__ import annotations
 
+import pytest
+
 import re
 
 from playwright.sync_api import expect
+
+pytestmark = pytest.mark.slow  # browser tests: CI runs them, the fast loop (-m "not slow") does not
 
 RUN_TIMEOUT_MS = 60_000
 

@@ -9,6 +9,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+pytestmark = pytest.mark.slow  # browser tests: CI runs them, the fast loop (-m "not slow") does not
+
 PLAN_TIMEOUT_MS = 180_000
 
 

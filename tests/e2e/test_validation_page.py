@@ -15,6 +15,8 @@ from twin.analysis.eventdata import read_log
 from twin.experiments.validation import validate
 from twin.sim.eventlog import write_event_log
 
+pytestmark = pytest.mark.slow  # browser tests: CI runs them, the fast loop (-m "not slow") does not
+
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,8 @@ from dashboard.live import live_server
 
 from .conftest import Console
 
+pytestmark = pytest.mark.slow  # browser tests: CI runs them, the fast loop (-m "not slow") does not
+
 CYLINDRICAL = Path(__file__).resolve().parents[2] / "scenarios" / "cylindrical_line.yaml"
 RUN_TIMEOUT_S = 600
 RENDER_TIMEOUT_MS = 60_000

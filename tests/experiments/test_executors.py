@@ -30,6 +30,7 @@ def _json(results) -> list[str]:
     return [r.model_dump_json() for r in results]
 
 
+@pytest.mark.slow
 def test_one_worker_two_workers_and_dask_give_identical_results(dask_cluster):
     scenario = build(serial_line(replications=12, warmup="auto"))  # pilots run on the executor too
     inline = run_experiment(scenario)

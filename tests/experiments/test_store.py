@@ -162,6 +162,7 @@ def _write_many(path: str, label: str, count: int, start: multiprocessing.synchr
         store.finish_run(run_id, aggregate(build(serial_line()), store.replications(run_id), 1))
 
 
+@pytest.mark.slow
 def test_two_processes_writing_at_once_lose_nothing(tmp_path):
     db = str(tmp_path / "shared.sqlite")
     context = multiprocessing.get_context("spawn")
@@ -187,6 +188,7 @@ def _create(path: str, start: multiprocessing.synchronize.Event) -> None:
         store.create_run(build(serial_line()), seed=1, planned=1, warmup_h=0.0)
 
 
+@pytest.mark.slow
 def test_processes_creating_the_same_new_database_at_once_all_succeed(tmp_path):
     """Switching a new file to WAL takes a lock SQLite's busy timeout does not wait for."""
     context = multiprocessing.get_context("forkserver")
@@ -205,6 +207,7 @@ def test_processes_creating_the_same_new_database_at_once_all_succeed(tmp_path):
             assert len(store.runs()) == 4
 
 
+@pytest.mark.slow
 def test_two_cli_runs_at_once_both_complete(tmp_path):
     scenario = write(serial_line(replications=15), tmp_path / "tiny.yaml")
     db = tmp_path / "runs.sqlite"

@@ -11,6 +11,8 @@ from tests.property.strategies import assembly_dicts, bounded
 from twin.sim.engine import simulate
 from twin.spec.scenario import Scenario
 
+pytestmark = pytest.mark.slow  # hypothesis searches: CI runs them, the fast loop (-m "not slow") does not
+
 
 @bounded(40)
 @given(spec=assembly_dicts())

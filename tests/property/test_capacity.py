@@ -31,6 +31,8 @@ Two bounds, both on the number of lots a station completes in [0, T]:
 
 from __future__ import annotations
 
+import pytest
+
 import math
 
 import numpy as np
@@ -43,6 +45,8 @@ from twin.spec.scenario import Scenario, StationSpec
 
 from tests.property.probes import good_cells
 from tests.property.strategies import bounded, replications, scenarios
+
+pytestmark = pytest.mark.slow  # hypothesis searches: CI runs them, the fast loop (-m "not slow") does not
 
 Z = 5.0
 

@@ -14,6 +14,8 @@ from twin.spec.scenario import Scenario
 
 from tests.property.strategies import bounded
 
+pytestmark = pytest.mark.slow  # hypothesis searches: CI runs them, the fast loop (-m "not slow") does not
+
 NORMAL_MEAN_MIN = (30, 36, 40, 45, 48)
 """Mean cycle times of the ordinary stations, minutes (spread so the line is not balanced apart from the slow one)."""
 

@@ -16,6 +16,8 @@ from tests.property.strategies import bounded, distributions
 from twin.sim.engine import simulate
 from twin.spec.scenario import Scenario
 
+pytestmark = pytest.mark.slow  # hypothesis searches: CI runs them, the fast loop (-m "not slow") does not
+
 
 @st.composite
 def flow_lines(draw) -> dict:

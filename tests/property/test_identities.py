@@ -7,6 +7,8 @@ no tolerance beyond floating-point round-off is allowed.
 
 from __future__ import annotations
 
+import pytest
+
 import math
 
 from hypothesis import example, given
@@ -20,6 +22,8 @@ from twin.spec.scenario import Scenario
 
 from tests.property.probes import good_cells, line_balance, run_probed, station_balance
 from tests.property.strategies import bounded, replications, scenarios
+
+pytestmark = pytest.mark.slow  # hypothesis searches: CI runs them, the fast loop (-m "not slow") does not
 
 any_warmup = st.booleans().flatmap(lambda warm: scenarios(warmup=warm))
 

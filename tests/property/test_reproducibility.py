@@ -7,6 +7,8 @@ name, so changing (or moving) one station leaves the others' random numbers unch
 
 from __future__ import annotations
 
+import pytest
+
 import random
 
 import yaml
@@ -21,6 +23,8 @@ from twin.spec.scenario import Scenario
 from twin.spec.yaml_io import parse_model
 
 from tests.property.strategies import STATION_NAMES, bounded, replications, scenario_dicts, scenarios, stations
+
+pytestmark = pytest.mark.slow  # hypothesis searches: CI runs them, the fast loop (-m "not slow") does not
 
 DRAWS = 100
 

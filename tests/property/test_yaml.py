@@ -27,6 +27,8 @@ from twin.spec.yaml_io import ScenarioError, parse_model
 
 from tests.property.strategies import bounded, scenario_dicts
 
+pytestmark = pytest.mark.slow  # hypothesis searches: CI runs them, the fast loop (-m "not slow") does not
+
 WHERE = re.compile(r"^<text>:(\d+): (\S.*?): ")  # "<text>:LINE: field.path: what is wrong"
 
 

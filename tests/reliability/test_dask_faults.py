@@ -25,6 +25,8 @@ from twin.sim.engine import run_replication
 from twin.spec.yaml_io import load_scenario
 from twin.store.database import Store
 
+pytestmark = pytest.mark.slow  # a Dask cluster killed on purpose: CI runs it, the fast loop does not
+
 ROOT = Path(__file__).parents[2]
 FAST_LINE = ROOT / "tests" / "e2e" / "fast_line.yaml"
 HANG_GUARD_S = 180  # only so that a regression fails instead of hanging the suite

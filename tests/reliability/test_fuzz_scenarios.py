@@ -25,6 +25,8 @@ from hypothesis import strategies as st
 
 from twin.cli.main import main
 
+pytestmark = pytest.mark.slow  # hypothesis searches: CI runs them, the fast loop (-m "not slow") does not
+
 SCENARIOS = Path(__file__).parents[2] / "scenarios"
 FILES = sorted(p.name for p in SCENARIOS.glob("*.yaml"))
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "500"))

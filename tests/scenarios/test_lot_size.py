@@ -19,6 +19,8 @@ from tests.scenarios.support import (
     WARMUP, line_values, replications, scenario_file, shortened, welch_interval, with_smaller_trays,
 )
 
+pytestmark = pytest.mark.slow  # long statistical runs: CI runs them, the fast loop (-m "not slow") does not
+
 LENGTH = "14 d"
 COUNT = {"cylindrical_line.yaml": 8, "power_cell_line.yaml": 4}  # the plausibility tests' sets, computed once
 

@@ -16,6 +16,8 @@ from twin.spec.yaml_io import load_scenario
 
 from tests.scenarios.support import line_values, replications, scenario_file, station_values, t_interval
 
+pytestmark = pytest.mark.slow  # long statistical runs: CI runs them, the fast loop (-m "not slow") does not
+
 LENGTH = "14 d"  # two whole weeks of the cylindrical line's Monday-Saturday calendar
 LINES = {
     # file: (replications, nameplate GWh/yr, good cells/day from the reference or None)

@@ -14,6 +14,8 @@ import pytest
 
 from tests.scenarios.support import line_values, paired_interval, replications, station_values
 
+pytestmark = pytest.mark.slow  # long statistical runs: CI runs them, the fast loop (-m "not slow") does not
+
 LENGTH = "14 d"
 COUNT = {"cylindrical_line.yaml": 8, "power_cell_line.yaml": 4}
 

@@ -47,6 +47,7 @@ def test_verdict_needs_a_significant_lead():
     assert tie.primary is None and tie.candidates == ["a", "b"]
 
 
+@pytest.mark.slow
 def test_a_slow_middle_station_is_the_bottleneck_and_improving_it_pays_most():
     s = serial_line([station("first"), station("middle", 1.4), station("last")])
     result, _ = analysis_of(s)
@@ -56,6 +57,7 @@ def test_a_slow_middle_station_is_the_bottleneck_and_improving_it_pays_most():
     assert result.improvements[0].station == "middle" and result.improvements[0].significant
 
 
+@pytest.mark.slow
 def test_a_station_that_fails_more_often_is_the_bottleneck_though_all_work_equally():
     failing = {"failures": {"ttf": {"dist": "exponential", "mean": "20 h"},
                             "ttr": {"dist": "exponential", "mean": "4 h"}}}
@@ -69,6 +71,7 @@ def test_a_station_that_fails_more_often_is_the_bottleneck_though_all_work_equal
     assert result.primary == "middle"
 
 
+@pytest.mark.slow
 def test_a_balanced_line_has_no_significant_bottleneck():
     s = serial_line([station("first"), station("middle"), station("last")])
     result, _ = analysis_of(s, top=1)

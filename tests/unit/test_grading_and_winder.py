@@ -24,6 +24,7 @@ def _graded_line() -> Scenario:
     )
 
 
+@pytest.mark.slow
 def test_graded_output_adds_up_to_the_good_output_with_the_grade_shares():
     reps = replicate(_graded_line())
     for rep in reps:

@@ -8,6 +8,8 @@ import pytest
 
 from tests.validation.theory import assert_matches, constant, exponential, poisson, replicate, saturated, scenario
 
+pytestmark = pytest.mark.slow  # long statistical runs: CI runs them, the fast loop (-m "not slow") does not
+
 
 def test_dwell_store_with_two_places_is_mm2():
     reps = replicate(scenario(

@@ -13,6 +13,8 @@ import pytest
 
 from tests.validation.theory import assert_matches, constant, exponential, poisson, replicate, saturated, scenario
 
+pytestmark = pytest.mark.slow  # long statistical runs: CI runs them, the fast loop (-m "not slow") does not
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("regroup, exact", [(None, 100 * 0.5 / 1.5), (100, 100 * 0.5 / 1.0)])

@@ -9,6 +9,8 @@ from tests.validation.theory import (
     assert_matches, constant, exponential, poisson, replicate, saturated, scenario,
 )
 
+pytestmark = pytest.mark.slow  # long statistical runs: CI runs them, the fast loop (-m "not slow") does not
+
 
 def test_case2_jackson_tandem_line():
     mus = (1.5, 2.0, 1.25)

@@ -3,9 +3,13 @@ M/M/1//N (the machine repairman model): availability and the repairman's utilisa
 
 from __future__ import annotations
 
+import pytest
+
 import math
 
 from tests.validation.theory import assert_matches, exponential, replicate, saturated, scenario
+
+pytestmark = pytest.mark.slow  # long statistical runs: CI runs them, the fast loop (-m "not slow") does not
 
 
 def machine_repairman(machines: int, failure_rate: float, repair_rate: float) -> tuple[float, float]:

@@ -6,6 +6,8 @@ import pytest
 
 from tests.validation.theory import assert_matches, constant, exponential, poisson, replicate, scenario
 
+pytestmark = pytest.mark.slow  # long statistical runs: CI runs them, the fast loop (-m "not slow") does not
+
 CASES = [
     # id, machines, arrival rate, service spec, utilisation, Wq, W, L
     ("M/M/1", 1, 0.8, exponential(1.0), 0.8, 4.0, 5.0, 4.0),
