@@ -347,4 +347,4 @@ def register(app: Dash, ctx: Context) -> None:
     def _sweep(group: Optional[str], key: Optional[str]) -> str:
         return sweep_search(group, key)
 
-    plan_page.register(app, ctx.settings)
+    plan_page.register(app, ctx.settings, ctx.jobs)

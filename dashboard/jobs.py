@@ -38,7 +38,7 @@ class JobLimits:
 @dataclass(frozen=True)
 class JobStatus:
     job_id: str
-    kind: str  # "run" or "bottleneck"
+    kind: str  # "run", "bottleneck" or "plan"
     title: str
     state: str  # one of STATES
     run_ids: list[int] = field(default_factory=list)  # runs the job stored (as soon as it says so)
@@ -101,6 +101,15 @@ class JobManager:
         """Queue the improvement ranking of a stored run (the analysis is stored under the run)."""
         return self._queue("bottleneck", f"bottleneck analysis of run {run_id}", owner, {"run_id": int(run_id)},
                            f"bottleneck:{int(run_id)}")
+
+    def start_plan(self, scenario_json: str, label: str, target: str, confidence: float, vary: list[str],
+                   budget_runs: int, owner: str = "") -> str:
+        """Queue a plan (`twin plan`'s search) of a validated scenario (its JSON); the page has
+        checked every value."""
+        request = {"scenario_json": scenario_json, "target": target, "confidence": float(confidence),
+                   "vary": list(vary), "budget_runs": int(budget_runs)}
+        key = "plan:" + repr(sorted(request.items()))
+        return self._queue("plan", f"plan of {label} for {target}", owner, request, key)
 
     def _queue(self, kind: str, title: str, owner: str, request: dict[str, Any], key: str) -> str:
         with self._lock:
@@ -212,6 +221,7 @@ def _work(kind: str, request: dict[str, Any], db_path: str, pipe: Connection) ->
     """The worker process: one service task; tells the server each stored run and how it ended."""
     import logging
 
+    from twin.experiments.plan import PlanError
     from twin.service.session import session
     from twin.service.tasks import TaskError, rank_improvements, run_scenario
     from twin.spec.scenario import Scenario
@@ -222,6 +232,10 @@ def _work(kind: str, request: dict[str, Any], db_path: str, pipe: Connection) ->
         pipe.send(("run", run_id))
 
     try:
+        if kind == "plan":
+            _plan(request, db_path, told)
+            pipe.send(("done", ""))
+            return
         with session(workers=1, scheduler=None, db=db_path, show_progress=False) as current:
             if kind == "run":
                 scenario = parse_model(request["scenario_yaml"], Scenario, "the scenario")
@@ -231,7 +245,7 @@ def _work(kind: str, request: dict[str, Any], db_path: str, pipe: Connection) ->
         pipe.send(("done", ""))
     except ScenarioError as exc:
         pipe.send(("failed", "\n".join(exc.messages)))
-    except (TaskError, StoreError) as exc:
+    except (TaskError, StoreError, PlanError) as exc:
         pipe.send(("failed", str(exc)))
     except KeyboardInterrupt:  # SIGTERM: the session has marked the run interrupted
         pipe.send(("failed", "stopped; the run keeps its finished replications"))
@@ -240,3 +254,17 @@ def _work(kind: str, request: dict[str, Any], db_path: str, pipe: Connection) ->
         pipe.send(("failed", "the job failed with an internal error (see the server log)"))
     finally:
         pipe.close()
+
+
+def _plan(request: dict[str, Any], db_path: str, told: Any) -> None:
+    """The plan job: the same search as `twin plan`, through the service layer."""
+    from twin.experiments.plan import PlanOptions, expand_ranges, parse_target, parse_vary
+    from twin.service.planning import run_plan_job
+    from twin.spec.scenario import Scenario
+
+    scenario = Scenario.model_validate_json(request["scenario_json"])
+    ranges = expand_ranges(scenario, [parse_vary(text) for text in request["vary"]])
+    options = PlanOptions(confidence=request["confidence"], budget_runs=request["budget_runs"])
+    done = run_plan_job(scenario, parse_target(request["target"]), ranges, options, db_path)
+    if done.get("run_id") is not None:
+        told(done["run_id"])

@@ -4,7 +4,7 @@ frontier of every evaluated configuration.
 
 Builders and the figure are pure functions of twin.experiments.plan.PlanResult; `start_plan` and
 `poll_plan` are the callbacks' work as plain functions (every browser value is checked here before
-it reaches a command line); `register` only binds them. Reads are in dashboard.data, the job in dashboard.plan_jobs.
+it reaches a command line); `register` only binds them. Reads are in dashboard.data, the job is a JobManager job (dashboard.jobs).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from twin.experiments.plan import LINE_KPIS, KpiCheck, PlanError, PlanResult, pa
 
 from dashboard import data, ids
 from dashboard.components import graph, notice
-from dashboard.plan_jobs import PlanJobs
+from dashboard.jobs import JobManager
 
 POLL_MS = 2000
 MAX_VARY_LINES = 30
@@ -149,7 +149,7 @@ def _chosen(plans: Sequence[tuple[int, str, PlanResult]], wanted: Optional[str])
 
 
 # -- callbacks as plain functions ---------------------------------------------------------------
-def start_plan(settings: data.Settings, jobs: PlanJobs, filename: Any, kpi: Any, value: Any, confidence: Any,
+def start_plan(settings: data.Settings, jobs: JobManager, filename: Any, kpi: Any, value: Any, confidence: Any,
                vary_text: Any, budget: Any) -> tuple[Any, Optional[str], bool]:
     """(message, job id, whether polling stays off) after checking every value the browser sent."""
     def refuse(text: str) -> tuple[Any, Optional[str], bool]:
@@ -180,27 +180,28 @@ def start_plan(settings: data.Settings, jobs: PlanJobs, filename: Any, kpi: Any,
             parse_vary(line)
     except PlanError as exc:
         return refuse(str(exc))
-    job = jobs.start(settings.scenarios_dir / filename, f"{target.kpi}={target.value!r}", float(confidence), lines,
-                     budget)
+    job = jobs.start_plan(found.scenario.model_dump_json(by_alias=True), filename, f"{target.kpi}={target.value!r}",
+                          float(confidence), lines, budget)
     return notice(f"Planning {filename} for {target.kpi} >= {target.value:g} in the background…", "info"), job, False
 
 
-def poll_plan(jobs: PlanJobs, job: Optional[str]) -> tuple[Any, bool]:
+def poll_plan(jobs: JobManager, job: Optional[str]) -> tuple[Any, bool]:
     """(message, whether polling stops) for the job this page started."""
     status = jobs.status(job) if isinstance(job, str) else None
     if status is None:
         return no_update, True
+    if status.state == "queued":
+        return notice("Queued: the plan starts when a running job finishes.", "info"), False
     if status.state == "running":
         return notice("Planning in the background… (short runs, then full runs and the fresh-seed check)", "info"), False
-    if status.state == "failed":
-        return notice(f"The plan failed: {status.message}", "error"), True
+    if status.state in ("failed", "cancelled"):
+        return notice(f"The plan did not finish: {status.message}", "error"), True
     return html.Span(["✓ plan finished · ", dcc.Link("show it", href=f"/plan?done={job[:8]}", className="run-link")],
                      className="success-text"), True
 
 
-def register(app: Dash, settings: data.Settings, jobs: Optional[PlanJobs] = None) -> PlanJobs:
+def register(app: Dash, settings: data.Settings, jobs: JobManager) -> JobManager:
     """Bind the plan page's callbacks; returns its job manager (to stop its jobs at shutdown)."""
-    jobs = jobs or PlanJobs(settings.db_path)
 
     @app.callback(Output(ids.PLAN_MESSAGE, "children"), Output(ids.PLAN_JOB, "data"),
                   Output(ids.PLAN_INTERVAL, "disabled"), Input(ids.PLAN_BUTTON, "n_clicks"),

@@ -9,7 +9,7 @@ import time
 import yaml
 
 from dashboard.data import Settings, stored_plans
-from dashboard.plan_jobs import PlanJobs
+from dashboard.jobs import JobManager
 from dashboard.plan_page import frontier_figure, page, plan_view, poll_plan, start_plan
 from twin.experiments.plan import find_plan, parse_target, parse_vary
 from twin.spec.scenario import Scenario
@@ -43,7 +43,7 @@ def test_the_frontier_shows_every_evaluated_plan_the_target_and_the_choice():
 
 def test_hostile_form_values_are_refused_without_starting_anything(tmp_path):
     settings = _settings(tmp_path)
-    jobs = PlanJobs(settings.db_path)
+    jobs = JobManager(settings.db_path)
     good = dict(filename="three.yaml", kpi="throughput_per_h", value=20, confidence=0.9, vary_text="\n".join(VARY),
                 budget=50)
     for change, said in (({"filename": "../../etc/passwd"}, "not a scenario file name"),
@@ -61,11 +61,11 @@ def test_hostile_form_values_are_refused_without_starting_anything(tmp_path):
 
 def test_a_plan_started_from_the_page_is_stored_and_listed(tmp_path):
     settings = _settings(tmp_path)
-    jobs = PlanJobs(settings.db_path)
+    jobs = JobManager(settings.db_path)
     _, job, polling_off = start_plan(settings, jobs, "three.yaml", "throughput_per_h", 20, 0.9, "\n".join(VARY), 50)
     assert job is not None and not polling_off
     deadline = time.monotonic() + 300
-    while jobs.status(job).state == "running" and time.monotonic() < deadline:
+    while not jobs.status(job).finished and time.monotonic() < deadline:
         time.sleep(0.5)
     message, stop = poll_plan(jobs, job)
     assert stop and "plan finished" in str(message), message
