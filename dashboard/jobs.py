@@ -224,6 +224,7 @@ def _work(kind: str, request: dict[str, Any], db_path: str, pipe: Connection) ->
     from twin.experiments.plan import PlanError
     from twin.service.session import session
     from twin.service.tasks import TaskError, rank_improvements, run_scenario
+    from twin.sim.errors import SimulationError
     from twin.spec.scenario import Scenario
     from twin.spec.yaml_io import ScenarioError, parse_model
     from twin.store.database import StoreError
@@ -245,7 +246,7 @@ def _work(kind: str, request: dict[str, Any], db_path: str, pipe: Connection) ->
         pipe.send(("done", ""))
     except ScenarioError as exc:
         pipe.send(("failed", "\n".join(exc.messages)))
-    except (TaskError, StoreError, PlanError) as exc:
+    except (TaskError, StoreError, PlanError, SimulationError) as exc:
         pipe.send(("failed", str(exc)))
     except KeyboardInterrupt:  # SIGTERM: the session has marked the run interrupted
         pipe.send(("failed", "stopped; the run keeps its finished replications"))

@@ -258,10 +258,7 @@ def run_replications(
     executor: Optional[Executor] = None,
 ) -> list[ReplicationResult]:
     """Replications 0..n-1 in index order (a warm-up of 'auto' is chosen first by MSER-5)."""
-    with _executor(executor, workers) as running:
-        plan = plan_experiment(scenario, seed, running)
-        count = scenario.run.replications if replications is None else replications
-        return run_plans([plan], [count], running, (lambda _, r: on_done(r)) if on_done else None)[0]
+    return _replicate(scenario, replications, seed, workers, on_done, executor)[1]
 
 
 def run_experiment(
@@ -273,11 +270,16 @@ def run_experiment(
     executor: Optional[Executor] = None,
 ) -> RunResult:
     """Replicate a scenario and report every KPI with its confidence interval."""
+    plan, results = _replicate(scenario, replications, seed, workers, on_done, executor)
+    return aggregate(scenario, results, plan.seed, plan.warmup.warmup_h)
+
+
+def _replicate(scenario: Scenario, replications: Optional[int], seed: Optional[int], workers: int,
+               on_done: Optional[OnDone], executor: Optional[Executor]) -> tuple[Plan, list[ReplicationResult]]:
     with _executor(executor, workers) as running:
         plan = plan_experiment(scenario, seed, running)
         count = scenario.run.replications if replications is None else replications
-        results = run_plans([plan], [count], running, (lambda _, r: on_done(r)) if on_done else None)[0]
-    return aggregate(scenario, results, plan.seed, plan.warmup.warmup_h)
+        return plan, run_plans([plan], [count], running, (lambda _, r: on_done(r)) if on_done else None)[0]
 
 
 class _Borrowed(Executor):

@@ -20,6 +20,7 @@ from simpy import Environment
 
 from twin.sim.kpis import replication_kpis
 from twin.sim.build import Model, build
+from twin.sim.errors import SimulationError  # noqa: F401  (raised here; callers may import it from here)
 from stations.monitors import Series
 from twin.sim.results import ReplicationResult
 from twin.spec.rng import Streams
@@ -37,8 +38,6 @@ MAX_LOTS_IN_LINE = 5_000_000
 """Lots inside the line at once; more means the release is unbounded (the engine would run out of memory)."""
 
 
-class SimulationError(Exception):
-    """A replication that cannot finish (a zero-time loop, an unbounded release); the message says where."""
 
 
 def _run_until(model: Model, until: float) -> None:
