@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from twin.analysis.bottleneck import BottleneckAnalysis
 from twin.experiments.compare import ComparedRun, ComparisonResult, compare_replications
-from twin.analysis.losses import LossWaterfall, loss_waterfall
+from twin.sim.results import LossWaterfall
 from twin.sim.results import BottleneckResult, ReplicationResult, RunResult
 from twin.store.runs import aggregate_from, run_result, status_of, write_csv
 from twin.spec.scenario import Scenario
@@ -159,13 +159,7 @@ def run_view(settings: Settings, run_id: int) -> RunView:
         analysis = bottleneck_analysis(store, run_id)
         others = [r for r in store.runs() if r.id != run_id and r.done > 0 and not _variant(r)]
     judged = result.bottleneck if result is not None else None
-    leader = None if judged is None else judged.primary or judged.momentary
-    waterfall = None
-    if scenario is not None and replications and leader is not None:
-        try:
-            waterfall = loss_waterfall(scenario, replications, leader)
-        except (KeyError, ValueError, ZeroDivisionError):
-            waterfall = None
+    waterfall = result.losses if result is not None else None  # stored with the run: never recomputed here
     others.sort(key=lambda r: (r.seed != record.seed, r.kind == "sweep",
                                not _related(r.scenario_name, record.scenario_name), -r.id))
     return RunView(record, status_of(record), result, scenario, replications, judged, waterfall, analysis, others)

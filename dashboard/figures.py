@@ -14,7 +14,7 @@ from plotly.subplots import make_subplots
 from twin.analysis.bottleneck import BottleneckAnalysis
 from twin.experiments.compare import ComparisonResult
 from twin.analysis.improvement import walk_arrows
-from twin.analysis.losses import LossWaterfall
+from twin.sim.results import LossWaterfall
 from twin.sim.results import BottleneckResult, Estimate, RunResult
 from twin.spec.scenario import EXIT, Scenario
 from twin.experiments.sweep import SweepPoint

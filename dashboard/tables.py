@@ -12,7 +12,7 @@ from typing import Any, Optional, Sequence
 
 from twin.analysis.bottleneck import BottleneckAnalysis
 from twin.experiments.compare import ComparisonResult
-from twin.analysis.losses import LossWaterfall
+from twin.sim.results import LossWaterfall
 from twin.sim.results import Estimate, RunResult
 from twin.store.database import RunRecord
 from twin.experiments.sweep import SweepPoint

@@ -14,9 +14,8 @@ exactly; so the parts always add up to ideal minus actual.
 
 from __future__ import annotations
 
-from pydantic import Field
 
-from twin.sim.results import Estimate, ReplicationResult, Result
+from twin.sim.results import LossStep, LossWaterfall, ReplicationResult
 from twin.spec.scenario import EXIT, Scenario
 from twin.analysis.statistics import estimate
 
@@ -24,19 +23,6 @@ STATE_CAUSES = (
     ("down", "downtime"), ("setup", "setup"), ("off_shift", "off-shift time"),
     ("starved", "starvation (upstream)"), ("blocked", "blocking (downstream)"), ("waiting_batch", "batch filling"),
 )
-
-
-class LossStep(Result):
-    cause: str = Field(description="What the cells were lost to.")
-    station: str = Field(description="Where the loss happened.")
-    cells_per_h: Estimate = Field(description="Lost output, cells per hour of the window.")
-
-
-class LossWaterfall(Result):
-    bottleneck: str = Field(description="The station whose ideal capacity is the top of the waterfall.")
-    ideal_per_h: Estimate = Field(description="Ideal capacity of the bottleneck, cells per hour.")
-    steps: list[LossStep] = Field(description="Losses in order; they sum to ideal minus actual.")
-    actual_per_h: Estimate = Field(description="Good cells out per hour.")
 
 
 def downstream_of(scenario: Scenario, station: str) -> list[str]:

@@ -22,7 +22,8 @@ from twin.experiments.executors import Executor, InlineExecutor, make_executor
 from twin.analysis.aggregate import aggregate_replications
 from twin.analysis.constraint import PAIRED_RUNS, paired_runs, resolve  # noqa: F401 (paired_runs re-exported)
 from twin.analysis.improvement import fair_step, improved
-from twin.sim.results import ReplicationResult, RunResult
+from twin.analysis.losses import loss_waterfall
+from twin.sim.results import BottleneckResult, LossWaterfall, ReplicationResult, RunResult
 from twin.spec.scenario import Scenario
 from twin.analysis.statistics import half_width
 from twin.analysis.warmup import WarmupChoice, warmup_from_series
@@ -228,7 +229,20 @@ def aggregate(
     if verdict.unresolved and run_paired and len(replications) >= 2:
         verdict = resolve(verdict, paired_gains(scenario, replications, seed, warmup_h, verdict.unresolved, executor),
                           replications)
-    return result.model_copy(update={"bottleneck": verdict})
+    return result.model_copy(update={"bottleneck": verdict, "losses": _waterfall(scenario, replications, verdict)})
+
+
+def _waterfall(scenario: Scenario, replications: Sequence[ReplicationResult], verdict: BottleneckResult
+               ) -> Optional[LossWaterfall]:
+    """The loss waterfall below the constraint (else the momentary bottleneck), stored with the run
+    so that no reader recomputes it."""
+    station = verdict.primary or verdict.momentary
+    if station is None:
+        return None
+    try:
+        return loss_waterfall(scenario, list(replications), station)
+    except (KeyError, ValueError, ZeroDivisionError):
+        return None
 
 
 def paired_gains(

@@ -192,6 +192,19 @@ class BottleneckResult(Result):
         return data
 
 
+class LossStep(Result):
+    cause: str = Field(description="What the cells were lost to.")
+    station: str = Field(description="Where the loss happened.")
+    cells_per_h: Estimate = Field(description="Lost output, cells per hour of the window.")
+
+
+class LossWaterfall(Result):
+    bottleneck: str = Field(description="The station whose ideal capacity is the top of the waterfall.")
+    ideal_per_h: Estimate = Field(description="Ideal capacity of the bottleneck, cells per hour.")
+    steps: list[LossStep] = Field(description="Losses in order; they sum to ideal minus actual.")
+    actual_per_h: Estimate = Field(description="Good cells out per hour.")
+
+
 class RunResult(Result):
     scenario: str
     scenario_hash: str
@@ -208,6 +221,9 @@ class RunResult(Result):
     stations: dict[str, StationResult]
     bottleneck: BottleneckResult
     series: SeriesReplication = Field(description="Mean over replications of the time series.")
+    losses: Optional[LossWaterfall] = Field(
+        None, description="Loss waterfall from the named bottleneck's ideal capacity down to good output, computed "
+        "once when the run is aggregated (None: no station named, or a result stored before it was kept).")
     warnings: list[str] = Field(default_factory=list, description="What is stuck and where (no output, a "
                                 "deadlock, a station never fed), from twin.analysis.stuck.")
 
