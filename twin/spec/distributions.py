@@ -134,8 +134,9 @@ class TriangularDist(_DistSpec):
         return generator.triangular(self.low, self.mode, self.high, size)
 
 
-class LognormalDist(_DistSpec):
-    dist: Literal["lognormal"] = Field(description="Lognormal given by its mean and coefficient of variation.")
+class _MeanCvDist(_DistSpec):
+    """A distribution given by its mean and coefficient of variation (lognormal, gamma)."""
+
     mean: Duration = Field(gt=0, description="Mean duration.")
     cv: Real = Field(ge=CV_MIN, le=CV_MAX, description=f"Coefficient of variation (standard deviation / mean), {CV_MIN:g} to {CV_MAX:g}.")
 
@@ -146,24 +147,18 @@ class LognormalDist(_DistSpec):
     @property
     def variance_s2(self) -> float:
         return (self.cv * self.mean) ** 2
+
+
+class LognormalDist(_MeanCvDist):
+    dist: Literal["lognormal"] = Field(description="Lognormal given by its mean and coefficient of variation.")
 
     def _fill(self, generator: np.random.Generator, size: int) -> np.ndarray:
         sigma2 = math.log1p(self.cv**2)
         return generator.lognormal(math.log(self.mean) - sigma2 / 2, math.sqrt(sigma2), size)
 
 
-class GammaDist(_DistSpec):
+class GammaDist(_MeanCvDist):
     dist: Literal["gamma"] = Field(description="Gamma given by its mean and coefficient of variation.")
-    mean: Duration = Field(gt=0, description="Mean duration.")
-    cv: Real = Field(ge=CV_MIN, le=CV_MAX, description=f"Coefficient of variation (standard deviation / mean), {CV_MIN:g} to {CV_MAX:g}.")
-
-    @property
-    def mean_s(self) -> float:
-        return self.mean
-
-    @property
-    def variance_s2(self) -> float:
-        return (self.cv * self.mean) ** 2
 
     def _fill(self, generator: np.random.Generator, size: int) -> np.ndarray:
         shape = 1.0 / self.cv**2
