@@ -73,14 +73,7 @@ def plan_view(plan: PlanResult, run_id: int) -> html.Div:
     rows = []
     for item in plan.vary:
         low = lowered.get(item.path)
-        if low is None:
-            evidence = "-"
-        elif low.reason == "range":
-            evidence = "below the range"
-        elif low.reason == "capacity":
-            evidence = f"below the capacity bound {low.bound}"
-        else:
-            evidence = f"misses: {_interval(low.check)}"
+        evidence = "-" if low is None else low.evidence()
         rows.append(html.Tr([html.Td(item.path), html.Td(f"{item.low}..{item.high}"),
                              html.Td(str(plan.bounds.get(item.path, "-"))),
                              html.Td("-" if plan.best is None else str(plan.best[item.path]), className="plan-chosen"),

@@ -27,14 +27,7 @@ def print_plan(plan: PlanResult, console: Console) -> None:
     lowered = {item.path: item for item in plan.lowered}
     for item in plan.vary:
         low = lowered.get(item.path)
-        if low is None:
-            evidence = "-"
-        elif low.reason == "range":
-            evidence = "below the range"
-        elif low.reason == "capacity":
-            evidence = f"below the bound {low.bound}"
-        else:
-            evidence = f"misses: {_interval(low.check)}" if low.check else "misses"
+        evidence = "-" if low is None else low.evidence()
         table.add_row(item.path, f"{item.low}..{item.high}" + (f" step {item.step}" if item.step > 1 else ""),
                       str(plan.bounds.get(item.path, "-")),
                       "-" if plan.best is None else str(plan.best[item.path]), evidence)

@@ -244,6 +244,18 @@ class LoweredCheck(BaseModel):
     bound: Optional[int] = Field(None, description="The capacity bound of the field, when reason is 'capacity'.")
     check: Optional[KpiCheck] = Field(None, description="The lowered plan's runs, when reason is 'simulation'.")
 
+    def evidence(self) -> str:
+        """Why the field cannot go one step lower, in words (the CLI table and the plan page say the same)."""
+        if self.reason == "range":
+            return "below the range"
+        if self.reason == "capacity":
+            return f"below the capacity bound {self.bound}"
+        if self.check is None or self.check.mean is None:
+            return "misses"
+        low, high = self.check.ci95
+        interval = f" [{low:.4g}, {high:.4g}]" if low is not None and high is not None else ""
+        return f"misses: {self.check.mean:.4g}{interval}"
+
 
 class PlanResult(BaseModel):
     """What `twin plan --json` prints and the store keeps."""
