@@ -11,7 +11,7 @@ machines' states into active periods for the bottleneck analysis.
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import Callable, Optional, Protocol, TYPE_CHECKING
 
 from simpy import Environment, Event
 
@@ -20,9 +20,16 @@ from stations.states import (  # noqa: F401  (the station modules take the state
 )
 
 if TYPE_CHECKING:
-    from stations.flow import Expiry
     from stations.monitors import LineMonitor, StationMonitor
 
+
+
+class QTime(Protocol):
+    """What a buffer asks of its station's Q-time (stations.flow.Expiry implements it)."""
+
+    def expired(self, lot: "Lot", now: float) -> bool: ...
+
+    def handle(self, lot: "Lot", now: float) -> None: ...
 
 
 class Lot:
@@ -69,7 +76,7 @@ class Buffer:
         self.monitor = monitor
         self.line = line
         self.new_lot: Optional[Callable[[], Lot]] = None  # set by a saturated source
-        self.expiry: Optional["Expiry"] = None  # the station's Q-time (max_wait), set by twin.sim.build
+        self.expiry: Optional[QTime] = None  # the station's Q-time (max_wait), set by twin.sim.build
 
     # -- accepting lots -------------------------------------------------------------------
     def _accept(self, lot: Lot, queued: bool) -> None:
