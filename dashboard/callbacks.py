@@ -16,7 +16,7 @@ from dash import ALL, MATCH, Dash, Input, Output, State, callback_context, dcc, 
 from dash.exceptions import PreventUpdate
 
 from twin.sim.results import HEADLINE_KPIS
-from dashboard import data, form, guard, ids, layout, validation
+from dashboard import data, form, guard, ids, layout, plan_page, validation
 from dashboard.components import notice
 from dashboard.jobs import JobManager, JobRefused
 from dashboard.tables import to_csv
@@ -51,6 +51,8 @@ def render_page(ctx: Context, pathname: Optional[str], search: Optional[str]) ->
             return sweep(ctx, query), True
         if path == "/validation":
             return validation.page(ctx.settings, query.get("file")), True
+        if path == "/plan":
+            return plan_page.page(ctx.settings, query), True
     except data.DataError as exc:
         return layout.problem_page("Cannot show this page", guard.public(str(exc), ctx.settings)), True
     except Exception:  # a page says something went wrong, never the exception's text (paths, internals)
@@ -242,8 +244,8 @@ def rank_improvements(ctx: Context, trigger: Optional[str], run_id: Optional[int
     if status is None or not status.finished:
         raise PreventUpdate
     if status.state == "failed":
-        return no_update, notice(f"The bottleneck analysis failed: {guard.public(status.message, ctx.settings)}",
-                                 "error"), True, None
+        said = guard.public(str(status.message or ""), ctx.settings)
+        return no_update, notice(f"The bottleneck analysis failed: {said}", "error"), True, None
 
     analysis = data.improvements(ctx.settings, run_id)
     if analysis is None:
@@ -344,3 +346,5 @@ def register(app: Dash, ctx: Context) -> None:
                   Input(ids.SWEEP_KPI, "value"), prevent_initial_call=True)
     def _sweep(group: Optional[str], key: Optional[str]) -> str:
         return sweep_search(group, key)
+
+    plan_page.register(app, ctx.settings)

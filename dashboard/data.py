@@ -17,11 +17,10 @@ from typing import Any, Iterator, Optional, Sequence
 
 from pydantic import ValidationError
 
-from twin.analysis.verdict import BottleneckVerdict, verdict
 from twin.analysis.bottleneck import BottleneckAnalysis
 from twin.experiments.compare import ComparedRun, ComparisonResult, compare_replications
 from twin.analysis.losses import LossWaterfall, loss_waterfall
-from twin.sim.results import ReplicationResult, RunResult
+from twin.sim.results import BottleneckResult, ReplicationResult, RunResult
 from twin.store.runs import aggregate_from, run_result, status_of, write_csv
 from twin.spec.scenario import Scenario
 from twin.spec.yaml_io import ScenarioError, load_scenario, max_file_bytes
@@ -132,17 +131,15 @@ class RunView:
     result: Optional[RunResult]
     scenario: Optional[Scenario]  # None if today's schema rejects the stored scenario
     replications: list[ReplicationResult]
-    verdict: Optional[BottleneckVerdict]
+    verdict: Optional[BottleneckResult]  # the verdict the run stored (never recomputed here)
     waterfall: Optional[LossWaterfall]
     analysis: Optional[BottleneckAnalysis]
     others: list[RunRecord] = field(default_factory=list)  # runs it can be compared with, best first
 
     @property
     def bottleneck(self) -> Optional[str]:
-        """The station the page marks: the significant primary, else the leader."""
-        if self.verdict is None:
-            return None
-        return self.verdict.primary or (self.verdict.ranking[0] if self.verdict.candidates else None)
+        """The station the page marks: the throughput constraint (None when the run names none)."""
+        return None if self.verdict is None else self.verdict.primary
 
 
 def run_view(settings: Settings, run_id: int) -> RunView:
@@ -161,8 +158,8 @@ def run_view(settings: Settings, run_id: int) -> RunView:
             scenario = None
         analysis = bottleneck_analysis(store, run_id)
         others = [r for r in store.runs() if r.id != run_id and r.done > 0 and not _variant(r)]
-    judged = _verdict(replications)
-    leader = None if judged is None or not judged.ranking else judged.primary or judged.ranking[0]
+    judged = result.bottleneck if result is not None else None
+    leader = None if judged is None else judged.primary or judged.momentary
     waterfall = None
     if scenario is not None and replications and leader is not None:
         try:
@@ -182,15 +179,6 @@ def _variant(record: RunRecord) -> bool:
 def _related(name: str, other: str) -> bool:
     """Same scenario, or a what-if named after it ('fast-line (edited)')."""
     return name.startswith(other) or other.startswith(name)
-
-
-def _verdict(replications: Sequence[ReplicationResult]) -> Optional[BottleneckVerdict]:
-    """The bottleneck named only when significantly ahead (twin.sim.active_period.verdict)."""
-    if not replications:
-        return None
-    names = list(replications[0].stations)
-    return verdict({n: [r.stations[n].bottleneck_sole + r.stations[n].bottleneck_shifting for r in replications]
-                    for n in names})
 
 
 def improvements(settings: Settings, run_id: int) -> Optional[BottleneckAnalysis]:
@@ -417,3 +405,13 @@ def validation_report_text(settings: Settings, name: str) -> str:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"{name}: not readable ({type(exc).__name__})") from None
+# -- plans (dashboard.plan_page) ----------------------------------------------------------------
+def stored_plans(settings: Settings) -> list[tuple[int, str, Any]]:
+    """Every stored plan, newest first: (check run id, created at, twin.experiments.plan.PlanResult)."""
+    with _store(settings) as store:
+        if store is None:
+            return []
+        try:
+            return store.plans()
+        except (StoreError, ValidationError) as exc:
+            raise DataError(f"cannot read the stored plans: {exc}") from None

@@ -11,12 +11,11 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
-from twin.analysis.verdict import BottleneckVerdict
 from twin.analysis.bottleneck import BottleneckAnalysis
 from twin.experiments.compare import ComparisonResult
 from twin.analysis.improvement import walk_arrows
 from twin.analysis.losses import LossWaterfall
-from twin.sim.results import Estimate, RunResult
+from twin.sim.results import BottleneckResult, Estimate, RunResult
 from twin.spec.scenario import EXIT, Scenario
 from twin.experiments.sweep import SweepPoint
 
@@ -28,6 +27,7 @@ UTILISATION_SCALE = "Blues"  # idle pale, busy dark; red is kept for the bottlen
 SIGNIFICANT = "#1f77b4"
 NOT_SIGNIFICANT = "#b0b0b0"
 BOTTLENECK = "#c0392b"
+MOMENTARY = "#e67e22"  # dashed orange: busiest right now, but not what limits output
 SMALL_LOSS_SHARE = 0.005  # waterfall steps below this share of the ideal are pooled
 
 
@@ -127,16 +127,21 @@ def flow_order(result: RunResult, scenario: Optional[Scenario]) -> list[str]:
     return list(result.stations)
 
 
-def flow_figure(result: RunResult, scenario: Optional[Scenario], judged: Optional[BottleneckVerdict]) -> go.Figure:
+def flow_figure(result: RunResult, scenario: Optional[Scenario], judged: Optional[BottleneckResult]) -> go.Figure:
     """The line as boxes in flow order (parallel branches in lanes, long lines wrapped), coloured by
-    utilisation, the bottleneck marked, and each station's bottleneck-walk arrow (Roser): mostly
-    starved points upstream, mostly blocked points downstream."""
+    utilisation, the stored verdict marked (the throughput constraint solid, the momentary
+    bottleneck dashed when it is another station), and each station's bottleneck-walk arrow
+    (Roser): mostly starved points upstream, mostly blocked points downstream."""
     order = flow_order(result, scenario)
     placed = flow_layout(order, _edges(order, scenario))
-    mean_states = {n: {k: e.mean for k, e in result.stations[n].states.items()} for n in order}
-    arrows = walk_arrows(mean_states)
+    if judged is not None and judged.load:
+        arrows = {n: judged.load[n].walk if n in judged.load else None for n in order}
+    else:  # a result stored before the verdict kept its walk
+        arrows = walk_arrows({n: {k: e.mean for k, e in result.stations[n].states.items()} for n in order})
     primary = judged.primary if judged else None
-    candidates = set(judged.candidates) if judged and primary is None and len(judged.candidates) > 1 else set()
+    momentary = judged.momentary if judged and judged.momentary != primary else None
+    candidates = set(judged.unresolved) if judged and primary is None and len(judged.unresolved) > 1 else set()
+    candidates.discard(momentary)
     utilisation = {n: _mean(result.stations[n].utilization) for n in order}
     colours = dict(zip(order, sample_colorscale(UTILISATION_SCALE, [min(max(utilisation[n], 0.0), 1.0) for n in order])))
     specs = {s.name: s for s in scenario.stations} if scenario is not None else {}
@@ -145,10 +150,11 @@ def flow_figure(result: RunResult, scenario: Optional[Scenario], judged: Optiona
         _draw_route(figure, route)
     half_w, half_h = BOX_WIDTH / 2, BOX_HEIGHT / 2
     for name, (x, y) in placed.positions.items():
-        marked = name == primary or name in candidates
+        marked = name == primary or name in candidates or name == momentary
         figure.add_shape(type="rect", x0=x - half_w, x1=x + half_w, y0=y - half_h, y1=y + half_h, fillcolor=colours[name],
-                         line={"color": BOTTLENECK if marked else "#555", "width": 4 if marked else 1,
-                               "dash": "dash" if name in candidates else "solid"})
+                         line={"color": (MOMENTARY if name == momentary else BOTTLENECK) if marked else "#555",
+                               "width": (4 if name == primary else 3) if marked else 1,
+                               "dash": "solid" if name == primary or not marked else "dash"})
         spec = specs.get(name)
         detail = ""
         if spec is not None:
@@ -157,8 +163,9 @@ def flow_figure(result: RunResult, scenario: Optional[Scenario], judged: Optiona
         figure.add_annotation(x=x, y=y, showarrow=False, font={"size": 11, "color": text_colour},
                               text=f"<b>{escape(name)}</b><br>{escape(detail)}<br>util {utilisation[name] * 100:.0f} %")
         if marked:
-            figure.add_annotation(x=x, y=y + half_h + 0.14, showarrow=False, font={"size": 11, "color": BOTTLENECK},
-                                  text="<b>BOTTLENECK</b>" if name == primary else "<b>candidate</b>")
+            label = "<b>BOTTLENECK</b>" if name == primary else "momentary" if name == momentary else "<b>candidate</b>"
+            figure.add_annotation(x=x, y=y + half_h + 0.14, showarrow=False,
+                                  font={"size": 11, "color": MOMENTARY if name == momentary else BOTTLENECK}, text=label)
         walk = arrows.get(name)
         if walk is not None:
             sign = -1 if walk == "upstream" else 1
@@ -182,7 +189,8 @@ def flow_figure(result: RunResult, scenario: Optional[Scenario], judged: Optiona
     figure.update_xaxes(visible=False, range=list(placed.x_range()), fixedrange=True)
     figure.update_yaxes(visible=False, range=list(placed.y_range()), fixedrange=True)
     rows = (placed.y_range()[1] - placed.y_range()[0]) / ROW
-    title = "The line (colour: utilisation; arrows below: where each station's bottleneck walk points)"
+    title = ("The line (colour: utilisation; red: the throughput constraint; dashed: the momentary bottleneck; "
+             "arrows below: the bottleneck walk)")
     return _layout(figure, title, int(90 + 150 * rows))
 
 

@@ -68,3 +68,16 @@ def csv_download(table: str) -> dict[str, str]:
 
 def table_data(table: str) -> dict[str, str]:
     return {"type": TABLE_DATA, "table": table}
+
+# -- plan page (dashboard.plan_page) ------------------------------------------------------------
+PLAN_FILE = "plan-file"  # Dropdown: the scenario file to plan
+PLAN_KPI = "plan-kpi"
+PLAN_VALUE = "plan-value"
+PLAN_CONFIDENCE = "plan-confidence"
+PLAN_VARY = "plan-vary"  # Textarea: one PATH=LO..HI per line
+PLAN_BUDGET = "plan-budget"
+PLAN_BUTTON = "plan-button"
+PLAN_MESSAGE = "plan-message"
+PLAN_JOB = "plan-job"  # Store: the job id of the plan this page started
+PLAN_INTERVAL = "plan-interval"
+PLAN_SELECT = "plan-select"  # Dropdown: a stored plan (by the run id of its check run)

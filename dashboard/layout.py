@@ -18,11 +18,12 @@ from twin.sim.results import HEADLINE_KPIS
 from dashboard import figures, form, ids, tables
 from dashboard.components import graph, kpi_card, notice, options, progress, status_badge, table_block
 from dashboard.data import CompareView, RunView, ScenarioFile, StoredScenario, SweepGroup, SweepView
-from dashboard.labels import kpi, number, percent, when
+from dashboard.labels import kpi, number, when
+from dashboard.verdict import verdict_panel
 
 JOB_POLL_MS = 1000
 PAGE_REFRESH_MS = 2000
-NAV = (("/scenarios", "Scenarios"), ("/runs", "Runs"), ("/compare", "Compare"), ("/sweep", "Sweeps"),
+NAV = (("/scenarios", "Scenarios"), ("/runs", "Runs"), ("/compare", "Compare"), ("/sweep", "Sweeps"), ("/plan", "Plan"),
        ("/validation", "Validation"))
 
 
@@ -283,32 +284,18 @@ def kpi_cards(view: RunView) -> html.Div:
     if result is None:
         return html.Div()
     cards = [kpi_card(kpi(key).label, result.kpis.get(key), kpi(key).unit, kpi(key).scale) for key in HEADLINE_KPIS[:3]]
-    station = view.bottleneck
+    station = view.bottleneck or (view.verdict.momentary if view.verdict is not None else None)
     oee = result.stations[station].oee if station in result.stations else None
-    leader_only = view.verdict is not None and view.verdict.primary is None and station is not None
+    leader_only = view.bottleneck is None and station is not None
     cards.append(kpi_card("OEE of the bottleneck", oee, "%", 100.0,
-                          f"{station} (leading candidate)" if leader_only else station or ""))
+                          f"{station} (momentary; no constraint named)" if leader_only else station or ""))
     cards += [kpi_card(kpi(key).label, result.kpis.get(key), kpi(key).unit, kpi(key).scale) for key in HEADLINE_KPIS[3:]]
     return html.Div(cards, className="kpi-cards")
 
 
 def bottleneck_sentence(view: RunView) -> html.Div:
-    judged, result = view.verdict, view.result
-    if judged is None or result is None or not judged.ranking:
-        return html.Div()
-    share = result.bottleneck.share
-    if judged.primary is not None:
-        runner = judged.ranking[1] if len(judged.ranking) > 1 else None
-        text = [html.Strong(judged.primary), f" is the bottleneck: it holds the line back "
-                f"{percent(share[judged.primary].mean)} of the time"]
-        if runner:
-            text.append(f", significantly more than {runner} ({percent(share[runner].mean)}).")
-    elif judged.candidates:
-        text = ["No single bottleneck can be named with these replications: ",
-                html.Strong(", ".join(judged.candidates)), " cannot be told apart (more replications would decide)."]
-    else:
-        text = ["No station was ever the bottleneck in the observed window."]
-    return html.Div(html.P(text), className="bottleneck-sentence", **{"data-bottleneck": judged.primary or ""})
+    """The stored verdict as a headline with its evidence beside it (dashboard.verdict)."""
+    return verdict_panel(view.verdict if view.result is not None else None)
 
 
 def improvements_section(view: RunView) -> html.Div:
@@ -319,7 +306,8 @@ def improvements_section(view: RunView) -> html.Div:
     return html.Div([
         html.Div(improvements_panel(view.analysis) if view.analysis is not None else (
             [html.H3("Improvement ranking"),
-             html.P("Tries +10% rate at each candidate bottleneck with paired runs (same seed) and ranks the gains.",
+             html.P("Tries a fair +10% capacity step at the most constraining stations with paired runs (same seed) "
+                    "and ranks the gains.",
                     className="muted")] if show_button else []), id=ids.RANK_PANEL),
         html.Button("Rank improvements", id=ids.RANK_BUTTON, n_clicks=0, className="button",
                     style=None if show_button else {"display": "none"}),

@@ -81,6 +81,12 @@ code { background: #eef; padding: 1px 4px; border-radius: 3px; }
 .kpi-note { color: #c0392b; font-size: 12px; font-weight: 600; }
 .bottleneck-sentence { background: white; border-left: 4px solid #c0392b; padding: 2px 12px; border-radius: 4px;
                        margin: 8px 0 12px; }
+.verdict-row { display: flex; gap: 18px; align-items: flex-start; flex-wrap: wrap; padding: 6px 12px; }
+.verdict-text { flex: 1 1 420px; }
+.verdict-headline { font-size: 16px; }
+.verdict-why { color: #7a4a00; }
+.verdict-evidence { flex: 0 1 auto; }
+.verdict-evidence .data-table { min-width: 0; font-size: 12px; }
 .graph { background: white; border-radius: 8px; padding: 6px; margin: 10px 0; box-shadow: 0 1px 2px rgba(0,0,0,.08); }
 .two-graphs { display: grid; grid-template-columns: 1fr 1fr; gap: 14px; }
 .two-graphs .graph { margin: 0; }

@@ -70,19 +70,23 @@ STATION_COLUMNS = (
 
 
 def station_table(result: RunResult, order: Sequence[str], bottleneck: Optional[str]) -> Table:
-    """Station KPIs (means), stations in flow order, the bottleneck marked."""
+    """Station KPIs (means), stations in flow order, the bottleneck (the stored constraint) marked,
+    with each station's stored load against calendar capacity and active-period share."""
     rows, marked = [], []
     for name in order:
         station = result.stations[name]
         share = result.bottleneck.share.get(name)
+        load = result.bottleneck.load.get(name)
         row: list[Any] = [name]
         row += [None if getattr(station, attr).mean is None else getattr(station, attr).mean * scale
                 for attr, _, scale in STATION_COLUMNS]
+        row.append(None if load is None or load.load_ratio.mean is None else load.load_ratio.mean * 100)
         row.append(None if share is None or share.mean is None else share.mean * 100)
         rows.append(row)
         marked.append(name == bottleneck)
     return Table("stations", "Stations (means over replications)",
-                 ["station", *(label for _, label, _ in STATION_COLUMNS), "bottleneck share %"], rows, marked)
+                 ["station", *(label for _, label, _ in STATION_COLUMNS), "load / capacity %", "active share %"], rows,
+                 marked)
 
 
 def state_table(result: RunResult, order: Sequence[str]) -> Table:
@@ -163,7 +167,7 @@ def side_by_side_table(runs: Sequence[tuple[RunRecord, RunResult]]) -> Table:
             estimate = result.kpis.get(key)
             row.append("–" if estimate is None else _mean_ci_text(estimate, info.scale))
         rows.append(row)
-    rows.append(["bottleneck (largest share)", *(r.bottleneck.primary or "–" for _, r in runs)])
+    rows.append(["bottleneck (constraint)", *(r.bottleneck.primary or "–" for _, r in runs)])
     rows.append(["replications", *(r.replications for _, r in runs)])
     rows.append(["seed", *(r.seed for _, r in runs)])
     return Table("side-by-side", "Side by side (mean [95% CI])",

@@ -120,7 +120,8 @@ def test_the_results_page_shows_kpi_cards_and_marks_the_bottleneck(context):
     assert titles == ["Throughput", "Energy", "Yield", "OEE of the bottleneck", "WIP", "Lead time"]
     assert all("95% CI" in text_of(with_class(c, "kpi-ci")) for c in cards)
     sentence = with_class(content, "bottleneck-sentence")[0]
-    assert getattr(sentence, "data-bottleneck") == "formation" and "formation is the bottleneck" in text_of(sentence)
+    assert getattr(sentence, "data-bottleneck") == "formation" and "formation limits output" in text_of(sentence)
+    assert any(getattr(t, "data-table", None) == "verdict-evidence" for t in with_class(sentence, "verdict-evidence"))
     graphs = {getattr(c, "data-graph") for c in with_class(content, "graph")}
     assert graphs == {"flow", "series", "states", "waterfall"}  # no improvement ranking stored
     assert {t.id["table"] for t in of_type(content, ids.TABLE_DATA)} == {"losses", "kpis", "stations", "states"}

@@ -7,7 +7,6 @@ import plotly.graph_objects as go
 import pytest
 
 from dashboard import data, figures
-from twin.analysis.verdict import BottleneckVerdict
 from twin.analysis.bottleneck import analyse
 from twin.experiments.replications import run_replications
 
@@ -59,11 +58,21 @@ def test_walk_arrows_point_towards_the_bottleneck(baseline):
 
 
 def test_flow_marks_candidates_when_no_bottleneck_is_significant(baseline):
-    tie = BottleneckVerdict(primary=None, candidates=["formation", "winding"],
-                            ranking=["formation", "winding", "filling", "eol_test"])
+    tie = baseline.verdict.model_copy(update={"primary": None, "momentary": None, "method": "paired",
+                                              "unresolved": ["formation", "winding"]})
     figure = figures.flow_figure(baseline.result, baseline.scenario, tie)
     assert "<b>BOTTLENECK</b>" not in texts(figure) and texts(figure).count("<b>candidate</b>") == 2
     assert sum(1 for s in figure.layout.shapes if s.type == "rect" and s.line.dash == "dash") == 2
+
+
+def test_flow_marks_the_momentary_bottleneck_dashed_beside_the_constraint(baseline):
+    moved = baseline.verdict.model_copy(update={"primary": "winding", "momentary": "formation"})
+    figure = figures.flow_figure(baseline.result, baseline.scenario, moved)
+    order = figures.flow_order(baseline.result, baseline.scenario)
+    assert annotation_x(figure, "<b>BOTTLENECK</b>") == [order.index("winding")]
+    assert annotation_x(figure, "momentary") == [order.index("formation")]
+    dashed = [s for s in figure.layout.shapes if s.type == "rect" and s.line.dash == "dash"]
+    assert len(dashed) == 1 and dashed[0].x0 < order.index("formation") < dashed[0].x1
 
 
 def test_flow_without_the_scenario_uses_the_result_order(baseline):

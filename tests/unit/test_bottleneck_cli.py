@@ -47,3 +47,18 @@ def test_bottleneck_command_needs_exactly_one_of_file_and_run(tmp_path):
     result = CliRunner().invoke(main, ["bottleneck", "--db", str(tmp_path / "x.sqlite")])
     assert result.exit_code == 2
     assert "give a scenario FILE or --run ID" in result.output
+
+
+def test_twin_run_reports_the_constraint_and_the_momentary_bottleneck_under_their_contract_names(tmp_path):
+    scenario = tmp_path / "line.yaml"
+    scenario.write_text(LINE)
+    out = CliRunner().invoke(main, ["run", str(scenario), "--no-store", "--json"])
+    assert out.exit_code == 0, out.output
+    verdict = json.loads(out.stdout)["bottleneck"]
+    assert {"primary", "momentary", "candidates"} <= set(verdict)
+    assert verdict["primary"] == "middle" and verdict["momentary"] == "middle"
+    assert set(verdict["constraint_ranking"]) == {"first", "middle", "last"}
+    text = CliRunner().invoke(main, ["run", str(scenario), "--no-store"], terminal_width=200)
+    assert text.exit_code == 0, text.output
+    assert "Bottleneck (throughput constraint): middle limits output" in " ".join(text.stdout.split())
+    assert "Momentary bottleneck (active period method): middle" in " ".join(text.stdout.split())

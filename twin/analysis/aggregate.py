@@ -1,16 +1,18 @@
-"""Aggregation of replications into a RunResult: means and t-based 95% CIs of every KPI, and the
-bottleneck verdict. Pure (no SimPy), so the dashboard and `twin runs` can aggregate stored
-replications without loading the engine."""
+"""Aggregation of replications into a RunResult: means and t-based 95% CIs of every KPI, the
+momentary bottleneck and the throughput constraint as far as the cheap signals decide it
+(twin.analysis.constraint; paired runs, which need the scenario, are added by twin.experiments).
+Pure (no SimPy), so `twin runs` can aggregate the replications of an unfinished run without the engine."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 from pydantic import BaseModel
 
 from twin import __version__
 from twin.analysis.stuck import stuck_warnings
+from twin.analysis.constraint import judge_by_load
 from twin.analysis.verdict import verdict
 from twin.sim.results import (
     HEADLINE_KPIS,
@@ -59,18 +61,21 @@ def aggregate_replications(
         length_h=length_h,
         kpis=kpis,
         stations=stations,
-        bottleneck=BottleneckResult(
-            primary=None if withheld else judged.primary,
-            candidates=[] if withheld else judged.candidates,
-            ranking=judged.ranking,
-            share=shares,
-            reason=withheld,
-        ),
+        bottleneck=_withheld(judge_by_load(replications, judged.primary, judged.candidates, judged.ranking, shares),
+                             withheld),
         warnings=warnings,
-
         series=_mean_series([r.series for r in replications]),
         **groups,
     )
+
+
+def _withheld(judged: BottleneckResult, reason: Optional[str]) -> BottleneckResult:
+    """No station is named on a line that is stuck or made nothing: the shares and loads stay as
+    evidence, the verdict is null with the reason."""
+    if reason is None:
+        return judged
+    return judged.model_copy(update={"primary": None, "momentary": None, "candidates": [], "unresolved": [],
+                                     "why": None, "next": None, "reason": reason})
 
 
 def _estimates(items: Sequence[BaseModel]) -> dict[str, Estimate]:

@@ -1,8 +1,9 @@
 """Improvement potential: what a given improvement at each station buys the line, estimated by
 paired runs under common random numbers (same seed and replication indices as the base run).
 
-An improvement is '+10% rate' (every cycle time divided by 1.1) or '+1 machine' (for a dwell
-store, +10% places). Because every station keeps its own random streams, base and variant
+An improvement is the fair capacity step (`fair_step`: +10% rate at machines and assemblies,
++10% racks or places per load at batch stations, +10% places at dwell stores) or '+1 machine'
+(for a dwell store, +10% places). Because every station keeps its own random streams, base and variant
 share all other random numbers and the paired difference has a narrow CI.
 """
 
@@ -17,7 +18,7 @@ from twin.sim.results import Estimate, ReplicationResult, Result
 from twin.spec.scenario import Scenario, StationSpec
 from twin.analysis.statistics import estimate
 
-Improvement = Literal["rate", "machine"]
+Improvement = Literal["fair", "rate", "machine"]
 DURATION_FIELDS = ("value", "mean", "low", "mode", "high", "scale")
 
 
@@ -39,10 +40,35 @@ def _faster(dist, factor: float):
     return type(dist).model_validate(data)
 
 
+def fair_step(spec: StationSpec, fraction: float = 0.10) -> tuple[StationSpec, str]:
+    """The station with about `fraction` more capacity, in the one currency its kind allows, so
+    steps at different stations compare: machines and assemblies +10% rate; a batch station +10%
+    batch capacity (racks, or places per load), never a shorter recipe; a dwell store +10% places,
+    never a shorter dwell (that changes the product, not the capacity)."""
+    if spec.kind in ("machine", "assembly"):
+        return spec.model_copy(update={"cycle_time": _faster(spec.cycle_time, 1 + fraction)}), \
+            f"+{fraction * 100:.0f}% rate"
+    if spec.kind == "dwell":
+        places = spec.capacity or 1
+        more = max(1, round(places * fraction))
+        return spec.model_copy(update={"capacity": places + more}), f"+{more} places (+{more / places:.0%})"
+    racks = max(1, round(spec.machines * fraction))
+    per_load = max(1, round(spec.batch.max * fraction))
+    if abs(racks / spec.machines - fraction) <= abs(per_load / spec.batch.max - fraction):
+        noun = "rack" if spec.template == "formation" else "machine"
+        return spec.model_copy(update={"machines": spec.machines + racks}), \
+            f"+{racks} {noun}{'s' if racks > 1 else ''} (+{racks / spec.machines:.0%})"
+    bigger = spec.batch.max + per_load
+    update = {"batch": spec.batch.model_copy(update={"max": bigger})}
+    if spec.buffer is not None and spec.buffer < bigger:
+        update["buffer"] = bigger  # a batch station's buffer must hold a full batch
+    return spec.model_copy(update=update), f"+{per_load} lot{'s' if per_load > 1 else ''} per load (+{per_load / spec.batch.max:.0%})"
+
+
 def improved_station(spec: StationSpec, how: Improvement, rate_factor: float = 1.1) -> tuple[StationSpec, str]:
-    if how == "rate":
-        return spec.model_copy(update={"cycle_time": _faster(spec.cycle_time, rate_factor)}), \
-            f"+{(rate_factor - 1) * 100:.0f}% rate"
+    """`how` 'rate' (or 'fair') is the fair capacity step; 'machine' is +1 machine (+10% places for a store)."""
+    if how in ("rate", "fair"):
+        return fair_step(spec, rate_factor - 1)
     if spec.kind == "dwell":
         places = math.ceil((spec.capacity or 1) * rate_factor)
         return spec.model_copy(update={"capacity": places}), f"+{places - (spec.capacity or 0)} places"

@@ -1,5 +1,6 @@
-"""The bottleneck verdict over replications: which station leads the active-period shares, and
-whether it leads significantly (paired t-interval of the share difference above zero)."""
+"""The momentary bottleneck over replications: which station leads the active-period shares, and
+whether it leads significantly (paired t-interval of the share difference above zero). The
+throughput constraint, which a run reports as `bottleneck.primary`, is twin.analysis.constraint."""
 
 from __future__ import annotations
 

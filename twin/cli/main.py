@@ -1,4 +1,4 @@
-"""The `twin` command: run, compare and sweep scenarios; list and export stored runs.
+"""The `twin` command: run, compare, sweep and plan scenarios; list and export stored runs.
 
 Every user error (a bad file, option, --set path, run id, database or scheduler) ends with a
 message and exit code 2, never a traceback; Ctrl-C ends with 130 after saying which stored runs
@@ -40,6 +40,8 @@ class _Fraction(click.FloatRange):
             self.fail(f"{value!r} is not a number", param, ctx)
         return number
 INTERRUPTED = 130
+NO_PLAN = 1
+"""`twin plan` found no configuration that meets the target (the answer, not an error)."""
 
 
 def _fail(messages: list[str]) -> None:
@@ -291,25 +293,89 @@ def sweep(file: str, assignments: tuple[str, ...], replications: Optional[int], 
         print_sweep(result, _stdout(min_width=200))
 
 
+# -- plan ---------------------------------------------------------------------------------------
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--target", "target_text", required=True, metavar="KPI=VALUE",
+              help="The line KPI to reach, e.g. throughput_per_h=20 or gwh_per_year=10 (KPI >= VALUE).")
+@click.option("--confidence", type=float, default=0.9, show_default=True,
+              help="Probability that the plan's long-run mean reaches the target (one-sided CI bound).")
+@click.option("--vary", "vary_texts", multiple=True, required=True, metavar="PATH=LO..HI",
+              help="A whole-number field to choose, e.g. stations.formation.machines=150..260 (':STEP' after HI "
+                   "for a step; stations.*.buffer for every station's buffer); repeat.")
+@click.option("--cost", "cost_file", type=click.Path(dir_okay=False), metavar="PATH",
+              help="YAML cost file: 'path-or-pattern: cost per unit' (default: 1 per machine, rack or place; "
+                   "0.01 per buffer slot).")
+@click.option("--budget-runs", type=click.IntRange(min=1), default=400, show_default=True,
+              help="Most replications of the short-run search (full runs of the candidates, the evidence and "
+                   "the check come on top).")
+@click.option("--max-replications", type=click.IntRange(min=2), default=20, show_default=True,
+              help="Most full-run replications a close call gets before it counts as a miss.")
+@click.option("--total-buffer", type=click.IntRange(min=0), metavar="N",
+              help="Buffer allocation: share N buffer slots among the varied buffers to maximise the KPI.")
+@_replication_options
+@_executor_options
+@_store_options
+@_json_option
+def plan(file: str, target_text: str, confidence: float, vary_texts: tuple[str, ...], cost_file: Optional[str],
+         budget_runs: int, max_replications: int, total_buffer: Optional[int], replications: Optional[int], seed: Optional[int], workers: int,
+         scheduler: Optional[str], db: str, no_store: bool, as_json: bool) -> None:
+    """Find the cheapest values of the --vary fields whose KPI meets --target with --confidence:
+    capacity arithmetic, short runs under common random numbers, full runs for close calls, and a
+    check on fresh seeds. Each field one step lower is shown to miss."""
+    from twin.cli.plan_report import print_plan
+    from twin.experiments.plan import CostModel, PlanError, PlanOptions, expand_ranges, load_costs, parse_target, parse_vary
+    from twin.service.planning import plan_in_session
+
+    scenario = _load(file)
+    try:
+        target = parse_target(target_text)
+        ranges = expand_ranges(scenario, [parse_vary(text) for text in vary_texts])
+        costs = load_costs(cost_file) if cost_file else CostModel()
+        if not 0.5 <= confidence < 1:
+            raise PlanError(f"--confidence {confidence}: give a probability in [0.5, 1)")
+        if total_buffer is not None and not all(r.path.endswith(".buffer") for r in ranges):
+            raise PlanError("--total-buffer shares buffer slots: vary buffers only (e.g. --vary 'stations.*.buffer=0..20')")
+    except PlanError as exc:
+        _fail([str(exc)])
+    options = PlanOptions(confidence=confidence, budget_runs=budget_runs, replications=replications, seed=seed,
+                          max_replications=max_replications,
+                          costs=costs, total_buffer=total_buffer)
+    with _session(workers, scheduler, db, no_store, as_json) as session:
+        try:
+            result, run_id = plan_in_session(session, scenario, target, ranges, options)
+        except PlanError as exc:
+            _fail([str(exc)])
+    if run_id is not None:
+        _note(f"plan stored with run {run_id} in {db}")
+    if as_json:
+        click.echo(result.model_dump_json(indent=2))
+    else:
+        print_plan(result, _stdout())
+    if not result.feasible:
+        sys.exit(NO_PLAN)
+
+
 # -- bottleneck ---------------------------------------------------------------------------------
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False), required=False)
 @click.option("--run", "run_id", type=RUN_ID, metavar="ID",
               help="Analyse a stored run (its scenario and replications) instead of simulating FILE.")
-@click.option("--improve", "how", type=click.Choice(["rate", "machine"]), default="rate", show_default=True,
-              help="The improvement tried at each candidate: +10% rate, or +1 machine (+10% places for a store).")
+@click.option("--improve", "how", type=click.Choice(["fair", "rate", "machine"]), default="fair", show_default=True,
+              help="The step tried at each station: 'fair' (+10% rate at machines and assemblies, +10% racks or "
+                   "places per load at batch stations, +10% places at stores; 'rate' is the same), or +1 machine.")
 @click.option("--top", type=click.IntRange(min=0), default=5, show_default=True,
-              help="Stations to try the improvement at, by bottleneck share (0: every station).")
+              help="Stations to try, most constraining first by load against calendar capacity (0: every station).")
 @_replication_options
 @_executor_options
 @_db_option()
 @_json_option
 def bottleneck(file: Optional[str], run_id: Optional[int], how: str, top: int, replications: Optional[int],
                seed: Optional[int], workers: int, scheduler: Optional[str], db: str, as_json: bool) -> None:
-    """Which station holds the line back, by how much, and what fixing it buys: the active period
-    bottleneck with its significance, the loss waterfall, the bottleneck walk, and the throughput
-    gain of improving each candidate (paired runs under common random numbers). The base run, the
-    variants and the analysis are stored in the results database."""
+    """Which station holds the line back, by how much, and what fixing it buys: the run's stored
+    verdict (throughput constraint and momentary bottleneck), the loss waterfall, the bottleneck
+    walk, and the throughput gain of a fair capacity step at each station (paired runs under common
+    random numbers). The base run, the variants and the analysis are stored in the results database."""
     from twin.cli.report import print_bottleneck
     from twin.service.tasks import TaskError, rank_improvements
 

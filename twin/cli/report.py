@@ -15,6 +15,7 @@ from twin.experiments.replications import PrecisionOutcome
 from twin.sim.results import Estimate, RunResult
 from stations.states import STATE_NAMES
 from twin.experiments.sweep import SweepResult
+from twin.analysis.constraint import headline, next_sentence
 from twin.analysis.warmup import WarmupChoice
 
 LINE_ROWS = (
@@ -63,42 +64,56 @@ def print_report(result: RunResult, console: Console) -> None:
     console.print(line)
 
     used_states = [s for s in STATE_NAMES if any((st.states[s].mean or 0) > 5e-4 for st in result.stations.values())]
+    verdict = result.bottleneck
     table = Table(title="Stations (state shares of machine time)", title_justify="left")
-    for column in ("station", "cells / h", "util.", "OEE", *used_states, "bottleneck"):
-        table.add_column(column, justify="left" if column == "station" else "right")
+    for column in ("station", "cells / h", "util.", "OEE", *used_states, "load / cap.", "walk", "active share"):
+        table.add_column(column, justify="left" if column in ("station", "walk") else "right")
     for name, station in result.stations.items():
-        share = result.bottleneck.share[name]
+        share = verdict.share[name]
+        load = verdict.load.get(name)
+        marks = ("◆ " if name == verdict.primary else "") + ("● " if name == verdict.momentary else "")
         table.add_row(
-            name,
+            marks + name,
             _with_ci(station.throughput_per_h),
             _fmt(station.utilization.mean, 3),
             _fmt(station.oee.mean, 3),
             *(_fmt(station.states[s].mean, 3) for s in used_states),
+            _with_ci(load.load_ratio, 3) if load is not None else "n/a",
+            WALK_ARROWS[load.walk] if load is not None else "",
             _with_ci(share, 3),
         )
     console.print(table)
-    primary = result.bottleneck.primary
-    if primary is None and result.bottleneck.candidates:
-        names = ", ".join(
-            f"{name} {_with_ci(result.bottleneck.share[name])}" for name in result.bottleneck.candidates
-        )
-        console.print(
-            "Bottleneck (active period method): no single significant bottleneck; candidates "
-            f"(share of time as bottleneck): {names}"
-        )
-    elif primary is None and result.bottleneck.reason:
-        console.print(f"Bottleneck: none ({result.bottleneck.reason})")
-    elif primary is None:
-        console.print("Bottleneck: none (no station was ever active long enough to constrain the line)")
-
-    else:
-        share = result.bottleneck.share[primary]
-        console.print(
-            f"Bottleneck (active period method): [bold]{primary}[/bold], the bottleneck "
-            f"{_with_ci(share, 3)} of the time (sole + shifting)"
-        )
+    console.print("◆ throughput constraint (primary)   ● momentary bottleneck (active-period leader)   "
+                  "load / cap.: load against capacity over the hours the station is on shift and up")
+    for line in verdict_lines(result):
+        console.print(line)
     for warning in result.warnings:
         console.print(f"[bold yellow]warning:[/bold yellow] {warning}", highlight=False)
+
+
+WALK_ARROWS = {"upstream": "← starved", "downstream": "→ blocked", None: "·"}
+
+
+def verdict_lines(result: RunResult) -> list[str]:
+    """The footer: the constraint, the momentary bottleneck, why they differ, what binds next, the cost."""
+    verdict = result.bottleneck
+    lines = [f"[bold]Bottleneck (throughput constraint)[/bold]: {headline(verdict)}"]
+    if verdict.momentary is not None:
+        lines.append(f"Momentary bottleneck (active period method): [bold]{verdict.momentary}[/bold], the bottleneck "
+                     f"{_with_ci(verdict.share[verdict.momentary], 3)} of the time (sole + shifting)")
+    elif verdict.candidates:
+        names = ", ".join(f"{name} {_with_ci(verdict.share[name])}" for name in verdict.candidates)
+        lines.append(f"Momentary bottleneck (active period method): none significant; candidates {names}")
+    if verdict.why:
+        lines.append(f"Why they differ: {verdict.why}")
+    following = next_sentence(verdict)
+    if following:
+        lines.append(following)
+    if verdict.sensitivity:
+        tried = "; ".join(f"{g.station} {g.step}: {_with_ci(g.throughput_gain_per_h)} cells/h"
+                          + ("" if g.significant else " (n.s.)") for g in verdict.sensitivity)
+        lines.append(f"Paired steps ({verdict.paired_replications} extra replications): {tried}")
+    return lines
 
 
 KPI_LABELS = dict(LINE_ROWS) | {
@@ -210,17 +225,27 @@ def _summary(kpi: dict | None) -> str:
 def print_bottleneck(analysis, console: Console) -> None:
     """The bottleneck report: verdict, per-station shares and walk, loss waterfall, improvement ranking."""
     console.print(f"[bold]{analysis.scenario}[/bold]: bottleneck analysis over {analysis.replications} replications")
-    if analysis.primary:
-        console.print(f"Bottleneck: [bold]{analysis.primary}[/bold] (significantly ahead of the runner-up)")
+    verdict = analysis.verdict
+    if verdict is not None:
+        console.print(f"[bold]Bottleneck (throughput constraint)[/bold]: {headline(verdict)}")
+        if verdict.momentary:
+            console.print(f"Momentary bottleneck (active period method): [bold]{verdict.momentary}[/bold]")
+        for line in filter(None, (verdict.why and f"Why they differ: {verdict.why}", next_sentence(verdict))):
+            console.print(line)
+    elif analysis.primary:
+        console.print(f"Bottleneck: [bold]{analysis.primary}[/bold]")
     else:
         console.print(f"No single significant bottleneck; candidates: {', '.join(analysis.candidates) or 'none'}")
     arrows = {"upstream": "← upstream", "downstream": "→ downstream", None: "·"}
-    table = Table(title="Active period method (shares of time, mean ± 95% CI half-width)", title_justify="left")
-    for column in ("station", "sole", "shifting", "total", "active period (h)", "walk"):
-        table.add_column(column, justify="left" if column in ("station", "walk") else "right")
-    for name in analysis.ranking:
+    table = Table(title="Stations, most constraining first (mean ± 95% CI half-width)", title_justify="left")
+    for column in ("station", "load / cap.", "fair step", "sole", "shifting", "active share", "active period (h)", "walk"):
+        table.add_column(column, justify="left" if column in ("station", "walk", "fair step") else "right")
+    order = (verdict.constraint_ranking if verdict is not None and verdict.constraint_ranking else analysis.ranking)
+    for name in order:
         st = analysis.stations[name]
-        table.add_row(name, _with_ci(st.sole, 3), _with_ci(st.shifting, 3), _with_ci(st.total, 3),
+        load = verdict.load.get(name) if verdict is not None else None
+        table.add_row(name, _with_ci(load.load_ratio, 3) if load else "n/a", load.step if load else "",
+                      _with_ci(st.sole, 3), _with_ci(st.shifting, 3), _with_ci(st.total, 3),
                       _with_ci(st.active_period_mean_h), arrows[st.walk])
     console.print(table)
     waterfall = analysis.waterfall
@@ -233,7 +258,7 @@ def print_bottleneck(analysis, console: Console) -> None:
             losses.add_row(f"- {step.cause}", step.station, _with_ci(step.cells_per_h))
     losses.add_row("= actual good output", "", _with_ci(waterfall.actual_per_h))
     console.print(losses)
-    gains = Table(title="Improvement potential (paired runs, common random numbers)", title_justify="left")
+    gains = Table(title="What a capacity step buys (paired runs, common random numbers)", title_justify="left")
     for column in ("rank", "station", "change", "throughput gain (cells/h)", "significant"):
         gains.add_column(column, justify="right" if column in ("rank", "throughput gain (cells/h)") else "left")
     for rank, gain in enumerate(analysis.improvements, 1):

@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from twin.sim.engine import run_replication
 from twin.experiments.executors import Executor, InlineExecutor, make_executor
 from twin.analysis.aggregate import aggregate_replications
+from twin.analysis.constraint import PAIRED_RUNS, paired_runs, resolve  # noqa: F401 (paired_runs re-exported)
+from twin.analysis.improvement import fair_step, improved
 from twin.sim.results import ReplicationResult, RunResult
 from twin.spec.scenario import Scenario
 from twin.analysis.statistics import half_width
@@ -202,18 +204,49 @@ def run_to_precision(
 
 
 def aggregate(
-    scenario: Scenario, replications: list[ReplicationResult], seed: int, warmup_h: Optional[float] = None
+    scenario: Scenario, replications: list[ReplicationResult], seed: int, warmup_h: Optional[float] = None,
+    executor: Optional[Executor] = None, paired: Optional[bool] = None,
 ) -> RunResult:
-    """Means and 95% CIs over replications of every line and station KPI. `warmup_h` is the
-    warm-up used (needed when the scenario says 'auto')."""
+    """Means and 95% CIs over replications of every line and station KPI, and the bottleneck
+    verdict. `warmup_h` is the warm-up used (needed when the scenario says 'auto'). When the load
+    against calendar capacity cannot name the constraint, the few stations it cannot separate get
+    a fair +10% capacity step each, replicated with the same seed and replication indices (paired,
+    common random numbers) on `executor` (default: this process), unless `paired` is False (or
+    `paired_runs(False)` is in force: variants of an analysis do not need their own verdict)."""
     if warmup_h is None:
         if scenario.run.warmup == "auto":
             raise ValueError("the scenario's warm-up is 'auto': pass the warm-up its plan chose")
         warmup_h = float(scenario.run.warmup) / 3600
-    return aggregate_replications(
+    result = aggregate_replications(
         replications, scenario_name=scenario.name, scenario_hash=scenario.content_hash(), seed=seed,
         warmup_h=warmup_h, length_h=scenario.run.length / 3600,
     )
+    steps = {spec.name: fair_step(spec)[1] for spec in scenario.stations}
+    verdict = result.bottleneck.model_copy(update={
+        "load": {n: load.model_copy(update={"step": steps.get(n, "")}) for n, load in result.bottleneck.load.items()}})
+    run_paired = PAIRED_RUNS.get() if paired is None else paired
+    if verdict.unresolved and run_paired and len(replications) >= 2:
+        verdict = resolve(verdict, paired_gains(scenario, replications, seed, warmup_h, verdict.unresolved, executor),
+                          replications)
+    return result.model_copy(update={"bottleneck": verdict})
+
+
+def paired_gains(
+    scenario: Scenario, replications: Sequence[ReplicationResult], seed: int, warmup_h: float,
+    stations: Sequence[str], executor: Optional[Executor] = None,
+) -> dict[str, tuple[str, list[float]]]:
+    """Station -> (fair step, per-replication gain in good cells/h) by paired runs: each variant
+    replicates the base's replication indices with the base's seed, all as one task list."""
+    variants = [improved(scenario, name, "fair") for name in stations]
+    tasks = [Task(with_warmup(variant, warmup_h * 3600), r.replication, seed)
+             for variant, _ in variants for r in replications]
+    results = run_tasks(tasks, executor)
+    n = len(replications)
+    return {
+        name: (step, [v.line.throughput_per_h - b.line.throughput_per_h
+                      for v, b in zip(results[k * n:(k + 1) * n], replications)])
+        for k, (name, (_, step)) in enumerate(zip(stations, variants))
+    }
 
 
 def run_replications(

@@ -154,7 +154,7 @@ class SweepPoint(BaseModel):
     replications: int
     warmup_h: float
     kpis: dict[str, Estimate] = Field(description="Line KPIs, mean and 95% CI.")
-    bottleneck: Optional[str] = Field(description="Primary bottleneck (active period method).")
+    bottleneck: Optional[str] = Field(description="The throughput constraint (bottleneck.primary of the point's run).")
 
 
 class SweepResult(BaseModel):

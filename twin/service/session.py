@@ -70,7 +70,7 @@ class Session:
     def finish(self, plan: Plan, run_id: Optional[int], replications: list[ReplicationResult],
                **details: Any) -> RunResult:
         """Aggregate a run and store it as complete."""
-        result = aggregate(plan.scenario, replications, plan.seed, plan.warmup.warmup_h)
+        result = aggregate(plan.scenario, replications, plan.seed, plan.warmup.warmup_h, executor=self.executor)
         if run_id is not None and self.store is not None:
             if details:
                 self.store.update_details(run_id, **details)

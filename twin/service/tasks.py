@@ -85,7 +85,7 @@ def compare_scenarios(session: Session, base: Scenario, whatif: Scenario, *, rep
 
 
 def rank_improvements(session: Session, *, scenario: Optional[Scenario] = None, stored_run: Optional[int] = None,
-                      how: Literal["rate", "machine"] = "rate", top: Optional[int] = 5,
+                      how: Literal["fair", "rate", "machine"] = "fair", top: Optional[int] = 5,
                       replications: Optional[int] = None, seed: Optional[int] = None,
                       on_run: OnRun = lambda run_id: None) -> BottleneckAnalysis:
     """The bottleneck report of a scenario (simulated here) or of a stored run (its scenario and
@@ -93,6 +93,7 @@ def rank_improvements(session: Session, *, scenario: Optional[Scenario] = None, 
     if (scenario is None) == (stored_run is None):
         raise TaskError("give a scenario FILE or --run ID (a stored run), not both")
     base: list[ReplicationResult] = []
+    result: Optional[RunResult] = None
     if stored_run is not None:
         if session.store is None:
             raise TaskError("analysing a stored run needs the results database")
@@ -103,6 +104,7 @@ def rank_improvements(session: Session, *, scenario: Optional[Scenario] = None, 
             raise TaskError(f"run {stored_run} has {len(base)} finished replications; the analysis needs at least 2")
         scenario = with_warmup(session.store.scenario(stored_run), record.warmup_h * 3600)
         root, count = record.seed, len(base)
+        result = session.store.result(stored_run)
     else:
         assert scenario is not None
         root = scenario.run.seed if seed is None else seed
@@ -117,7 +119,7 @@ def rank_improvements(session: Session, *, scenario: Optional[Scenario] = None, 
         if run_id is not None:
             on_run(run_id)
         base = session.replicate([plan], [count], [run_id])[0]
-        session.finish(plan, run_id, base)
+        result = session.finish(plan, run_id, base)
     fixed = plan.warmup.warmup_h * 3600
 
     def replicate(variant: Scenario) -> list[ReplicationResult]:
@@ -127,7 +129,8 @@ def rank_improvements(session: Session, *, scenario: Optional[Scenario] = None, 
         session.finish(variant_plan, variant_id, runs)
         return runs
 
-    analysis = analyse(plan.scenario, base, replicate, how, top)
+    verdict = result.bottleneck if result is not None and result.replications == len(base) else None
+    analysis = analyse(plan.scenario, base, replicate, how, top, verdict)  # the run's stored verdict
     if session.store is not None and run_id is not None:
         session.store.save_analysis(run_id, analysis)
     return analysis

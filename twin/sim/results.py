@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Optional
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 HEADLINE_KPIS = ("throughput_per_h", "gwh_per_year", "yield", "wip_cells", "lead_time_h")
 """The line KPIs every summary shows first (CLI tables, `twin runs`, dashboard cards), in this order."""
@@ -117,18 +117,71 @@ class StationResult(Result):
     processed_per_h: Optional[Estimate] = None
 
 
+class StationLoad(Result):
+    """Calendar-aware load against capacity of one station (the cheap constraint signal)."""
+
+    load_per_h: Estimate = Field(description="Cells (or rolls) the station processed per hour of the window: "
+                                 "what arrived, in steady state.")
+    capacity_per_h: Estimate = Field(description="What it could process per hour of the window at ideal speed "
+                                     "while on shift and up: ideal rate x (1 - off-shift - down - setup shares).")
+    load_ratio: Estimate = Field(description="load / calendar capacity; the constraint has the largest.")
+    walk: Optional[str] = Field(None, description="Bottleneck walk arrow: 'upstream' (mostly starved), "
+                                "'downstream' (mostly blocked) or None (the turning point: may be the constraint).")
+    step: str = Field("", description="The fair capacity step of this station ('+10% rate', '+7 racks (+10%)').")
+
+
+class StepGain(Result):
+    """What a fair capacity step at one station buys, by paired runs under common random numbers."""
+
+    station: str
+    step: str = Field(description="The capacity step tried, in words.")
+    throughput_gain_per_h: Estimate = Field(description="Paired difference in good cells per hour (variant - base).")
+    significant: bool = Field(description="The 95% CI of the gain lies above zero.")
+
+
 class BottleneckResult(Result):
     primary: Optional[str] = Field(
-        description="The station with the largest bottleneck share (sole + shifting), named only when that share "
-        "is significantly larger than the runner-up's (paired 95% CI over replications); else None."
+        description="The throughput constraint: the station whose fair capacity step buys the most good output, "
+        "named only when it is significantly ahead of every other station (by load against calendar capacity, "
+        "or by paired +10% runs where that cannot separate them); else None."
+    )
+    momentary: Optional[str] = Field(
+        None, description="Roser's momentary bottleneck: the station with the largest active-period share (sole + "
+        "shifting), named only when significantly larger than the runner-up's (paired 95% CI); else None."
     )
     candidates: list[str] = Field(
-        default_factory=list, description="Stations whose share cannot be told apart from the leader's."
+        default_factory=list, description="Stations whose active-period share cannot be told apart from the leader's."
     )
-    ranking: list[str] = Field(description="Stations by mean bottleneck share, largest first.")
-    share: dict[str, Estimate] = Field(description="Sole + shifting bottleneck share per station.")
-    reason: Optional[str] = Field(None, description="Why no primary is named although stations were ranked "
+    ranking: list[str] = Field(description="Stations by mean active-period share, largest first.")
+    share: dict[str, Estimate] = Field(description="Sole + shifting active-period share per station.")
+    reason: Optional[str] = Field(None, description="Why no station is named although stations were ranked "
                                   "(e.g. the line made nothing); None otherwise.")
+    method: str = Field(
+        "not stored", description="How `primary` was decided: 'load' (load against calendar capacity alone), "
+        "'paired' (paired +10% runs among the stations the load could not separate), or 'not stored' (a result "
+        "stored before the constraint verdict existed)."
+    )
+    constraint_ranking: list[str] = Field(
+        default_factory=list, description="Every station, most constraining first: by paired gain where run, "
+        "then by load ratio."
+    )
+    load: dict[str, StationLoad] = Field(default_factory=dict, description="Load against calendar capacity per station.")
+    unresolved: list[str] = Field(
+        default_factory=list, description="Stations the load cannot separate: paired runs are needed to decide among them.")
+    sensitivity: list[StepGain] = Field(default_factory=list, description="Paired runs, largest gain first (may be empty).")
+    paired_replications: int = Field(0, description="Extra replications the paired runs cost.")
+    next: Optional[str] = Field(None, description="The station that binds next once the primary is relieved.")
+    next_headroom: Optional[float] = Field(
+        None, description="Relative output increase at which `next` starts to bind (0.10 = +10%), from the load ratios.")
+    why: Optional[str] = Field(None, description="One plain sentence when primary and momentary differ.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stored_before_the_constraint(cls, data: Any) -> Any:
+        """A result stored before the constraint verdict: its `primary` was the active-period leader."""
+        if isinstance(data, dict) and "momentary" not in data and "method" not in data:
+            data = {**data, "momentary": data.get("primary"), "primary": None}
+        return data
 
 
 class RunResult(Result):

@@ -17,8 +17,9 @@ SECONDS_PER_YEAR = 365.0 * 86400.0
 
 MAX_COUNT = 1_000_000
 """Lots, buffer slots, batch sizes, crew sizes and other counts."""
-MAX_MACHINES = 1_000
-"""Parallel machines (or dwell places) of one station: each is a process in the engine."""
+MAX_MACHINES = 20_000
+"""Parallel machines (or dwell places) of one station: each is a process in the engine. A 10 GWh
+gigafactory needs a few thousand formation racks (reference d.3: about 1.6 M channels)."""
 MAX_CELLS_PER_LOT = 1_000_000
 """Cells in one lot (scrap is drawn as a binomial over them)."""
 MAX_SEED = 2**63 - 1

@@ -411,7 +411,6 @@ class Scenario(Spec):
                       description="Scenario name: one line, at most 200 characters.")
     description: str = Field("", max_length=20_000, description="What the scenario is and what it changes "
                              "(at most 20,000 characters; it is stored with every run).")
-
     product: ProductSpec = Field(default_factory=ProductSpec, description="The cell and the lot it moves in.")
     products: tuple[ProductSpec, ...] = Field(
         (), description="Several products on one line (replaces 'product'); the first is the default."

@@ -322,7 +322,18 @@ class Store:
             db.execute("INSERT INTO analyses (run_id, kind, created_at, result_json) VALUES (?, ?, ?, ?)",
                        (run_id, kind, _now(), to_json(analysis)))
 
+    def save_plan(self, run_id: int, plan: BaseModel) -> None:
+        """Keep a plan (twin.experiments.plan.PlanResult) with the run that checked its choice."""
+        self.save_analysis(run_id, plan, kind="plan")
+
     # -- reading ------------------------------------------------------------------------------
+    def plans(self) -> list[tuple[int, str, Any]]:
+        """Every stored plan, newest first: (run id of its check run, created at, PlanResult)."""
+        from twin.experiments.plan import PlanResult
+
+        rows = self._query("SELECT run_id, created_at, result_json FROM analyses WHERE kind = 'plan' ORDER BY rowid DESC")
+        return [(row["run_id"], row["created_at"], from_json(PlanResult, row["result_json"])) for row in rows]
+
     def analysis(self, run_id: int, kind: str = "bottleneck") -> Optional[Any]:
         """The latest stored analysis of a run (a BottleneckAnalysis for kind 'bottleneck'), or None."""
         from twin.analysis.bottleneck import BottleneckAnalysis
