@@ -21,6 +21,7 @@ KPIS: dict[str, Kpi] = {
     "yield": Kpi("Yield", "%", 100.0),
     "wip_cells": Kpi("WIP", "cells"),
     "lead_time_h": Kpi("Lead time", "h"),
+    "material_yield": Kpi("Material yield", "%", 100.0),
     "released_cells": Kpi("Released", "cells"),
     "good_cells": Kpi("Good out", "cells"),
     "scrapped_cells": Kpi("Scrapped", "cells"),

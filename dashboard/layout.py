@@ -290,6 +290,10 @@ def kpi_cards(view: RunView) -> html.Div:
     cards.append(kpi_card("OEE of the bottleneck", oee, "%", 100.0,
                           f"{station} (momentary; no constraint named)" if leader_only else station or ""))
     cards += [kpi_card(kpi(key).label, result.kpis.get(key), kpi(key).unit, kpi(key).scale) for key in HEADLINE_KPIS[3:]]
+    material = result.kpis.get("material_yield")
+    if material is not None and material.mean is not None:  # lines that give their electrode areas
+        cards.append(kpi_card(kpi("material_yield").label, material, kpi("material_yield").unit,
+                              kpi("material_yield").scale, "electrode area in good cells / area coated"))
     return html.Div(cards, className="kpi-cards")
 
 

@@ -24,7 +24,10 @@ LINE_ROWS = (
     ("yield", "yield"),
     ("wip_cells", "WIP (cells)"),
     ("lead_time_h", "lead time (h)"),
+    ("material_yield", "material yield (area)"),
 )
+OPTIONAL_ROWS = frozenset({"material_yield"})
+"""Rows shown only when measured (a scenario without electrode areas, a result stored before it)."""
 
 
 def _decimals(value: float, significant: int = 4) -> int:
@@ -60,6 +63,8 @@ def print_report(result: RunResult, console: Console) -> None:
     line.add_column("KPI")
     line.add_column("value", justify="right")
     for key, label in LINE_ROWS:
+        if key in OPTIONAL_ROWS and (key not in result.kpis or result.kpis[key].mean is None):
+            continue
         line.add_row(label, _with_ci(result.kpis[key]))
     console.print(line)
 

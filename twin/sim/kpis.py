@@ -42,8 +42,26 @@ def line_kpis(model: Model) -> LineReplication:
         released_cells=line.cells(window.released) + line.cells(window.created),
         good_cells=good,
         scrapped_cells=scrapped,
+        material_yield=_material_yield(model, window.good),
         grades={name: _ratio(g, window_h) for name, g in zip(line.grades, window.good_by_grade)},
     )
+
+
+def _material_yield(model: Model, good: list) -> float:
+    """Electrode m2 in the window's good cells / m2 coated in the window (NaN unless the scenario
+    gives both areas). A steady-state ratio: the cells out were coated ~3 weeks earlier."""
+    scenario = model.scenario
+    per_cell = {p.name: p.electrode_m2_per_cell for p in scenario.all_products}
+    coaters = [s for s in scenario.stations if getattr(s, "coated_m2_per_lot", None)]
+    if not coaters or any(per_cell[item.name] is None for item in model.line.items if item.is_cells):
+        return math.nan
+    in_cells = sum(g * per_cell[item.name] for g, item in zip(good, model.line.items) if item.is_cells)
+    now = model.env.now
+    coated = 0.0
+    for spec in coaters:
+        monitor = model.stations[spec.name].monitor
+        coated += monitor.snapshot(now).minus(monitor.baseline).processed_cells * spec.coated_m2_per_lot
+    return _ratio(in_cells, coated)
 
 
 def product_kpis(model: Model) -> dict[str, ProductReplication]:

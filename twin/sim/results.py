@@ -43,6 +43,11 @@ class LineReplication(Result):
     released_cells: Real = Field(description="Cells that entered the line in the window (released, or made by an assembly).")
     good_cells: Real = Field(description="Good cells out in the window.")
     scrapped_cells: Real = Field(description="Cells scrapped in the window.")
+    material_yield: Real = Field(
+        math.nan, description="Electrode area in the good cells out over the electrode area coated, in the window "
+        "(scenarios giving the product's electrode_m2_per_cell and the coaters' coated_m2_per_lot; else null). "
+        "Material losses (edge trim, roll ends, scrapped rolls) and scrapped cells both lower it."
+    )
     grades: dict[str, Real] = Field(
         default_factory=dict, description="Good cells out per hour by grade (lines with a grading station); "
         "aggregated into the run's kpis as 'grades.<name>'."

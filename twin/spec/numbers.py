@@ -34,6 +34,10 @@ CV_MIN, CV_MAX = 0.001, 10.0
 SHAPE_MIN, SHAPE_MAX = 0.1, 100.0
 """Weibull shape k."""
 MAX_WH_PER_CELL = 10_000.0
+MAX_ELECTRODE_M2 = 100.0
+"""Electrode area in one cell, m2 (a large pouch cell has a few m2)."""
+MAX_COATED_M2 = 1e6
+"""Electrode area coated per lot, m2 (a 2 m web x 100 km would be 2e5)."""
 MIN_REPEAT_S = 3600.0
 """Shortest repeat period of a calendar window ('every'): each repeat is an event of the calendar."""
 

@@ -23,7 +23,8 @@ from twin.spec import catalog
 from twin.spec.distributions import DistSpec, Duration
 from twin.spec.errors import SPEC_ERROR, located_error
 from twin.spec.numbers import (MAX_CELLS_PER_LOT, MAX_COUNT, MAX_MACHINES, MAX_REPLICATIONS, MAX_RUN_S, MAX_RUN_YEARS,
-                               MAX_SEED, MAX_WH_PER_CELL, MIN_REPEAT_S, Count, Real)
+                               MAX_SEED, MAX_WH_PER_CELL, MAX_ELECTRODE_M2, MAX_COATED_M2, MIN_REPEAT_S,
+                               Count, Real)
 
 EXIT = "exit"
 
@@ -40,6 +41,11 @@ class ProductSpec(Spec):
         1, ge=1, le=MAX_CELLS_PER_LOT, description="Cells per lot (tray or carrier); the unit that moves between stations."
     )
     wh_per_cell: Real = Field(18.0, gt=0, le=MAX_WH_PER_CELL, description="Energy of one good cell in Wh, for GWh/yr.")
+    electrode_m2_per_cell: Optional[Real] = Field(
+        None, gt=0, le=MAX_ELECTRODE_M2, description="Electrode area wound into one cell, m2 (cathode + anode strips, "
+        "width x length, each coated on both sides): with the coaters' `coated_m2_per_lot` it gives "
+        "kpis.material_yield, the electrode area in good cells over the area coated."
+    )
 
 
 class WindowSpec(Spec):
@@ -203,7 +209,8 @@ class BatchSpec(Spec):
 
 STATION_KINDS = ("machine", "batch", "dwell", "assembly")
 
-_PROCESSING_KEYS = ("machines", "failures", "rework", "setup", "split", "transfer_time", "regroup", "grades")
+_PROCESSING_KEYS = ("machines", "failures", "rework", "setup", "split", "transfer_time", "regroup", "grades",
+                    "coated_m2_per_lot")
 _KEYS_OF_KIND: dict[str, tuple[str, ...]] = {
     "machine": _PROCESSING_KEYS,
     "batch": (*_PROCESSING_KEYS, "batch"),
@@ -379,6 +386,11 @@ class ProcessingStationSpec(BaseStationSpec):
     grades: Optional[dict[str, Annotated[float, Field(ge=0, le=1)]]] = Field(
         None, description="Grading: each good cell leaving gets a grade with these shares (sum 1); the lot "
         "leaves as one lot per grade, and good output per grade is reported (kpis.grades)."
+    )
+
+    coated_m2_per_lot: Optional[Real] = Field(
+        None, gt=0, le=MAX_COATED_M2, description="Electrode area coated per lot processed here, m2 (a coater: web "
+        "width x roll length). Its sum over the window is the denominator of kpis.material_yield."
     )
 
     @field_validator("grades")
