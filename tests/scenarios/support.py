@@ -27,6 +27,12 @@ from twin.spec.units import parse_duration
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 WARMUP = "21 d"
 """Longer than the ~18 days it takes to fill either line (electrode, wetting, formation, 14 d aging)."""
+LENGTHS = {"cylindrical_line.yaml": "14 d", "power_cell_line.yaml": "15 d"}
+"""Observed window of each line in the scenario tests: two whole weeks of the cylindrical line's
+Monday-Saturday calendar; 15 d = 360 h = 24 of the power-cell line's 15 h formation cycles, so every rack
+that is always busy finishes exactly 24 loads in the window whatever its phase (its racks are the
+constraint, and with a deterministic recipe a window cutting through a cycle would count a rack's load
+or not by its phase alone)."""
 
 
 def scenario_file(name: str) -> Path:

@@ -52,10 +52,15 @@ def test_the_lines_run_a_month_after_their_warm_up_with_ten_replications(name):
 
 
 @pytest.mark.parametrize("name", LINES)
-def test_the_winder_cuts_its_cells_into_the_products_trays(name):
+def test_the_winder_fills_carriers_no_larger_than_the_products_tray_and_formation_gets_full_trays(name):
+    """cells_out is what a roll pair's length makes (not rounded to whole trays): the winder's carriers
+    hold at most a tray (as few carriers as that allows), and crimping packs the sealed cells into full
+    trays for the racks."""
     scenario = load_scenario(SCENARIOS / name)
     [winder] = [s for s in scenario.stations if s.kind == "assembly"]
-    assert winder.cells_out == winder.split * scenario.product.cells_per_lot
+    tray = scenario.product.cells_per_lot
+    assert winder.split == -(-winder.cells_out // tray)
+    assert scenario.station("crimping").regroup == tray
 
 
 @pytest.mark.parametrize("path", [p for p in FILES if "base" in _raw(p)], ids=lambda p: p.stem)

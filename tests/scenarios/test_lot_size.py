@@ -16,19 +16,18 @@ from twin.experiments.replications import run_replications
 from twin.spec.yaml_io import load_scenario
 
 from tests.scenarios.support import (
-    WARMUP, line_values, replications, scenario_file, shortened, welch_interval, with_smaller_trays,
+    LENGTHS, WARMUP, line_values, replications, scenario_file, shortened, welch_interval, with_smaller_trays,
 )
 
 pytestmark = pytest.mark.slow  # long statistical runs: CI runs them, the fast loop (-m "not slow") does not
 
-LENGTH = "14 d"
 COUNT = {"cylindrical_line.yaml": 8, "power_cell_line.yaml": 4}  # the plausibility tests' sets, computed once
 
 
 @pytest.mark.parametrize("file", COUNT)
 def test_half_the_tray_gives_the_same_throughput(file):
-    base = replications(file, COUNT[file], LENGTH)
-    small = with_smaller_trays(shortened(load_scenario(scenario_file(file)), WARMUP, LENGTH), 2)
+    base = replications(file, COUNT[file], LENGTHS[file])
+    small = with_smaller_trays(shortened(load_scenario(scenario_file(file)), WARMUP, LENGTHS[file]), 2)
     assert small.product.cells_per_lot * 2 == load_scenario(scenario_file(file)).product.cells_per_lot
     smaller = run_replications(small, COUNT[file])
     a, b = line_values(base, "throughput_per_h"), line_values(smaller, "throughput_per_h")

@@ -1,6 +1,7 @@
 """The two lines against the published figures of shared/reference/battery-process.md, section (e):
 output near nameplate, formation and aging holding most of the WIP and the lead time, formation
-channels consistent with Little's law, and a mature yield chain of about 90-95 % good cells.
+channels consistent with Little's law, a yield chain of 90-95 % good cells with BatPaC's 95 % after
+assembly, and a material (area) yield that is the product of the fixed area conversions and the yields.
 
 Each check runs the file's line with its own seed for fewer replications and a shorter window than
 the file asks (`twin run` does the full month); the warm-up is the file's, since nothing leaves a line
@@ -14,11 +15,10 @@ import pytest
 
 from twin.spec.yaml_io import load_scenario
 
-from tests.scenarios.support import line_values, replications, scenario_file, station_values, t_interval
+from tests.scenarios.support import LENGTHS, line_values, replications, scenario_file, station_values, t_interval
 
 pytestmark = pytest.mark.slow  # long statistical runs: CI runs them, the fast loop (-m "not slow") does not
 
-LENGTH = "14 d"  # two whole weeks of the cylindrical line's Monday-Saturday calendar
 LINES = {
     # file: (replications, nameplate GWh/yr, good cells/day from the reference or None)
     "cylindrical_line.yaml": (8, 0.1, None),        # 0.1 GWh/yr [S2], d.1
@@ -28,7 +28,7 @@ FINISHING = ("wetting", "formation", "aging", "eol_test", "grading")
 
 
 def _results(file: str):
-    return replications(file, LINES[file][0], LENGTH)
+    return replications(file, LINES[file][0], LENGTHS[file])
 
 
 def _hours_at(results, station: str) -> np.ndarray:
@@ -40,13 +40,15 @@ def _hours_at(results, station: str) -> np.ndarray:
 def test_output_is_near_nameplate(file):
     """(d.1/d.2) Each line's whole 95 % CI of GWh/yr lies within 10 % of its nameplate.
 
-    What is derived from the nameplate, so that the check is not independent of it:
-    - Line 1: the winder's 16 ppm gross (d.1 derives it from 0.1 GWh/yr with 90 % yield and 85 % OEE)
-      and the 18 Wh cell; the racks (e.3's rule) are not binding. The check tests the yields, breakdowns,
-      calendars and buffers that turn 16 ppm into output.
-    - Line 2: the 180 formation racks (the constraint) are sized from 137,000 cells/day, and the 20 Wh
-      from 137,000 cells/day and 1.0 GWh/yr, so for this line the check only confirms the sizing
-      arithmetic and that nothing else binds (see scenarios/power_cell_line.yaml and docs/lines.md)."""
+    Inputs derived from the nameplate, so this is not an independent check of them:
+    - Line 1: the winder's 16 ppm gross (d.1 derives it from 0.1 GWh/yr, 18 Wh, an assumed 90 % yield and
+      85 % OEE over 320 d) and the 18 Wh cell. What it checks independently: that the simulated yields (the
+      cell chain, ~91 %), breakdowns, roll changes, the Monday-Saturday calendar with maintenance and the
+      buffers turn 16 ppm into what d.1 assumed they would, within 10 %. The racks are sized from measured
+      starts and do not bind (test_formation_channels_are_consistent_with_littles_law).
+    - Line 2: the 180 formation racks (the constraint) are sized from 137,000 cells/day, and the 20 Wh from
+      137,000 cells/day and 1.0 GWh/yr, so here the check only repeats the sizing arithmetic. The
+      independent check for this line is test_the_power_line_makes_what_its_racks_can_and_nothing_else_binds."""
     _, nameplate, cells_per_day = LINES[file]
     results = _results(file)
     low, high = t_interval(line_values(results, "gwh_per_year"))
@@ -54,6 +56,25 @@ def test_output_is_near_nameplate(file):
     if cells_per_day:
         low, high = t_interval(line_values(results, "throughput_per_h") * 24)
         assert 0.9 * cells_per_day <= low and high <= 1.1 * cells_per_day
+
+
+def test_the_power_line_makes_what_its_racks_can_and_nothing_else_binds():
+    """What the nameplate does not decide on Line 2: the electrodes (16 lanes, 1,603 cells per roll pair, the
+    ovens), the two 75 ppm winders with their roll changes and maintenance, the Q-time and the wetting store
+    must keep 180 racks of 512 channels full. Then good output is the racks' arithmetic, channels x 24 h /
+    15 h x 0.98 x 0.97 (formation and EOL yields; the re-test only confirms), and the racks never wait for
+    cells: every input derived from the nameplate is thereby shown to be fed, not assumed to be."""
+    scenario = load_scenario(scenario_file("power_cell_line.yaml"))
+    formation = scenario.station("formation")
+    channels = formation.machines * formation.batch.max * scenario.product.cells_per_lot
+    per_h = channels / (formation.cycle_time.mean_s / 3600) * formation.yield_ * scenario.station("eol_test").yield_
+    results = _results("power_cell_line.yaml")
+    low, high = t_interval(line_values(results, "throughput_per_h"))
+    assert low <= per_h <= high
+    assert max(station_values(results, "formation", lambda s: s.states["starved"] + s.states["waiting_batch"])) < 0.01
+    # the assembly has room to spare: the winders are blocked by the full racks some of the time, never starved
+    assert t_interval(station_values(results, "winding", lambda s: s.states["blocked"]))[0] > 0.02
+    assert max(station_values(results, "winding", lambda s: s.states["starved"])) < 0.01
 
 
 def test_the_cylindrical_winder_runs_at_sixteen_cells_a_minute():
@@ -143,11 +164,40 @@ def test_the_line_yield_is_the_product_of_the_cell_yields(file):
     assert low <= _chain(file) <= high
 
 
-def test_the_mature_yield_chain_gives_90_to_95_percent_good_cells():
-    """(e.4) At mature settings (filling at its optimised 99 % [S16], the rest at their steady values)
-    90-95 % of the cells started are good; at start of production (filling 94 %) fewer."""
-    mature = replications("cylindrical_line_mature_filling.yaml", 4, LENGTH)
-    low, high = t_interval(line_values(mature, "yield_"))
+def test_the_cell_yield_chain_gives_90_to_95_percent_good_cells_and_batpacs_95_after_assembly():
+    """(e.4) At steady settings 90-95 % of the cells started are good. The cells that leave assembly ("built")
+    are good at BatPaC's 200 M / 211 M = 94.8 % [S16], here formation 98 % x EOL 97 % = 95.06 %: measured as
+    the product of the two stations' good shares (good out over the window's formation starts would mix
+    cohorts two weeks apart), it must lie within 0.5 % of the build count's share."""
+    results = _results("cylindrical_line.yaml")
+    low, high = t_interval(line_values(results, "yield_"))
     assert 0.90 <= low and high <= 0.95
-    assert low <= _chain("cylindrical_line_mature_filling.yaml") <= high
-    assert _chain("cylindrical_line.yaml") < 0.90
+    after_assembly = (station_values(results, "formation", lambda s: s.quality)
+                      * station_values(results, "eol_test", lambda s: s.quality))
+    low, high = t_interval(after_assembly)
+    assert low <= 0.98 * 0.97 <= high
+    assert abs(after_assembly.mean() - 200 / 211) <= 0.005
+
+
+def _area_chain(file: str) -> float:
+    """Expected material yield: the fixed area conversions (lanes x lane width over the web, cells x strip
+    length over the roll length), times the whole-roll yields of the electrode steps after coating, times
+    the cell yield chain."""
+    scenario = load_scenario(scenario_file(file))
+    coated = scenario.station("coating_cathode").coated_m2_per_lot
+    slitting, winding = scenario.station("slitting_cathode"), scenario.station("winding")
+    per_cell = scenario.product.electrode_m2_per_cell / 2  # one electrode
+    area = slitting.split * winding.cells_out * per_cell / coated
+    rolls = scenario.station("calendering_cathode").yield_ * slitting.yield_
+    return area * rolls * _chain(file)
+
+
+@pytest.mark.parametrize("file", LINES)
+def test_the_material_yield_is_the_area_conversions_times_the_yields(file):
+    """kpis.material_yield (electrode area in good cells / area coated) holds the material losses that are no
+    longer cell scrap: ~87-89 % of the web width in lanes (92 % edge-trim yield [S16]) and 95 % of each
+    roll's length (coating 95 % [S16]); with the cell yields it is about 0.75."""
+    results = _results(file)
+    low, high = t_interval(line_values(results, "material_yield"))
+    assert low <= _area_chain(file) <= high
+    assert 0.70 <= low and high <= 0.80

@@ -55,12 +55,12 @@ def test_the_catalogue_covers_the_process_chain():
 
 def test_file_keys_win_and_nested_ones_replace_the_template_whole():
     spec = validate_station({
-        "name": "w", "template": "filling", "yield": 0.99, "cycle_time": "3 s", "failures": None, "machines": 2,
+        "name": "w", "template": "filling", "yield": 0.95, "cycle_time": "3 s", "failures": None, "machines": 2,
     })
-    assert spec.yield_ == 0.99 and spec.machines == 2 and spec.failures is None
+    assert spec.yield_ == 0.95 and spec.machines == 2 and spec.failures is None
     assert spec.cycle_time.dist == "constant" and spec.cycle_time.mean_s == 3.0  # no 'cv' or 'per' leaks in
     untouched = validate_station({"name": "w", "template": "filling"})
-    assert untouched.yield_ == 0.94 and untouched.failures is not None and untouched.cycle_time.per == "cell"
+    assert untouched.yield_ == 0.99 and untouched.failures is not None and untouched.cycle_time.per == "cell"
     by_field_name = validate_station({"name": "w", "template": "filling", "yield_": 0.5})
     assert by_field_name.yield_ == 0.5
 

@@ -13,9 +13,18 @@ and cells per roll pair, and how many daughter rolls or trays a lot is split int
 
 Flow units: electrode steps (mixing ... vacuum_drying, notching) move *rolls* (material lots; their
 cycle times are per roll), an assembly step (winding, stacking) turns a cathode and an anode roll
-into cells, and every later step moves trays of cells (cycle times `per: cell`). Roll yields scrap
-whole rolls with the step's yield as probability: the same expected loss as losing that share of
-each roll's area, at roll granularity.
+into cells, and every later step moves trays of cells (cycle times `per: cell`).
+
+Cell scrap and material losses are kept apart (issue 12). BatPaC's process yields [S16] are mostly
+*material* yields: slurry left in the mixer (mixing 99 %), coated web cut out (coating 95 %), foil edge
+trim (slitting 92 %), separator (98 %) and electrolyte (filling 94 %). None of them scraps a cell or a
+whole roll. The electrode ones are fixed area conversions in the scenario: lanes that fit the web
+after edge trim (`split`), and cells per roll pair from the usable roll length (`cells_out`). They
+show in kpis.material_yield (electrode area in good cells / area coated), not in the cell yield.
+Separator and electrolyte are not in the flow (they would be a cost, not an output). The cell yields
+below are what rejects cells: formation 98 % x EOL 97 % = BatPaC's 95 % cell yield (211 M cells built
+for 200 M good [S16]), and about 99 % per assembly step (d.1). Calendering keeps a whole-roll scrap (a web
+break, assumption): the one discrete roll loss.
 """
 
 from __future__ import annotations
@@ -65,13 +74,13 @@ _TEMPLATES: tuple[Template, ...] = (
         "Slurry mixing (planetary/dissolver mixer under vacuum); one batch makes the slurry of one mother roll.",
         {
             "cycle_time": _lognormal("3 h", 0.1),
-            "yield": 0.99,
             "failures": _breakdowns("40 h", "1 h"),
             "setup": {"time": "2 h"},
         },
         {
             "cycle_time": "3 h per batch: (d.1) default within the a.1 range 2-4 h (assumption); " + BATCH_CV,
-            "yield": "active-material mixing 99 % [S16]",
+            "yield": "none (1.0): active-material mixing 99 % [S16] is slurry left in the mixer and lines, a "
+                     "material loss before coating, not a batch scrapped",
             "failures": "MTBF 40 h / MTTR 1 h (d.1, assumption); " + BREAKDOWN_SHAPE,
             "setup": "2 h clean per chemistry (d.1, assumption)",
         },
@@ -83,18 +92,19 @@ _TEMPLATES: tuple[Template, ...] = (
         "Slot-die coater with multi-zone convection dryer (NMP recovery for the cathode); one mother roll per job.",
         {
             "cycle_time": _lognormal("100 min", 0.05),
-            "yield": 0.95,
             "failures": _breakdowns("8 h", "45 min"),
             "setup": {"time": "3 h"},
         },
         {
             "cycle_time": "2,000 m roll (d.1, assumption) at 20 m/min (d.1, assumption; a.1 range 20-40 m/min) "
                           "= 100 min; cv 0.05 for a continuous web (assumption)",
-            "yield": "slurry coating 95 % base -> 99 % optimised [S16]",
+            "yield": "none (1.0): slurry coating 95 % base -> 99 % optimised [S16] is coated web cut out (start-up, "
+                     "splices, defects), a fixed area loss: the winder's cells_out counts 95 % of the roll length",
             "failures": "MTBF 8 h / MTTR 0.75 h (d.1, assumption); " + BREAKDOWN_SHAPE,
             "setup": "3 h slot-die clean (d.1; 'takes hours' [S40](LA))",
         },
-        notes="Web 0.8 m (d.1); one coater per electrode at UKBIC, each line ~80 m [S9].",
+        notes="Web 0.8 m (d.1); one coater per electrode at UKBIC, each line ~80 m [S9]. A scenario gives "
+              "coated_m2_per_lot = web width x roll length (0.8 m x 2,000 m = 1,600 m2) for kpis.material_yield.",
     ),
     Template(
         "calendering", "electrode",
@@ -117,17 +127,19 @@ _TEMPLATES: tuple[Template, ...] = (
         "Rotary-knife or laser slitter: cuts a mother roll into daughter rolls (one per lane, `split`).",
         {
             "cycle_time": _lognormal("33.3 min", 0.05),
-            "yield": 0.92,
             "failures": _breakdowns("24 h", "30 min"),
             "setup": {"time": "30 min"},
-            "split": 8,
+            "split": 11,
         },
         {
             "cycle_time": "2,000 m at 60 m/min (d.1, assumption; a.1 range 60-100 m/min) = 33.3 min; cv 0.05 (assumption)",
-            "yield": "foil slitting 92 % base (edge trim) -> 99 % optimised [S16]",
+            "yield": "none (1.0): foil slitting 92 % base (edge trim) -> 99 % optimised [S16] is a fixed width loss, "
+                     "fewer lanes (split), not a random scrap of whole rolls",
             "failures": "MTBF 24 h / MTTR 0.5 h (d.1, assumption); " + BREAKDOWN_SHAPE,
             "setup": "0.5 h (d.1, assumption)",
-            "split": "8 lanes of 100 mm from a 0.8 m web (d.1 web width; lane count assumption)",
+            "split": "11 lanes of 65 mm: the 92 % of a 0.8 m web (d.1) that edge trim leaves [S16] is 736 mm, which "
+                     "holds 11 lanes of the 65 mm 21700 electrode (LG M50 teardown, Chen et al. 2020, J. Electrochem. "
+                     "Soc. 167:080534: electrode height 65 mm); 715 mm of 800 mm used",
         },
     ),
     Template(
@@ -170,13 +182,14 @@ _TEMPLATES: tuple[Template, ...] = (
         {
             "kind": "assembly",
             "cycle_time": _lognormal("3.75 s", 0.1, per="cell"),
-            "yield": 0.98,
+            "yield": 0.99,
             "failures": _breakdowns("4 h", "15 min"),
             "setup": {"time": "4 h"},
         },
         {
             "cycle_time": "16 ppm = 3.75 s/cell, DERIVED d.1 from 0.1 GWh [S2], 18 Wh [S38]; line class [S33](LA); " + CELL_CV,
-            "yield": "98 % steady, 93 % ramp-up (d.1; separator 98 % [S16])",
+            "yield": "99 %: BatPaC's electrode-stacking yield [S16], taken as jelly rolls rejected at the hi-pot test "
+                     "(assumption). d.1's 98 % is the separator's material yield [S16], not cells: not in the flow",
             "failures": "MTBF 4 h / MTTR 0.25 h (d.1, assumption); " + BREAKDOWN_SHAPE,
             "setup": "4 h format change (d.1, assumption)",
         },
@@ -221,13 +234,15 @@ _TEMPLATES: tuple[Template, ...] = (
         "Electrolyte vacuum dosing.",
         {
             "cycle_time": _lognormal("3.333 s", 0.1, per="cell"),
-            "yield": 0.94,
+            "yield": 0.99,
             "failures": _breakdowns("8 h", "30 min"),
             "setup": {"time": "2 h"},
         },
         {
             "cycle_time": "18 ppm = 3.333 s/cell (d.1, assumption); " + CELL_CV,
-            "yield": "electrolyte filling 94 % base (at SOP) -> 99 % optimised/mature [S16]; 90 % ramp-up (d.1)",
+            "yield": "99 %: cells rejected at filling (dosing weight, leaks), assumption as d.1's other assembly "
+                     "steps; no published figure. The 94 % base -> 99 % optimised of [S16] is the electrolyte's "
+                     "material yield (electrolyte dosed per electrolyte in good cells): it costs electrolyte, not cells",
             "failures": "MTBF 8 h / MTTR 0.5 h (d.1, assumption); " + BREAKDOWN_SHAPE,
             "setup": "2 h (d.1, assumption)",
         },
