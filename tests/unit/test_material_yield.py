@@ -63,3 +63,19 @@ def test_the_run_result_carries_material_yield_as_a_kpi():
     reps = run_replications(_line(), 2)
     run = aggregate_replications(list(reps), scenario_name="m", scenario_hash="h", seed=1, warmup_h=2, length_h=LENGTH_H)
     assert run.kpis["material_yield"].mean == pytest.approx(0.8, abs=0.01)
+
+
+def test_the_run_table_shows_the_material_yield_only_where_it_is_measured():
+    from rich.console import Console
+
+    from twin.cli.report import print_report
+
+    shown = []
+    for areas in (True, False):
+        reps = run_replications(_line(areas=areas), 2)
+        run = aggregate_replications(list(reps), scenario_name="m", scenario_hash="h", seed=1, warmup_h=2,
+                                     length_h=LENGTH_H)
+        console = Console(record=True, width=200)
+        print_report(run, console)
+        shown.append("material yield (area)" in console.export_text())
+    assert shown == [True, False]
