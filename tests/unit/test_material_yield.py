@@ -79,3 +79,19 @@ def test_the_run_table_shows_the_material_yield_only_where_it_is_measured():
         print_report(run, console)
         shown.append("material yield (area)" in console.export_text())
     assert shown == [True, False]
+
+
+def test_the_dashboard_shows_a_material_yield_card_only_where_it_is_measured():
+    from types import SimpleNamespace
+
+    from dashboard.layout import kpi_cards
+    from tests.dashboard.test_callbacks import text_of, with_class
+
+    titles = []
+    for areas in (True, False):
+        reps = run_replications(_line(areas=areas), 2)
+        run = aggregate_replications(list(reps), scenario_name="m", scenario_hash="h", seed=1, warmup_h=2,
+                                     length_h=LENGTH_H)
+        cards = with_class(kpi_cards(SimpleNamespace(result=run, bottleneck=None, verdict=None)), "kpi-card")
+        titles.append([text_of(with_class(c, "kpi-title")) for c in cards])
+    assert titles[0][-1] == "Material yield" and titles[1] == titles[0][:-1]
