@@ -2,31 +2,69 @@
 
 from __future__ import annotations
 
-from typing import Generator
+from typing import Generator, Optional
 
 from simpy import Event
 
 from stations.base import WORKING, Machine
+from stations.interruptions import Breakdowns
 from stations.processing import ProcessingStation
 
 
 class MachineStation(ProcessingStation):
     def start(self) -> None:
         for machine in self.machines:
-            self.env.process(self._run(machine))
+            clock = self.clocks[machine.index]
+            lean = self.changeover is None and (
+                clock is None or (clock.calendar is None and not clock.breakdowns.calendar_clock)  # type: ignore[union-attr]
+            )
+            self.env.process(self._run_lean(machine, clock and clock.breakdowns) if lean else self._run(machine))
+
+    def _run_lean(self, machine: Machine, breakdowns: Optional[Breakdowns]) -> Generator[Event, object, None]:
+        """The loop of a machine without shifts, changeovers or calendar-clock failures, with the
+        moves of `take`, `process` and `MachineClock.work` written out: the same events in the same
+        order, without a generator per move. An operating-clock failure that falls inside a cycle is
+        sequenced here: work up to it, the repair, then the rest of the work."""
+        env, buffer, cycle_of, monitor = self.env, self.buffer, self.cycle_of, self.monitor
+        timeout, try_get, get_event, set_state = env.timeout, buffer.try_get, buffer.get_event, machine.set_state
+        try_send, idle = self.try_send, self.idle_state()
+        while True:
+            lot = try_get()
+            if lot is None:
+                set_state(idle)
+                lot = yield get_event()
+            cells, cycle = lot.cells, cycle_of[lot.item]
+            if monitor.events is not None:
+                monitor.events.lot(self.name, lot, "start", env.now, machine=machine.index)
+            duration = cycle.draw(cells)
+            set_state(WORKING)
+            if breakdowns is None:
+                yield timeout(duration)
+            else:
+                while True:  # MachineClock.work on the operating clock, without shifts
+                    fail_left = breakdowns.ttf_left
+                    if not fail_left > 0.0:
+                        fail_left = 0.0
+                    step = duration if duration <= fail_left else fail_left
+                    if step > 0:
+                        yield timeout(step)
+                        breakdowns.ttf_left -= step
+                    if step >= duration:
+                        break
+                    duration -= step
+                    yield from breakdowns.repair(machine, WORKING)
+            monitor.ideal_work_s += cycle.ideal_s(cells)
+            rest = try_send(machine, lot)
+            if rest is not None:
+                yield from rest
 
     def _run(self, machine: Machine) -> Generator[Event, object, None]:
         buffer, cycle_of, monitor = self.buffer, self.cycle_of, self.monitor
-        plain = self.clocks[machine.index] is None and self.changeover is None
         while True:
             lot = yield from self.take(machine, buffer.try_get, buffer.get_event, buffer.cancel_get)
             cells, cycle = lot.cells, cycle_of[lot.item]
             if monitor.events is not None:
                 monitor.events.lot(self.name, lot, "start", self.env.now, machine=machine.index)
-            if plain:  # the common case without shifts, failures or changeovers, kept lean
-                machine.set_state(WORKING)
-                yield self.env.timeout(cycle.draw(cells))
-            else:
-                yield from self.process(machine, cycle.draw(cells), lot.item)
+            yield from self.process(machine, cycle.draw(cells), lot.item)
             monitor.ideal_work_s += cycle.ideal_s(cells)
             yield from self.send_on(machine, lot)
