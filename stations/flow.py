@@ -105,6 +105,7 @@ class Expiry:
     def __init__(self, max_wait_s: list[float], monitor: "StationMonitor", line: "LineMonitor",
                  target: Optional["Buffer"] = None) -> None:
         self.max_wait_s = max_wait_s  # per item (products by_product, materials the station's own)
+        self.one_limit = len(set(max_wait_s)) <= 1
         self.monitor = monitor
         self.line = line
         self.target = target

@@ -15,19 +15,18 @@ class MachineStation(ProcessingStation):
     def start(self) -> None:
         for machine in self.machines:
             clock = self.clocks[machine.index]
-            lean = self.changeover is None and (
-                clock is None or (clock.calendar is None and not clock.breakdowns.calendar_clock)  # type: ignore[union-attr]
-            )
+            lean = clock is None or (clock.calendar is None and not clock.breakdowns.calendar_clock)  # type: ignore[union-attr]
             self.env.process(self._run_lean(machine, clock and clock.breakdowns) if lean else self._run(machine))
 
     def _run_lean(self, machine: Machine, breakdowns: Optional[Breakdowns]) -> Generator[Event, object, None]:
-        """The loop of a machine without shifts, changeovers or calendar-clock failures, with the
+        """The loop of a machine without shifts or calendar-clock failures, with the
         moves of `take`, `process` and `MachineClock.work` written out: the same events in the same
         order, without a generator per move. An operating-clock failure that falls inside a cycle is
         sequenced here: work up to it, the repair, then the rest of the work."""
         env, buffer, cycle_of, monitor = self.env, self.buffer, self.cycle_of, self.monitor
         timeout, try_get, get_event, set_state = env.timeout, buffer.try_get, buffer.get_event, machine.set_state
         try_send, idle = self.try_send, self.idle_state()
+        changeover, last_item, index = self.changeover, self.last_item, machine.index
         while True:
             lot = try_get()
             if lot is None:
@@ -37,6 +36,11 @@ class MachineStation(ProcessingStation):
             if monitor.events is not None:
                 monitor.events.lot(self.name, lot, "start", env.now, machine=machine.index)
             duration = cycle.draw(cells)
+            if changeover is not None:  # as `process`: a setup when the product changes
+                previous = last_item[index]
+                last_item[index] = lot.item
+                if previous is not None and previous != lot.item:
+                    yield from self.set_up(machine, changeover.time_s(previous, lot.item))
             set_state(WORKING)
             if breakdowns is None:
                 yield timeout(duration)
