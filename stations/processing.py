@@ -216,7 +216,15 @@ class ProcessingStation(StationRuntime):
         The loop makes exactly the moves of `send_on` in the same order (one route draw per lot,
         then its pieces), so the hot path of a machine costs no generator per lot.
         """
-        if not self.finish(lot):
+        if self.rework is None:  # `finish` without rework, written out
+            monitor = self.monitor
+            monitor.processed_cells += lot.cells
+            if monitor.events is not None:
+                monitor.events.lot(self.name, lot, "finish", self.env.now)
+            scrap = self.scrap_of[lot.item]
+            if scrap is not None and not scrap_bad_cells(scrap, lot, monitor, self.line, self.env.now):
+                return None
+        elif not self.finish(lot):
             return None
         lots = self.grader.sort(lot) if self.grader is not None else (lot,)
         if self.regrouper is not None:
