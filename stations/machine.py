@@ -9,6 +9,7 @@ from simpy import Event
 from stations.base import WORKING, Machine
 from stations.interruptions import Breakdowns
 from stations.processing import ProcessingStation
+from stations.quality import scrap_bad_cells
 
 
 class MachineStation(ProcessingStation):
@@ -27,6 +28,10 @@ class MachineStation(ProcessingStation):
         timeout, try_get, get_event, set_state = env.timeout, buffer.try_get, buffer.get_event, machine.set_state
         try_send, idle = self.try_send, self.idle_state()
         changeover, last_item, index = self.changeover, self.last_item, machine.index
+        scrap_of, line, destination = self.scrap_of, self.line, self.destination
+        # no rework, grading, packing, routing, splitting or conveyor: `try_send` comes down to this
+        plain_send = (self.rework is None and self.grader is None and self.regrouper is None
+                      and self.route_by_item is None and not self.spec.split and self.transfer is None)
         while True:
             lot = try_get()
             if lot is None:
@@ -58,9 +63,24 @@ class MachineStation(ProcessingStation):
                     duration -= step
                     yield from breakdowns.repair(machine, WORKING)
             monitor.ideal_work_s += cycle.ideal_s(cells)
-            rest = try_send(machine, lot)
-            if rest is not None:
-                yield from rest
+            if not plain_send:
+                rest = try_send(machine, lot)
+                if rest is not None:
+                    yield from rest
+                continue
+            now = env.now
+            monitor.processed_cells += lot.cells
+            if monitor.events is not None:
+                monitor.events.lot(self.name, lot, "finish", now)
+            scrap = scrap_of[lot.item]
+            if scrap is not None and not scrap_bad_cells(scrap, lot, monitor, line, now):
+                continue
+            if destination.try_put(lot):  # type: ignore[union-attr]
+                monitor.depart(lot.cells, now)
+                if monitor.events is not None:
+                    monitor.events.lot(self.name, lot, "leave", now)
+            else:
+                yield from self._wait_for_room(machine, lot, destination)  # type: ignore[arg-type]
 
     def _run(self, machine: Machine) -> Generator[Event, object, None]:
         buffer, cycle_of, monitor = self.buffer, self.cycle_of, self.monitor
