@@ -61,9 +61,11 @@ class DwellStation(StationRuntime):
         self.full = False  # a place frees -> load the next lot
         self.loader = _Loader(self)
         self.stats_since = 0.0
-        # a constant dwell per lot ends in arrival order: one pending timer, for the head
+        # a constant dwell per lot ends in arrival order: one pending timer, for the head (a wrapped,
+        # time-varying cycle time keeps one timer per lot)
         self.fifo: Optional[deque[tuple[float, Lot]]] = deque() if all(
-            isinstance(cycle.sampler, ConstantSampler) and not cycle.per_cell for cycle in self.cycle_of
+            type(cycle) is CycleTime and isinstance(cycle.sampler, ConstantSampler) and not cycle.per_cell
+            for cycle in self.cycle_of
         ) else None
 
     def capacity_units(self) -> int:
@@ -100,11 +102,11 @@ class DwellStation(StationRuntime):
         if monitor.events is not None:
             monitor.events.lot(self.name, lot, "start", now)
         duration = self.cycle_of[lot.item].draw(lot.cells)
-        fifo = self.fifo
-        if fifo is None:
+        fifo, end = self.fifo, now + duration
+        if fifo is None or (fifo and end < fifo[-1][0]):  # out of order: a timer of its own
             env.timeout(duration).callbacks.append(lambda _, lot=lot: self._dwell_over(lot))
             return
-        fifo.append((now + duration, lot))
+        fifo.append((end, lot))
         if len(fifo) == 1:
             self._time_head()
 
