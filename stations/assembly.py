@@ -135,4 +135,6 @@ class AssemblyStation(ProcessingStation):
                     self.monitor.events.lot(self.name, piece, "start", self.env.now, machine=machine.index)
                 yield from self.process(machine, duration * share, piece.item)
                 self.monitor.ideal_work_s += ideal * share
-                yield from self.send_on(machine, piece, split=False)
+                rest = self.try_send(machine, piece, split=False)
+                if rest is not None:
+                    yield from rest

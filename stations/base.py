@@ -11,9 +11,11 @@ machines' states into active periods for the bottleneck analysis.
 from __future__ import annotations
 
 from collections import deque
+from heapq import heappush
 from typing import Callable, Optional, Protocol, TYPE_CHECKING
 
 from simpy import Environment, Event
+from simpy.core import NORMAL
 
 from stations.states import (  # noqa: F401  (the station modules take the states from here)
     BLOCKED, DOWN, IS_IDLE, OFF_SHIFT, SETUP, STARVED, STATE_NAMES, WAITING_BATCH, WORKING,
@@ -24,8 +26,20 @@ if TYPE_CHECKING:
 
 
 
+def schedule_at(env: Environment, event: Event, at: float) -> None:
+    """Schedule a triggered `event` at the absolute time `at` with SimPy's normal priority.
+
+    `env.timeout(at - env.now)` would land at `env.now + (at - env.now)`, which rounding can move
+    off `at`; a timer that stands for an earlier-computed due time must fire exactly then.
+    """
+    heappush(env._queue, (at, NORMAL, next(env._eid), event))
+
+
 class QTime(Protocol):
     """What a buffer asks of its station's Q-time (stations.flow.Expiry implements it)."""
+
+    one_limit: bool
+    """The same limit for every item (a lane's expired lots are then a prefix of it)."""
 
     def expired(self, lot: "Lot", now: float) -> bool: ...
 
@@ -151,16 +165,24 @@ class Buffer:
         """Expire every waiting lot whose Q-time ran out (before counting what is waiting)."""
         if self.expiry is None:
             return
-        now = self.env.now
+        now, expiry = self.env.now, self.expiry
         for lane in (self.rework, self.items):
-            if any(self.expiry.expired(lot, now) for lot in lane):
-                kept = [lot for lot in lane if not self.expiry.expired(lot, now)]
-                gone = [lot for lot in lane if self.expiry.expired(lot, now)]
-                lane.clear()
-                lane.extend(kept)
-                for lot in gone:
-                    self._left_queue(lot)
-                    self.expiry.handle(lot, now)
+            if not lane:
+                continue
+            # a lane is in arrival order, so with one limit for every item its expired lots are a
+            # prefix: looking at the head answers for the whole lane (this runs at every arrival)
+            if expiry.one_limit:
+                if not expiry.expired(lane[0], now):
+                    continue
+            elif not any(expiry.expired(lot, now) for lot in lane):
+                continue
+            kept = [lot for lot in lane if not expiry.expired(lot, now)]
+            gone = [lot for lot in lane if expiry.expired(lot, now)]
+            lane.clear()
+            lane.extend(kept)
+            for lot in gone:
+                self._left_queue(lot)
+                expiry.handle(lot, now)
 
     def try_get(self) -> Optional[Lot]:
         """The next lot if one is waiting (or held by a blocked machine upstream), else None."""

@@ -35,4 +35,6 @@ class BatchStation(ProcessingStation):
             yield from self.process(machine, cycle.draw(1), lots[0].item)
             self.monitor.ideal_work_s += cycle.mean_s * len(lots) / batch_max
             for lot in lots:
-                yield from self.send_on(machine, lot)
+                rest = self.try_send(machine, lot)
+                if rest is not None:
+                    yield from rest

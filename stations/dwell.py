@@ -8,16 +8,33 @@ analysis only while every place holds a dwelling lot.
 
 from __future__ import annotations
 
-from typing import Generator, Optional
+from collections import deque
+from typing import Optional
 
 from simpy import Environment, Event
+from simpy.core import URGENT
 
-from stations.base import BLOCKED, STARVED, WORKING, Buffer, Lot, StationRuntime
+from stations.base import BLOCKED, STARVED, WORKING, Buffer, Lot, StationRuntime, schedule_at
 from stations.processing import CycleTime, per_item
 from stations.quality import Scrap, scrap_bad_cells
 from stations.monitors import Level, LineMonitor, StationMonitor
+from twin.spec.distributions import ConstantSampler
 from twin.spec.rng import Streams
 from twin.spec.scenario import StationSpec
+
+
+class _Loader:
+    """The store's place in its buffer's queue of getters: the buffer hands it a lot with
+    `succeed(lot)`, as it would a waiting machine's event, and the store starts it at once."""
+
+    __slots__ = ("store",)
+
+    def __init__(self, store: "DwellStation") -> None:
+        self.store = store
+
+    def succeed(self, lot: Lot) -> None:
+        self.store._start(lot)
+        self.store._load()
 
 
 class DwellStation(StationRuntime):
@@ -41,31 +58,71 @@ class DwellStation(StationRuntime):
         self.occupied = 0
         self.dwelling = Level()
         self.held = Level()
-        self.room: Optional[Event] = None  # the loader waits on this while the store is full
+        self.full = False  # a place frees -> load the next lot
+        self.loader = _Loader(self)
         self.stats_since = 0.0
+        # a constant dwell per lot ends in arrival order: one pending timer, for the head (a wrapped,
+        # time-varying cycle time keeps one timer per lot)
+        self.fifo: Optional[deque[tuple[float, Lot]]] = deque() if all(
+            type(cycle) is CycleTime and isinstance(cycle.sampler, ConstantSampler) and not cycle.per_cell
+            for cycle in self.cycle_of
+        ) else None
 
     def capacity_units(self) -> int:
         return self.capacity
 
     def start(self) -> None:
-        self.env.process(self._load())
+        """Load the first lots when the run starts (as a process would), once the sources are attached."""
+        first = Event(self.env)
+        first._ok, first._value = True, None
+        first.callbacks.append(lambda _: self._load())
+        self.env.schedule(first, URGENT)
 
-    def _load(self) -> Generator[Event, object, None]:
-        env, buffer, monitor = self.env, self.buffer, self.monitor
-        while True:
-            if self.occupied >= self.capacity:
-                self.room = Event(env)
-                yield self.room
+    def _load(self) -> None:
+        """Fill free places from the buffer; when it is empty, wait in it for the next lot.
+
+        No SimPy process: the buffer hands an arriving lot straight to the store (`_Loader`), and a
+        place that frees loads the next waiting lot itself, so a lot costs one timer and no wake-up.
+        """
+        buffer = self.buffer
+        while self.occupied < self.capacity:
             lot = buffer.try_get()
             if lot is None:
-                lot = yield buffer.get_event()
-            now = env.now
-            self.occupied += 1
-            self.dwelling.add(1, now)
-            monitor.machine_idle_changed(False, now)
-            if monitor.events is not None:
-                monitor.events.lot(self.name, lot, "start", now)
-            env.timeout(self.cycle_of[lot.item].draw(lot.cells)).callbacks.append(lambda _, lot=lot: self._dwell_over(lot))
+                buffer.getters.append(self.loader)  # type: ignore[arg-type]
+                return
+            self._start(lot)
+        self.full = True
+
+    def _start(self, lot: Lot) -> None:
+        env, monitor = self.env, self.monitor
+        now = env.now
+        self.occupied += 1
+        self.dwelling.add(1, now)
+        monitor.machine_idle_changed(False, now)
+        if monitor.events is not None:
+            monitor.events.lot(self.name, lot, "start", now)
+        duration = self.cycle_of[lot.item].draw(lot.cells)
+        fifo, end = self.fifo, now + duration
+        if fifo is None or (fifo and end < fifo[-1][0]):  # out of order: a timer of its own
+            env.timeout(duration).callbacks.append(lambda _, lot=lot: self._dwell_over(lot))
+            return
+        fifo.append((end, lot))
+        if len(fifo) == 1:
+            self._time_head()
+
+    def _time_head(self) -> None:
+        """One timer, due exactly when the head lot's dwell ends (as its own timeout would be)."""
+        timer = Event(self.env)
+        timer._ok, timer._value = True, None  # a triggered timeout, scheduled by hand at an absolute time
+        timer.callbacks.append(self._head_over)
+        schedule_at(self.env, timer, self.fifo[0][0])  # type: ignore[index]
+
+    def _head_over(self, _event: Event) -> None:
+        fifo, now = self.fifo, self.env.now
+        while fifo and fifo[0][0] <= now:  # type: ignore[union-attr]
+            self._dwell_over(fifo.popleft()[1])  # type: ignore[union-attr]
+        if fifo:
+            self._time_head()
 
     def _dwell_over(self, lot: Lot) -> None:
         now = self.env.now
@@ -97,9 +154,9 @@ class DwellStation(StationRuntime):
 
     def _free_place(self) -> None:
         self.occupied -= 1
-        if self.room is not None:
-            room, self.room = self.room, None
-            room.succeed()
+        if self.full:
+            self.full = False
+            self._load()
 
     def state_seconds(self, now: float) -> list[float]:
         seconds = [0.0] * 7

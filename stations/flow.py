@@ -105,6 +105,7 @@ class Expiry:
     def __init__(self, max_wait_s: list[float], monitor: "StationMonitor", line: "LineMonitor",
                  target: Optional["Buffer"] = None) -> None:
         self.max_wait_s = max_wait_s  # per item (products by_product, materials the station's own)
+        self.one_limit = len(set(max_wait_s)) <= 1
         self.monitor = monitor
         self.line = line
         self.target = target
@@ -140,12 +141,12 @@ class Grader:
     def sort(self, lot: Lot) -> list[Lot]:
         if not self.line.items[lot.item].is_cells:
             return [lot]
-        counts = self.generator.multinomial(lot.cells, self.p)
+        counts = self.generator.multinomial(lot.cells, self.p).tolist()  # Python ints: cheaper to loop over
         pieces: list[Lot] = []
         for grade, cells in zip(self.grades, counts):
             if cells == 0:
                 continue
-            piece = Lot(int(cells), lot.item, None if pieces else lot.source)
+            piece = Lot(cells, lot.item, None if pieces else lot.source)
             piece.released_at, piece.counted_at, piece.grade = lot.released_at, lot.counted_at, grade
             pieces.append(piece)
         return pieces

@@ -66,13 +66,19 @@ class LineMonitor:
     def _enter(self, lot, now: float) -> None:
         self.inside[lot.item] += lot.cells
         if self.items[lot.item].is_cells:
-            self.wip.add(lot.cells, now)
+            wip = self.wip  # Level.add written out: these run several times per lot
+            wip.area += wip.value * (now - wip.since)
+            wip.since = now
+            wip.value += lot.cells
             self.release_time_sum += lot.cells * lot.counted_at
 
     def _leave(self, lot, units: int, now: float) -> None:
         self.inside[lot.item] -= units
         if self.items[lot.item].is_cells:
-            self.wip.add(-units, now)
+            wip = self.wip
+            wip.area += wip.value * (now - wip.since)
+            wip.since = now
+            wip.value += -units
             self.departed_cell_s += units * (now - lot.counted_at)
             self.release_time_sum -= units * lot.counted_at
 
@@ -174,9 +180,15 @@ class StationMonitor:
     # flows ---------------------------------------------------------------------------------
     def arrive(self, cells: int, now: float, queued: bool) -> None:
         self.cells_in += cells
-        self.wip.add(cells, now)
+        wip = self.wip  # Level.add written out: these run several times per lot
+        wip.area += wip.value * (now - wip.since)
+        wip.since = now
+        wip.value += cells
         if queued:
-            self.queue.add(cells, now)
+            queue = self.queue
+            queue.area += queue.value * (now - queue.since)
+            queue.since = now
+            queue.value += cells
         else:
             self.waited_cells += cells
 
@@ -192,7 +204,10 @@ class StationMonitor:
 
     def leave_queue(self, lot, now: float) -> None:
         cells = lot.cells
-        self.queue.add(-cells, now)
+        queue = self.queue
+        queue.area += queue.value * (now - queue.since)
+        queue.since = now
+        queue.value += -cells
         self.wait_cell_s += cells * (now - lot.queued_at)
         self.waited_cells += cells
 
@@ -207,7 +222,10 @@ class StationMonitor:
     def depart(self, cells: int, now: float) -> None:
         self.cells_out += cells
         self.lots_out += 1
-        self.wip.add(-cells, now)
+        wip = self.wip
+        wip.area += wip.value * (now - wip.since)
+        wip.since = now
+        wip.value += -cells
 
     # active periods ------------------------------------------------------------------------
     def machine_idle_changed(self, idle: bool, now: float) -> None:

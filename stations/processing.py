@@ -204,37 +204,89 @@ class ProcessingStation(StationRuntime):
     def send_on(self, machine: Machine, lot: Lot, split: bool = True) -> Generator[Event, object, None]:
         """After processing: scrap, rework, grading, packing into full lots (regroup), routing, and the
         move downstream (the machine is blocked until the lot has left)."""
-        if not self.finish(lot):
-            return
+        rest = self.try_send(machine, lot, split)
+        if rest is not None:
+            yield from rest
+
+    def try_send(self, machine: Machine, lot: Lot, split: bool = True
+                 ) -> Optional[Generator[Event, object, None]]:
+        """`send_on` without a generator for the usual case: None when everything left at once, else
+        the generator that finishes the move once the machine is blocked (the caller yields from it).
+
+        The loop makes exactly the moves of `send_on` in the same order (one route draw per lot,
+        then its pieces), so the hot path of a machine costs no generator per lot.
+        """
+        if self.rework is None:  # `finish` without rework, written out
+            monitor = self.monitor
+            monitor.processed_cells += lot.cells
+            if monitor.events is not None:
+                monitor.events.lot(self.name, lot, "finish", self.env.now)
+            scrap = self.scrap_of[lot.item]
+            if scrap is not None and not scrap_bad_cells(scrap, lot, monitor, self.line, self.env.now):
+                return None
+        elif not self.finish(lot):
+            return None
         lots = self.grader.sort(lot) if self.grader is not None else (lot,)
         if self.regrouper is not None:
             lots = [packed for graded in lots for packed in self.regrouper.add(graded)]
-        for piece in lots:
-            yield from self.hand_on(machine, piece, self.route(piece), split)
+        monitor, events = self.monitor, self.monitor.events
+        for index, out in enumerate(lots):
+            destination = self.route(out) if self.route_by_item is not None else self.destination
+            pieces = self.split(out) if split and self.spec.split else (out,)
+            for number, piece in enumerate(pieces):
+                if self.transfer is not None:
+                    self.convey(piece, destination)  # type: ignore[arg-type]
+                    continue
+                if not destination.try_put(piece):  # type: ignore[union-attr]
+                    return self._send_blocked(machine, lots, index, destination, pieces, number, split)
+                monitor.depart(piece.cells, self.env.now)
+                if events is not None:
+                    events.lot(self.name, piece, "leave", self.env.now)
+        return None
+
+    def _send_blocked(self, machine: Machine, lots, index: int, destination: Buffer, pieces, number: int,
+                      split: bool) -> Generator[Event, object, None]:
+        """The rest of `try_send` from the piece that found no room: wait for it, then hand on the rest."""
+        yield from self._wait_for_room(machine, pieces[number], destination)
+        for piece in pieces[number + 1:]:
+            yield from self._hand_piece(machine, piece, destination)
+        for out in lots[index + 1:]:
+            yield from self.hand_on(machine, out, self.route(out), split)
 
     def hand_on(self, machine: Machine, lot: Lot, destination: Buffer, split: bool = True
                 ) -> Generator[Event, object, None]:
         """Move a finished lot downstream (split into pieces if asked); blocked until there is room."""
         pieces = self.split(lot) if self.spec.split and split else (lot,)
         for piece in pieces:
-            if self.transfer is not None:
-                self.convey(piece, destination)
-                continue
-            if not destination.try_put(piece):
-                machine.set_state(BLOCKED)
-                request = destination.put_event(piece)
-                clock = self.clocks[machine.index]
-                if clock is None:
-                    yield request
-                else:
-                    yield from clock.wait(
-                        request, destination.cancel_put,
-                        lambda piece=piece: (True, None) if destination.try_put(piece)
-                        else (False, destination.put_event(piece)),
-                    )
-            self.monitor.depart(piece.cells, self.env.now)
-            if self.monitor.events is not None:
-                self.monitor.events.lot(self.name, piece, "leave", self.env.now)
+            yield from self._hand_piece(machine, piece, destination)
+
+    def _hand_piece(self, machine: Machine, piece: Lot, destination: Buffer) -> Generator[Event, object, None]:
+        if self.transfer is not None:
+            self.convey(piece, destination)
+            return
+        if not destination.try_put(piece):
+            yield from self._wait_for_room(machine, piece, destination)
+            return
+        self.monitor.depart(piece.cells, self.env.now)
+        if self.monitor.events is not None:
+            self.monitor.events.lot(self.name, piece, "leave", self.env.now)
+
+    def _wait_for_room(self, machine: Machine, piece: Lot, destination: Buffer) -> Generator[Event, object, None]:
+        """Blocked after service: `piece` found no room downstream and waits in its machine."""
+        machine.set_state(BLOCKED)
+        request = destination.put_event(piece)
+        clock = self.clocks[machine.index]
+        if clock is None:
+            yield request
+        else:
+            yield from clock.wait(
+                request, destination.cancel_put,
+                lambda piece=piece: (True, None) if destination.try_put(piece)
+                else (False, destination.put_event(piece)),
+            )
+        self.monitor.depart(piece.cells, self.env.now)
+        if self.monitor.events is not None:
+            self.monitor.events.lot(self.name, piece, "leave", self.env.now)
 
     def convey(self, lot: Lot, destination: Buffer) -> None:
         """Send a lot on the conveyor: it arrives after the transfer time and waits on the conveyor
