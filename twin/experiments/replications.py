@@ -221,6 +221,8 @@ def aggregate(
     result = aggregate_replications(
         replications, scenario_name=scenario.name, scenario_hash=scenario.content_hash(), seed=seed,
         warmup_h=warmup_h, length_h=scenario.run.length / 3600,
+        targets_per_day=scenario.run.target_per_day or (),
+        target_by_h=None if scenario.run.target_by is None else scenario.run.target_by / 3600,
     )
     steps = {spec.name: fair_step(spec)[1] for spec in scenario.stations}
     verdict = result.bottleneck.model_copy(update={
