@@ -30,26 +30,36 @@ Labelled = tuple[str, RunResult]
 
 
 # -- pure figures -----------------------------------------------------------------------------
-def _weeks(periods: Sequence[PeriodResult]) -> list[float]:
-    return [p.end_h / HOURS_PER_WEEK for p in periods]
+UNITS = ((4 * HOURS_PER_WEEK, "week", HOURS_PER_WEEK), (48.0, "day", 24.0), (0.0, "hour", 1.0))
+"""The time axis unit by the run's length: weeks for a ramp-up of months, days or hours for short runs."""
 
 
-def _band(figure: go.Figure, x: list[float], estimates: list[Estimate], label: str, k: int) -> None:
+def time_unit(runs: Sequence[Labelled]) -> tuple[str, float]:
+    """(unit name, hours per unit) for the longest of the runs."""
+    end_h = max((r.periods[-1].end_h for _, r in runs if r.periods), default=0.0)
+    return next((name, hours) for longest, name, hours in UNITS if end_h >= longest)
+
+
+def _ends(periods: Sequence[PeriodResult], hours: float) -> list[float]:
+    return [p.end_h / hours for p in periods]
+
+
+def _band(figure: go.Figure, x: list[float], estimates: list[Estimate], label: str, k: int, unit: str) -> None:
     """The mean as a line and its 95% CI as a shaded band (where the CI is defined)."""
     means = [e.mean for e in estimates]
     lows = [e.ci95[0] if e.ci95[0] is not None else e.mean for e in estimates]
     highs = [e.ci95[1] if e.ci95[1] is not None else e.mean for e in estimates]
     colour, band = COLOURS[k % len(COLOURS)], BANDS[k % len(BANDS)]
-    figure.add_trace(go.Scatter(x=x + x[::-1], y=highs + lows[::-1], fill="toself", fillcolor=band,
+    figure.add_trace(go.Scatter(x=x + x[::-1], y=highs + lows[::-1], mode="lines", fill="toself", fillcolor=band,
                                 line={"width": 0}, hoverinfo="skip", name=f"{label}: 95% CI", showlegend=False))
     figure.add_trace(go.Scatter(x=x, y=means, mode="lines+markers", name=label, line={"color": colour, "width": 2},
                                 marker={"size": 4},
-                                hovertemplate="week %{x:.0f}<br>%{y:,.0f}<extra>" + label + "</extra>"))
+                                hovertemplate=unit + " %{x:.1f}<br>%{y:,.0f}<extra>" + label + "</extra>"))
 
 
-def _layout(figure: go.Figure, title: str, y_title: str) -> go.Figure:
+def _layout(figure: go.Figure, title: str, y_title: str, unit: str) -> go.Figure:
     figure.update_layout(title={"text": title, "x": 0, "font": {"size": 15}}, template="plotly_white", height=380,
-                         margin={"l": 70, "r": 20, "t": 50, "b": 40}, xaxis_title="week since start of production",
+                         margin={"l": 70, "r": 20, "t": 50, "b": 40}, xaxis_title=f"{unit}s since start of production",
                          yaxis_title=y_title, legend={"orientation": "h", "y": -0.22})
     return figure
 
@@ -58,65 +68,68 @@ def daily_output_figure(runs: Sequence[Labelled]) -> go.Figure:
     """Good cells per day in each period (mean and 95% CI band over replications), one line per run,
     with the milestone targets as dashed lines."""
     figure = go.Figure()
+    unit, hours = time_unit(runs)
     targets: set[float] = set()
     for k, (label, result) in enumerate(runs):
         periods = result.periods or []
-        _band(figure, _weeks(periods), [p.kpis["good_cells_per_day"] for p in periods], label, k)
+        _band(figure, _ends(periods, hours), [p.kpis["good_cells_per_day"] for p in periods], label, k, unit)
         targets |= {m.target_per_day for m in result.milestones or []}
     for target in sorted(targets):
         figure.add_hline(y=target, line={"dash": "dash", "color": "#555"}, annotation_text=f"target {target:,.0f}/day",
                          annotation_position="bottom right")
-    return _layout(figure, "Good cells per day, per period (95% CI band over replications)", "good cells / day")
+    return _layout(figure, "Good cells per day, per period (95% CI band over replications)", "good cells / day", unit)
 
 
 def cumulative_figure(runs: Sequence[Labelled], target_per_day: Optional[float]) -> go.Figure:
     """Cumulative good cells since the start, against the target rate held from day one."""
     figure = go.Figure()
+    unit, hours = time_unit(runs)
     end_h = 0.0
     for k, (label, result) in enumerate(runs):
         periods = result.periods or []
-        _band(figure, _weeks(periods), [p.kpis["cumulative_good_cells"] for p in periods], label, k)
+        _band(figure, _ends(periods, hours), [p.kpis["cumulative_good_cells"] for p in periods], label, k, unit)
         end_h = max(end_h, periods[-1].end_h if periods else 0.0)
     if target_per_day is not None and end_h > 0:
         start_h = min((r.periods[0].start_h for _, r in runs if r.periods), default=0.0)
         figure.add_trace(go.Scatter(
-            x=[start_h / HOURS_PER_WEEK, end_h / HOURS_PER_WEEK], y=[0, target_per_day * (end_h - start_h) / 24],
+            x=[start_h / hours, end_h / hours], y=[0, target_per_day * (end_h - start_h) / 24],
             mode="lines", line={"dash": "dash", "color": "#555"}, name=f"target {target_per_day:,.0f}/day from day one"))
-    return _layout(figure, "Cumulative good cells (95% CI band)", "good cells")
+    return _layout(figure, "Cumulative good cells (95% CI band)", "good cells", unit)
 
 
 def milestone_figure(runs: Sequence[Labelled]) -> go.Figure:
     """The probability that a milestone has been reached by the end of each period (the share of
     replications), per run and target."""
     figure = go.Figure()
+    unit, hours = time_unit(runs)
     dashes = ("solid", "dot", "dash", "dashdot")
     for k, (label, result) in enumerate(runs):
-        weeks = _weeks(result.periods or [])
+        weeks = _ends(result.periods or [], hours)
         for j, m in enumerate(result.milestones or []):
             figure.add_trace(go.Scatter(
                 x=weeks[:len(m.probability_by_period)], y=m.probability_by_period, mode="lines",
                 line={"shape": "hv", "color": COLOURS[k % len(COLOURS)], "dash": dashes[j % len(dashes)]},
                 name=f"{label}: {m.target_per_day:,.0f}/day"))
     figure.update_yaxes(range=[-0.02, 1.02], tickformat=".0%")
-    return _layout(figure, "Probability that the milestone is reached by each week", "share of replications")
+    return _layout(figure, f"Probability that the milestone is reached by each {unit}", "share of replications", unit)
 
 
 def milestone_lines(label: str, result: RunResult) -> list[str]:
-    """Each milestone in words: its week with a 95% CI, and its probability by the date asked."""
-    return [f"{label}: {_milestone_text(m)}" for m in result.milestones or []]
+    """Each milestone in words: its date with a 95% CI, and its probability by the date asked."""
+    unit = time_unit([(label, result)])
+    return [f"{label}: {_milestone_text(m, *unit)}" for m in result.milestones or []]
 
 
-def _milestone_text(m: MilestoneResult) -> str:
+def _milestone_text(m: MilestoneResult, unit: str, hours: float) -> str:
     p = m.probability_by
-    chance = (f"probability {p.p:.0%} (95% CI {p.ci95[0]:.0%} to {p.ci95[1]:.0%}) of reaching it by week "
-              f"{p.by_h / HOURS_PER_WEEK:.0f}")
+    chance = (f"probability {p.p:.0%} (95% CI {p.ci95[0]:.0%} to {p.ci95[1]:.0%}) of reaching it by {unit} "
+              f"{p.by_h / hours:.4g}")
     if m.reached == 0 or m.end_h.mean is None:
         return f"{m.target_per_day:,.0f} good cells/day not reached in any replication; {chance}"
     low, high = m.end_h.ci95
-    ci = (f" (95% CI week {low / HOURS_PER_WEEK:.1f} to {high / HOURS_PER_WEEK:.1f})"
-          if low is not None and high is not None else "")
+    ci = (f" (95% CI {unit} {low / hours:.1f} to {high / hours:.1f})" if low is not None and high is not None else "")
     censored = "" if m.reached == m.replications else f", mean over the {m.reached} of {m.replications} replications that reach it"
-    return (f"{m.target_per_day:,.0f} good cells/day first reached in week {m.end_h.mean / HOURS_PER_WEEK:.1f}"
+    return (f"{m.target_per_day:,.0f} good cells/day first reached by {unit} {m.end_h.mean / hours:.1f} on average"
             f"{ci}{censored}; {chance}")
 
 

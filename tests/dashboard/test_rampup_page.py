@@ -56,7 +56,7 @@ def test_the_daily_chart_has_a_ci_band_and_a_line_per_run_and_the_target(ramp_ru
     result = runs[1][1]
     period = result.periods[0].kpis["good_cells_per_day"]
     assert lines[1].y[0] == pytest.approx(period.mean)
-    assert list(lines[1].x) == [25 / 168, 50 / 168, 75 / 168, 100 / 168]  # period ends in weeks
+    assert list(lines[1].x) == [25 / 24, 50 / 24, 75 / 24, 100 / 24]  # period ends in days (a 100 h run)
     assert min(bands[1].y) <= period.ci95[0] and period.ci95[1] <= max(bands[1].y)
     assert figure.layout.shapes[0].y0 == 20  # the milestone target
 
@@ -77,7 +77,7 @@ def test_milestones_are_given_as_a_week_and_a_probability(ramp_runs):
     assert [list(trace.y) for trace in figure.data] == [milestone.probability_by_period,
                                                          fast.milestones[0].probability_by_period]
     [line] = milestone_lines("slow", slow)
-    assert line.startswith("slow: 20 good cells/day") and "of reaching it by week 0" in line
+    assert line.startswith("slow: 20 good cells/day") and "of reaching it by day 3.125" in line
 
 
 def test_the_page_shows_the_chosen_runs_and_ignores_hostile_ids(ramp_runs):
