@@ -104,3 +104,21 @@ def test_the_wilson_interval_is_sound_at_zero_and_one():
     low, high = wilson(10, 10)
     assert 0.65 < low < 0.8 and high == pytest.approx(1.0)
     assert not any(math.isnan(x) for x in wilson(3, 7))
+
+
+def test_sequential_precision_on_a_ramp_up_keeps_warm_up_zero_and_its_periods(tmp_path):
+    """A transient run with --precision: replications are added on the whole run's throughput (a
+    terminating statistic), no warm-up is chosen, and every period is still reported."""
+    import json
+
+    import yaml
+
+    data = {**LINE, "run": {"warmup": "0 h", "length": "100 h", "replications": 3, "seed": 2, "period": "50 h"},
+            "stations": [{"name": "m", "cycle_time": "1 h", "ramp": {"yield": [["0 h", 0.5], ["100 h", 0.9]]}}]}
+    path = tmp_path / "ramp.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = CliRunner().invoke(main, ["run", str(path), "--no-store", "--precision", "0.05", "--json"])
+    assert out.exit_code == 0, out.output
+    result = json.loads(out.stdout)
+    assert result["warmup_h"] == 0 and len(result["periods"]) == 2
+    assert result["replications"] == len(result["periods"][0]["kpis"]["good_cells"]["values"]) >= 3
