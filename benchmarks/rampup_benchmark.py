@@ -3,7 +3,9 @@ on 2 cores), through the same executor `twin run -w 2` uses, and one replication
 
     python -m benchmarks.rampup_benchmark [SCENARIO.yaml] [--workers 2] [--replications 10] [--json]
 
-Measured, never asserted in a test (the machine is shared). The default scenario is
+Measured, never asserted in a test. The machine is shared, so the single replication also reports
+its CPU seconds (less sensitive to other users than wall time) and the load average when it ran:
+10 replications on 2 idle cores take about 5 x the CPU seconds of one. The default scenario is
 scenarios/power_cell_line_rampup.yaml.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -26,15 +29,17 @@ DEFAULT_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "power_ce
 def benchmark(path: Path, workers: int, replications: int) -> dict:
     scenario = load_scenario(path)
     gc.collect()
-    start = time.perf_counter()
+    load = os.getloadavg()[0]
+    start, cpu = time.perf_counter(), time.process_time()
     one = run_replication(scenario, 0)
-    one_s = time.perf_counter() - start
+    one_s, one_cpu_s = time.perf_counter() - start, time.process_time() - cpu
     start = time.perf_counter()
     results = run_replications(scenario, replications, workers=workers)
     all_s = time.perf_counter() - start
     return {
         "scenario": str(path), "simulated_weeks": scenario.run.length / 604800, "periods": len(one.periods or []),
-        "one_replication_s": one_s, "replications": replications, "workers": workers, "all_replications_s": all_s,
+        "one_replication_s": one_s, "one_replication_cpu_s": one_cpu_s, "load_average": load,
+        "replications": replications, "workers": workers, "all_replications_s": all_s,
         "good_cells_mean": sum(r.line.good_cells for r in results) / len(results),
     }
 
@@ -51,7 +56,8 @@ def main(argv: list[str] | None = None) -> None:
         json.dump(r, sys.stdout, indent=2)
         print()
         return
-    print(f"{r['simulated_weeks']:.0f} weeks ({r['periods']} periods): one replication {r['one_replication_s']:.1f} s; "
+    print(f"{r['simulated_weeks']:.0f} weeks ({r['periods']} periods), load average {r['load_average']:.1f}: one "
+          f"replication {r['one_replication_s']:.1f} s wall, {r['one_replication_cpu_s']:.1f} s CPU; "
           f"{r['replications']} replications on {r['workers']} workers {r['all_replications_s']:.1f} s; "
           f"mean good cells {r['good_cells_mean']:,.0f}")
 
