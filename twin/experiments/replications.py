@@ -228,6 +228,8 @@ def aggregate(
     verdict = result.bottleneck.model_copy(update={
         "load": {n: load.model_copy(update={"step": steps.get(n, "")}) for n, load in result.bottleneck.load.items()}})
     run_paired = PAIRED_RUNS.get() if paired is None else paired
+    run_paired = run_paired and scenario.run.period is None  # a ramp-up's verdict is by load only: paired +10%
+    # runs would cost as much again per station (`twin bottleneck --run ID` asks for them)
     if verdict.unresolved and run_paired and len(replications) >= 2:
         verdict = resolve(verdict, paired_gains(scenario, replications, seed, warmup_h, verdict.unresolved, executor),
                           replications)
