@@ -16,7 +16,7 @@ from dash import ALL, MATCH, Dash, Input, Output, State, callback_context, dcc, 
 from dash.exceptions import PreventUpdate
 
 from twin.sim.results import HEADLINE_KPIS
-from dashboard import data, form, guard, ids, layout, plan_page, validation
+from dashboard import data, form, guard, ids, layout, plan_page, rampup_page, validation
 from dashboard.components import notice
 from dashboard.jobs import JobManager, JobRefused
 from dashboard.tables import to_csv
@@ -51,6 +51,8 @@ def render_page(ctx: Context, pathname: Optional[str], search: Optional[str]) ->
             return sweep(ctx, query), True
         if path == "/plan":
             return plan_page.page(ctx.settings, query), True
+        if path == "/rampup":
+            return rampup_page.page(ctx.settings, query), True
         if path == "/validation":
             return validation.page(ctx.settings, query.get("file")), True
     except data.DataError as exc:
@@ -348,3 +350,4 @@ def register(app: Dash, ctx: Context) -> None:
         return sweep_search(group, key)
 
     plan_page.register(app, ctx.settings, ctx.jobs)
+    rampup_page.register(app)

@@ -103,6 +103,12 @@ def run_summaries(settings: Settings) -> list[tuple[RunRecord, str, Optional[Run
         return summaries
 
 
+def transient_runs(settings: Settings) -> list[tuple[RunRecord, RunResult]]:
+    """(record, result) of every stored run with per-period results (a ramp-up), newest first."""
+    return [(record, result) for record, _, result in run_summaries(settings)
+            if result is not None and result.periods]
+
+
 def run_record(settings: Settings, run_id: int) -> Optional[RunRecord]:
     """The run's record (its progress: done of planned), None if unknown."""
     with _store(settings) as store:

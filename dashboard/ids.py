@@ -81,3 +81,6 @@ PLAN_MESSAGE = "plan-message"
 PLAN_JOB = "plan-job"  # Store: the job id of the plan this page started
 PLAN_INTERVAL = "plan-interval"
 PLAN_SELECT = "plan-select"  # Dropdown: a stored plan (by the run id of its check run)
+
+# -- ramp-up page (dashboard.rampup_page) -------------------------------------------------------
+RAMPUP_SELECT = "rampup-select"  # Dropdown (multi): one or two stored transient runs

@@ -24,7 +24,7 @@ from dashboard.verdict import verdict_panel
 JOB_POLL_MS = 1000
 PAGE_REFRESH_MS = 2000
 NAV = (("/scenarios", "Scenarios"), ("/runs", "Runs"), ("/compare", "Compare"), ("/sweep", "Sweeps"),
-       ("/plan", "Plan"), ("/validation", "Validation"))
+       ("/plan", "Plan"), ("/rampup", "Ramp-up"), ("/validation", "Validation"))
 
 
 def shell(db_label: str) -> html.Div:

@@ -16,13 +16,16 @@ from twin.spec.scenario import Scenario
 
 
 def scenario(stations: list[dict], sources: list[dict], length_h: float, warmup_h: float,
-             replications: int = 20, seed: int = 20261125, cells_per_lot: int = 1, **extra) -> Scenario:
-    """A scenario from stations and sources; `extra` adds top-level keys (calendar, crews, products)."""
+             replications: int = 20, seed: int = 20261125, cells_per_lot: int = 1, run_extra: dict | None = None,
+             **extra) -> Scenario:
+    """A scenario from stations and sources; `extra` adds top-level keys (calendar, crews, products),
+    `run_extra` keys of `run:` (period ...)."""
     return Scenario.model_validate({
         **extra,
         "name": "validation",
         "product": {"cells_per_lot": cells_per_lot},
-        "run": {"warmup": f"{warmup_h} h", "length": f"{length_h} h", "replications": replications, "seed": seed},
+        "run": {"warmup": f"{warmup_h} h", "length": f"{length_h} h", "replications": replications, "seed": seed,
+                **(run_extra or {})},
         "sources": sources,
         "stations": stations,
     })

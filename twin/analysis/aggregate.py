@@ -14,6 +14,7 @@ from twin import __version__
 from twin.analysis.stuck import stuck_warnings
 from twin.analysis.constraint import judge_by_load
 from twin.analysis.verdict import verdict
+from twin.analysis.periods import milestones, period_results
 from twin.sim.results import (
     HEADLINE_KPIS,
     BottleneckResult, Estimate, ReplicationResult, RunResult, SeriesReplication, StationResult,
@@ -26,6 +27,7 @@ LINE_KPIS = (*HEADLINE_KPIS, "released_cells", "good_cells", "scrapped_cells")
 def aggregate_replications(
     replications: list[ReplicationResult], *, scenario_name: str, scenario_hash: str, seed: int,
     warmup_h: float, length_h: float, version: str = __version__,
+    targets_per_day: Sequence[float] = (), target_by_h: Optional[float] = None,
 ) -> RunResult:
     """`aggregate` from the stored facts of a run (no Scenario needed: a stored run may predate
     today's schema). Replications are taken in index order, whatever order they finished in."""
@@ -65,6 +67,8 @@ def aggregate_replications(
                              withheld),
         warnings=warnings,
         series=_mean_series([r.series for r in replications]),
+        periods=period_results(replications),
+        milestones=milestones(replications, targets_per_day, target_by_h),
         **groups,
     )
 

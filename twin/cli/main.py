@@ -173,15 +173,24 @@ def main() -> None:
               help="The replication whose event log --events writes.")
 @click.option("--start", "events_start", default="2026-11-02T00:00", show_default=True, metavar="ISO",
               help="Date and time of simulated time zero in the event log (ISO 8601; the calendar starts on a Monday 00:00).")
+@click.option("--period", "period_text", metavar="DURATION",
+              help="Transient run: report every line KPI per period of this length ('1 wk'); overrides run.period.")
+@click.option("--target-per-day", "targets", type=click.FloatRange(min=0, min_open=True), multiple=True,
+              metavar="CELLS", help="Milestone: the first period whose good cells per day reach CELLS (repeatable; "
+              "needs a period); overrides run.target_per_day.")
+@click.option("--target-by", "target_by_text", metavar="DURATION",
+              help="Report the probability of reaching each milestone by this time since the start ('26 wk').")
 def run(file: str, replications: Optional[int], seed: Optional[int], workers: int, scheduler: Optional[str],
         precision: Optional[float], max_replications: int, db: str, no_store: bool, as_json: bool,
-        events_path: Optional[str], events_replication: int, events_start: str) -> None:
+        events_path: Optional[str], events_replication: int, events_start: str, period_text: Optional[str],
+        targets: tuple[float, ...], target_by_text: Optional[str]) -> None:
     """Simulate the scenario FILE and report KPIs with 95% confidence intervals."""
+    from twin.cli.period_report import print_periods
     from twin.cli.report import precision_note, print_report, warmup_note
 
     from twin.service.tasks import run_scenario
 
-    scenario = _load(file)
+    scenario = _transient(_load(file), file, period_text, targets, target_by_text)
     start = _event_start(events_start) if events_path else None
     with _session(workers, scheduler, db, no_store, as_json) as session:
         done = run_scenario(session, scenario, replications=replications, seed=seed, precision=precision,
@@ -199,9 +208,40 @@ def run(file: str, replications: Optional[int], seed: Optional[int], workers: in
         return
     console = _stdout()
     print_report(result, console)
+    print_periods(result, console)
     console.print(warmup_note(plan.warmup))
     if outcome is not None:
         console.print(precision_note(outcome))
+
+
+def _transient(scenario: Scenario, file: str, period: Optional[str], targets: tuple[float, ...],
+               by: Optional[str]) -> Scenario:
+    """The scenario with --period, --target-per-day and --target-by in its `run:` (validated as the
+    file's own keys would be: a one-line error naming the option)."""
+    from pydantic import ValidationError
+
+    changes: dict[str, Any] = {}
+    for option, key, value in (("--period", "period", period), ("--target-by", "target_by", by)):
+        if value is not None:
+            changes[key] = value
+    if targets:
+        changes["target_per_day"] = list(targets)
+    if not changes:
+        return scenario
+    data = scenario.model_dump(mode="json", by_alias=True)
+    data["run"] = {**data["run"], **changes}
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        names = {"period": "--period", "target_by": "--target-by", "target_per_day": "--target-per-day"}
+        messages = []
+        for error in exc.errors(include_url=False):
+            loc = [str(part) for part in error["loc"]]
+            key = loc[1] if len(loc) > 1 and loc[0] == "run" else ""
+            where = names.get(key, f"{file}: {'.'.join(loc)}")
+            messages.append(f"{where}: {error['msg'].removeprefix('Value error, ')}")
+        _fail(messages[:1])
+        raise  # unreachable
 
 
 def _event_start(text: str):

@@ -221,11 +221,15 @@ def aggregate(
     result = aggregate_replications(
         replications, scenario_name=scenario.name, scenario_hash=scenario.content_hash(), seed=seed,
         warmup_h=warmup_h, length_h=scenario.run.length / 3600,
+        targets_per_day=scenario.run.target_per_day or (),
+        target_by_h=None if scenario.run.target_by is None else scenario.run.target_by / 3600,
     )
     steps = {spec.name: fair_step(spec)[1] for spec in scenario.stations}
     verdict = result.bottleneck.model_copy(update={
         "load": {n: load.model_copy(update={"step": steps.get(n, "")}) for n, load in result.bottleneck.load.items()}})
     run_paired = PAIRED_RUNS.get() if paired is None else paired
+    run_paired = run_paired and scenario.run.period is None  # a ramp-up's verdict is by load only: paired +10%
+    # runs would cost as much again per station (`twin bottleneck --run ID` asks for them)
     if verdict.unresolved and run_paired and len(replications) >= 2:
         verdict = resolve(verdict, paired_gains(scenario, replications, seed, warmup_h, verdict.unresolved, executor),
                           replications)

@@ -19,6 +19,7 @@ from stations.sink import Exit
 from stations.source import LotMaker, start_source
 from stations.flow import Expiry, Router
 from stations.monitors import Item, LineMonitor, StationMonitor
+from stations.ramp import apply_ramp
 from twin.spec.rng import Streams
 from twin.spec.scenario import (
     EXIT, AssemblyStationSpec, BatchStationSpec, CalendarSpec, DwellStationSpec, MachineStationSpec, Scenario,
@@ -150,6 +151,9 @@ def build(scenario: Scenario, streams: Streams) -> Model:
     for spec in scenario.stations:
         monitor = StationMonitor(spec.name, spec.parallel_units)
         stations[spec.name] = BUILDERS[spec.kind](ctx, spec, monitor)
+        start_s = spec.start if spec.start is not None else (scenario.start if spec.kind != "dwell" else None)
+        if spec.ramp is not None or start_s:  # ramp-up: wrapped samplers, the station loops unchanged
+            apply_ramp(stations[spec.name], spec, streams, start_s)
     exit_ = Exit(env, line)
     for index, spec in enumerate(scenario.stations):
         _connect(ctx, index, stations, exit_, items)

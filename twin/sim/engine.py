@@ -22,6 +22,7 @@ from typing import Iterator, Protocol, Sequence
 from simpy import Environment, Event
 
 from twin.sim.kpis import replication_kpis
+from twin.sim.periods import PeriodProbe
 from twin.sim.build import Model, build
 from twin.sim.errors import SimulationError  # noqa: F401  (raised here; callers may import it from here)
 from stations.monitors import Series
@@ -178,5 +179,9 @@ def simulate(scenario: Scenario, replication: int, seed: int | None = None,
 
 def run_replication(scenario: Scenario, replication: int, seed: int | None = None) -> ReplicationResult:
     """KPIs of one replication (a pure function of scenario, seed and replication index)."""
-    model, series = simulate(scenario, replication, seed)
-    return replication_kpis(model, series, replication)
+    if scenario.run.period is None:
+        model, series = simulate(scenario, replication, seed)
+        return replication_kpis(model, series, replication)
+    probe = PeriodProbe(scenario)  # a transient run: line KPIs per period as well
+    model, series = simulate(scenario, replication, seed, observers=[probe])
+    return replication_kpis(model, series, replication).model_copy(update={"periods": probe.periods(model)})

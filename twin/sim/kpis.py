@@ -26,9 +26,12 @@ def _ratio(numerator: float, denominator: float) -> float:
 
 
 def line_kpis(model: Model) -> LineReplication:
-    now = model.env.now
     line = model.line
-    window = line.snapshot(now).since(line.baseline)
+    return window_kpis(line, line.snapshot(model.env.now).since(line.baseline))
+
+
+def window_kpis(line, window) -> LineReplication:
+    """The line KPIs of one window of counts (`LineSnapshot.since`): the run after its warm-up, or a period."""
     window_h = window.time / 3600
     good = line.cells(window.good)
     scrapped = line.cells(window.scrapped)

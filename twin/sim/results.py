@@ -100,6 +100,14 @@ class SeriesReplication(Result):
     wip_cells: list[Real] = Field(description="Time-average cells in the line in each interval.")
 
 
+class PeriodReplication(Result):
+    """The line KPIs of one period of a transient run (issue 14), in one replication."""
+
+    start_h: float = Field(description="Period start, hours from the run's start.")
+    end_h: float = Field(description="Period end, hours from the run's start (the last period may be shorter).")
+    kpis: LineReplication = Field(description="Line KPIs over the period.")
+
+
 class ReplicationResult(Result):
     replication: int
     line: LineReplication
@@ -107,6 +115,8 @@ class ReplicationResult(Result):
     crews: dict[str, CrewReplication] = Field(default_factory=dict)
     stations: dict[str, StationReplication]
     series: SeriesReplication
+    periods: Optional[list[PeriodReplication]] = Field(
+        None, exclude_if=lambda v: v is None, description="Per-period line KPIs (runs with `run.period` only).")
 
 
 class StationResult(Result):
@@ -231,4 +241,47 @@ class RunResult(Result):
         "once when the run is aggregated (None: no station named, or a result stored before it was kept).")
     warnings: list[str] = Field(default_factory=list, description="What is stuck and where (no output, a "
                                 "deadlock, a station never fed), from twin.analysis.stuck.")
+    periods: Optional[list["PeriodResult"]] = Field(
+        None, exclude_if=lambda v: v is None, description="Transient run (`run.period`): every line KPI per period "
+        "as a mean with its 95% CI over replications, plus good_cells_per_day and cumulative_good_cells.")
+    milestones: Optional[list["MilestoneResult"]] = Field(
+        None, exclude_if=lambda v: v is None, description="Transient run with targets: when good cells per day first "
+        "reach each target, over replications.")
+
+
+class PeriodResult(Result):
+    """One period of a transient run over replications."""
+
+    start_h: float = Field(description="Period start, hours from the run's start.")
+    end_h: float = Field(description="Period end, hours from the run's start.")
+    kpis: dict[str, Estimate] = Field(description="Every line KPI over the period (throughput_per_h, yield, "
+                                      "good_cells, ...), good_cells_per_day and cumulative_good_cells (from the "
+                                      "start of the first period to this period's end).")
+
+
+class Probability(Result):
+    """A share of replications, with its 95% Wilson score interval."""
+
+    p: float = Field(description="Share of replications.")
+    ci95: tuple[float, float] = Field(description="95% Wilson score interval of the share.")
+    by_h: float = Field(description="The date, hours from the run's start.")
+
+
+class MilestoneResult(Result):
+    """When a transient run first makes `target_per_day` good cells a day."""
+
+    target_per_day: float = Field(description="Good cells per day to reach.")
+    period: Optional[int] = Field(description="Index of the first period in which the mean over replications reaches "
+                                  "the target (None: it never does in the run).")
+    end_h: Estimate = Field(description="End of the first period reaching the target, per replication (None where a "
+                            "replication never reaches it; the mean and CI are then over those that did).")
+    reached: int = Field(description="Replications that reach the target within the run.")
+    replications: int = Field(description="Replications in the run.")
+    probability_by: Probability = Field(description="Share of replications that reach it by the date asked "
+                                        "(`run.target_by`, --target-by; else the run's end).")
+    probability_by_period: list[float] = Field(description="Share of replications that have reached it by the end of "
+                                               "each period (a cumulative distribution of the milestone date).")
+
+
+RunResult.model_rebuild()
 

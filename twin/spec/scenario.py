@@ -22,6 +22,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from twin.spec import catalog
 from twin.spec.distributions import DistSpec, Duration
 from twin.spec.errors import SPEC_ERROR, located_error
+from twin.spec.ramp import RampSpec
 from twin.spec.numbers import (MAX_CELLS_PER_LOT, MAX_COUNT, MAX_MACHINES, MAX_REPLICATIONS, MAX_RUN_S, MAX_RUN_YEARS,
                                MAX_SEED, MAX_WH_PER_CELL, MAX_ELECTRODE_M2, MAX_COATED_M2, MIN_REPEAT_S,
                                Count, Real)
@@ -122,6 +123,28 @@ class RunSpec(Spec):
                              f"(at most {MAX_RUN_YEARS} yr).")
     replications: Count = Field(10, ge=1, le=MAX_REPLICATIONS, description="Independent replications (each its own random streams).")
     seed: Count = Field(1, ge=0, le=MAX_SEED, description="Root seed (below 2^63); the same seed reproduces the same result.")
+    period: Optional[Duration] = Field(
+        None, gt=0, le=MAX_RUN_S, exclude_if=lambda v: v is None, description="Transient run: report every line KPI "
+        "per period of this length ('1 wk'), with cumulative good cells and milestones (twin.analysis.periods)."
+    )
+    target_per_day: Optional[tuple[Annotated[Real, Field(gt=0)], ...]] = Field(
+        None, exclude_if=lambda v: v is None, description="Milestones of a transient run: the first period whose good "
+        "cells per day reach each target (e.g. [137000])."
+    )
+    target_by: Optional[Duration] = Field(
+        None, gt=0, le=MAX_RUN_S, exclude_if=lambda v: v is None, description="The date (time since the run's start) "
+        "by which each milestone's probability of being reached is reported; omitted: the run's end."
+    )
+
+    @model_validator(mode="after")
+    def _transient_has_no_auto_warmup(self) -> "RunSpec":
+        if self.period is not None and self.warmup == "auto":
+            raise located_error(("warmup",), "a transient run (with 'period') has no steady state to find: give "
+                                "the warm-up as a duration ('0 h')", self.warmup)
+        if self.target_per_day is not None and self.period is None:
+            raise located_error(("target_per_day",), "milestones need periods: add 'period' (e.g. '1 wk')",
+                                list(self.target_per_day))
+        return self
 
 
 class SourceSpec(Spec):
@@ -288,6 +311,14 @@ class BaseStationSpec(Spec):
         default_factory=dict, description="Station fields per product, for lots of that product: "
         + ", ".join(BY_PRODUCT_KEYS) + " (e.g. `power: {cycle_time: 14 h, yield: 0.985}`)."
     )
+    ramp: Optional[RampSpec] = Field(
+        None, exclude_if=lambda v: v is None, description="Ramp-up: yield, speed, mtbf and mttr that change with "
+        "time since the run's start or with cumulative volume (twin.spec.ramp; docs/rampup.md)."
+    )
+    start: Optional[Duration] = Field(
+        None, ge=0, le=MAX_RUN_S, exclude_if=lambda v: v is None, description="Commissioning: the station makes "
+        "nothing before this time since the run's start; its machines are off_shift until then."
+    )
 
     @field_validator("next")
     @classmethod
@@ -315,6 +346,18 @@ class BaseStationSpec(Spec):
                                      loc=("by_product", product, *field_path(tuple(e["loc"]))), input=e.get("input"))
                     for e in exc.errors(include_url=False)
                 ]) from None
+        return self
+
+    @model_validator(mode="after")
+    def _ramp_fits(self) -> "BaseStationSpec":
+        """A failure ramp needs failures; a dwell store is never commissioned on its own."""
+        if self.ramp is not None:
+            for key in ("mtbf", "mttr"):
+                if getattr(self.ramp, key) is not None and getattr(self, "failures", None) is None:
+                    raise located_error(("ramp", key), f"ramp.{key} needs the station's 'failures'", None)
+        if self.start is not None and self.kind == "dwell":
+            raise located_error(("start",), "a dwell store has no commissioning date: give 'start' to the "
+                                "station that feeds it", self.start)
         return self
 
     def for_product(self, product: str) -> "BaseStationSpec":
@@ -524,6 +567,10 @@ class Scenario(Spec):
     run: RunSpec = Field(description="Run length, warm-up, replications and seed.")
     sources: tuple[SourceSpec, ...] = Field(min_length=1, description="Where lots enter the line.")
     stations: tuple[StationSpec, ...] = Field(min_length=1, description="The stations in flow order.")
+    start: Optional[Duration] = Field(
+        None, ge=0, le=MAX_RUN_S, exclude_if=lambda v: v is None, description="Start of production of the whole "
+        "line: every machine, batch and assembly station without its own `start` makes nothing before it."
+    )
 
     @model_validator(mode="after")
     def _references(self) -> "Scenario":
@@ -629,6 +676,10 @@ class Scenario(Spec):
                 if product not in product_names:
                     raise located_error(("stations", i, "by_product", product),
                                         f"unknown product {product!r}{_hint(product, product_names)}")
+        if self.run.warmup == "auto" and (self.start is not None or any(
+                s.ramp is not None or s.start is not None for s in self.stations)):
+            raise located_error(("run", "warmup"), "a ramp-up is transient: no warm-up cut is chosen for it; give "
+                                "the warm-up as a duration ('0 h')", self.run.warmup)
         for name, crew in self.crews.items():
             if crew.shifts and self.calendar is None:
                 raise located_error(("crews", name, "shifts"), "'shifts: true' but the scenario has no calendar")

@@ -1,0 +1,124 @@
+"""Ramp specs and transient statistics in isolation: curves hold their ends, the Wright curve halves
+nothing it should not, bad ramps are refused at their point, a transient run never gets an automatic
+warm-up, and milestones come with their censoring and a Wilson interval."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from click.testing import CliRunner
+
+from twin.analysis.periods import milestones, wilson
+from twin.cli.main import main
+from twin.sim.results import LineReplication, PeriodReplication, ReplicationResult, SeriesReplication
+from twin.spec.ramp import RampSpec, WrightSpec, value_at
+from twin.spec.scenario import Scenario
+
+LINE = {"name": "one", "run": {"warmup": "0 h", "length": "100 h"},
+        "sources": [{"name": "s", "to": "m", "release": "saturated"}],
+        "stations": [{"name": "m", "cycle_time": "1 h"}]}
+
+
+def _scenario(station: dict | None = None, run: dict | None = None, **top) -> Scenario:
+    return Scenario.model_validate({**LINE, **top, "run": {**LINE["run"], **(run or {})},
+                                    "stations": [{**LINE["stations"][0], **(station or {})}]})
+
+
+def test_a_curve_interpolates_and_holds_its_first_and_last_values():
+    curve = ((3600.0, 0.5), (7200.0, 0.7), (10800.0, 0.9))
+    assert value_at(curve, 0.0) == 0.5
+    assert value_at(curve, 5400.0) == pytest.approx(0.6)
+    assert value_at(curve, 9000.0) == pytest.approx(0.8)
+    assert value_at(curve, 1e9) == 0.9
+
+
+def test_each_doubling_of_volume_cuts_wright_scrap_by_the_share_down_to_the_mature_yield():
+    wright = WrightSpec(initial_yield=0.6, initial_cells=1000, cut_per_doubling=0.2)
+    assert wright.yield_at(500, 0.95) == pytest.approx(0.6)  # the initial yield over the first cells
+    assert 1 - wright.yield_at(2000, 0.95) == pytest.approx(0.4 * 0.8)
+    assert 1 - wright.yield_at(8000, 0.95) == pytest.approx(0.4 * 0.8 ** 3)
+    assert wright.yield_at(1e9, 0.95) == 0.95
+
+
+def test_time_points_are_written_back_with_their_unit_and_load_again():
+    ramp = _scenario({"ramp": {"yield": [["0 wk", 0.7], ["26 wk", 0.92]]}}).stations[0].ramp
+    dumped = ramp.model_dump(mode="json", by_alias=True)
+    assert dumped["yield"] == [["0 s", 0.7], ["182 d", 0.92]]
+    assert RampSpec.model_validate(dumped) == ramp
+
+
+def test_a_station_without_ramp_or_start_keeps_its_content_hash_keys():
+    dumped = _scenario().model_dump(mode="json", by_alias=True)
+    assert "ramp" not in dumped["stations"][0] and "start" not in dumped["stations"][0] and "start" not in dumped
+    assert "period" not in dumped["run"]
+
+
+@pytest.mark.parametrize("station, run, top, said", [
+    ({"ramp": {"yield": [["0 h", 0.5], ["10 h", 1.5]]}}, {}, {}, "at most 1"),
+    ({"ramp": {"by": "cells", "yield": [["0 h", 0.5]]}}, {}, {}, "cell count"),
+    ({"ramp": {"yield": [["10 h", 0.5], ["5 h", 0.6]]}}, {}, {}, "increasing order"),
+    ({"ramp": {"mttr": [["0 h", 2.0]]}}, {}, {}, "needs the station's 'failures'"),
+    ({"ramp": {"wright": {"initial_yield": 0.5, "initial_cells": 10, "cut_per_doubling": 0.2}}}, {}, {}, "by: cells"),
+    ({"ramp": {"speed": [["0 h", 0.5]]}}, {"warmup": "auto"}, {}, "no warm-up cut"),
+    ({}, {"warmup": "auto"}, {"start": "10 h"}, "no warm-up cut"),
+    ({}, {"warmup": "auto", "period": "1 wk"}, {}, "no steady state"),
+    ({}, {"target_per_day": [100]}, {}, "milestones need periods"),
+])
+def test_bad_ramps_and_transient_runs_are_refused_with_a_reason(station, run, top, said):
+    with pytest.raises(ValueError, match=said):
+        _scenario(station, run, **top)
+
+
+def test_the_cli_refuses_a_bad_period_in_one_line(tmp_path):
+    path = tmp_path / "one.yaml"
+    path.write_text(__import__("yaml").safe_dump(LINE), encoding="utf-8")
+    out = CliRunner().invoke(main, ["run", str(path), "--no-store", "--period", "0 h"])
+    assert out.exit_code == 2 and out.output.count("\n") == 1 and out.output.startswith("error: --period:")
+
+
+def _replication(index: int, good_per_period: list[float]) -> ReplicationResult:
+    def line(good: float) -> LineReplication:
+        return LineReplication(throughput_per_h=good / 24, gwh_per_year=0, yield_=1, wip_cells=0, lead_time_h=0,
+                               released_cells=good, good_cells=good, scrapped_cells=0)
+
+    periods = [PeriodReplication(start_h=24.0 * k, end_h=24.0 * (k + 1), kpis=line(g))
+               for k, g in enumerate(good_per_period)]
+    return ReplicationResult(replication=index, line=line(sum(good_per_period)), stations={},
+                             series=SeriesReplication(times_h=[], throughput_per_h=[], wip_cells=[]), periods=periods)
+
+
+def test_a_milestone_is_the_first_period_at_target_with_its_censoring_and_probability():
+    reps = [_replication(0, [50, 100, 120]), _replication(1, [50, 80, 100]), _replication(2, [50, 60, 90])]
+    [m] = milestones(reps, [100], by_h=48)
+    assert m.end_h.values == [48.0, 72.0, None] and m.reached == 2 and m.replications == 3
+    assert m.end_h.mean == 60.0
+    assert m.probability_by.p == pytest.approx(1 / 3) and m.probability_by.ci95 == wilson(1, 3)
+    assert m.probability_by_period == [0.0, pytest.approx(1 / 3), pytest.approx(2 / 3)]
+    assert m.period == 2  # the mean over replications (50, 80, 103.3 a day) reaches 100 in the third period
+
+
+def test_the_wilson_interval_is_sound_at_zero_and_one():
+    low, high = wilson(0, 10)
+    assert low == 0.0 and 0.2 < high < 0.35
+    low, high = wilson(10, 10)
+    assert 0.65 < low < 0.8 and high == pytest.approx(1.0)
+    assert not any(math.isnan(x) for x in wilson(3, 7))
+
+
+def test_sequential_precision_on_a_ramp_up_keeps_warm_up_zero_and_its_periods(tmp_path):
+    """A transient run with --precision: replications are added on the whole run's throughput (a
+    terminating statistic), no warm-up is chosen, and every period is still reported."""
+    import json
+
+    import yaml
+
+    data = {**LINE, "run": {"warmup": "0 h", "length": "100 h", "replications": 3, "seed": 2, "period": "50 h"},
+            "stations": [{"name": "m", "cycle_time": "1 h", "ramp": {"yield": [["0 h", 0.5], ["100 h", 0.9]]}}]}
+    path = tmp_path / "ramp.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = CliRunner().invoke(main, ["run", str(path), "--no-store", "--precision", "0.05", "--json"])
+    assert out.exit_code == 0, out.output
+    result = json.loads(out.stdout)
+    assert result["warmup_h"] == 0 and len(result["periods"]) == 2
+    assert result["replications"] == len(result["periods"][0]["kpis"]["good_cells"]["values"]) >= 3
