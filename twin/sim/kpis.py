@@ -27,11 +27,14 @@ def _ratio(numerator: float, denominator: float) -> float:
 
 def line_kpis(model: Model) -> LineReplication:
     line = model.line
-    return window_kpis(line, line.snapshot(model.env.now).since(line.baseline))
+    window = line.snapshot(model.env.now).since(line.baseline)
+    return window_kpis(line, window, material_yield=_material_yield(model, window.good))
 
 
-def window_kpis(line, window) -> LineReplication:
-    """The line KPIs of one window of counts (`LineSnapshot.since`): the run after its warm-up, or a period."""
+def window_kpis(line, window, material_yield: float = math.nan) -> LineReplication:
+    """The line KPIs of one window of counts (`LineSnapshot.since`): the run after its warm-up, or a period.
+    The material yield is a steady-state ratio of the whole run (cells out were coated weeks earlier), so a
+    period leaves it NaN."""
     window_h = window.time / 3600
     good = line.cells(window.good)
     scrapped = line.cells(window.scrapped)
@@ -45,7 +48,7 @@ def window_kpis(line, window) -> LineReplication:
         released_cells=line.cells(window.released) + line.cells(window.created),
         good_cells=good,
         scrapped_cells=scrapped,
-        material_yield=_material_yield(model, window.good),
+        material_yield=material_yield,
         grades={name: _ratio(g, window_h) for name, g in zip(line.grades, window.good_by_grade)},
     )
 
