@@ -1,4 +1,4 @@
-"""The work behind `twin run` and `twin bottleneck`, callable by any front end.
+"""The work behind `twin run`, `twin bottleneck` and `twin sweep`, callable by any front end.
 
 The CLI calls these in its own process; the dashboard calls them in a worker process
 (dashboard.jobs). Both learn a stored run's id the moment it exists through `on_run`, as data,
@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Callable, Literal, Optional
+from typing import Any, Callable, Literal, Optional, Sequence
 
 from twin.analysis.bottleneck import BottleneckAnalysis, analyse
 from twin.experiments.compare import ComparedRun, ComparisonResult, compare_replications
 from twin.experiments.replications import Plan, PrecisionOutcome, with_warmup
+from twin.experiments.sweep import SweepError, SweepResult, label, sweep_point, sweep_points
 from twin.service.session import Session
 from twin.sim.results import ReplicationResult, RunResult
 from twin.spec.scenario import Scenario
@@ -134,3 +135,37 @@ def rank_improvements(session: Session, *, scenario: Optional[Scenario] = None, 
     if session.store is not None and run_id is not None:
         session.store.save_analysis(run_id, analysis)
     return analysis
+
+
+@dataclass(frozen=True)
+class SweepOutcome:
+    run_ids: list[Optional[int]]
+    result: SweepResult
+
+
+def run_sweep(session: Session, scenario: Scenario, assignments: Sequence[tuple[str, list[Any]]], *,
+              replications: Optional[int] = None, seed: Optional[int] = None,
+              on_run: OnRun = lambda run_id: None) -> SweepOutcome:
+    """Every combination of the assignments' values (full factorial, twin.experiments.sweep) with the
+    same seed at every point (common random numbers), each point stored as a run of kind 'sweep'
+    in one group with its settings as data; as `twin sweep` does. Raises TaskError for a bad path."""
+    try:
+        points = sweep_points(scenario, [(path, list(values)) for path, values in assignments])
+    except SweepError as exc:
+        raise TaskError(str(exc)) from None
+    scenarios = [point for _, point in points]
+    seeds = [point.run.seed if seed is None else seed for point in scenarios]
+    counts = [replications or point.run.replications for point in scenarios]
+    group = uuid.uuid4().hex[:12]
+    plans = session.plan(scenarios, seeds)
+    ids = [session.begin(p, n, kind="sweep", label=label(settings), group=group, details={"sweep_settings": settings})
+           for p, n, (settings, _) in zip(plans, counts, points)]
+    for run_id in ids:
+        if run_id is not None:
+            on_run(run_id)
+    results = session.replicate(plans, counts, ids)
+    finished = [session.finish(p, run_id, reps) for p, run_id, reps in zip(plans, ids, results)]
+    result = SweepResult(scenario=scenario.name, seed=seeds[0], parameters=[path for path, _ in assignments],
+                         points=[sweep_point(settings, r, run_id)
+                                 for (settings, _), r, run_id in zip(points, finished, ids)])
+    return SweepOutcome(ids, result)
