@@ -6,6 +6,7 @@ data is), testable without a browser; `register` only binds them to component id
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -198,20 +199,29 @@ def start_run(ctx: Context, base: Optional[dict[str, Any]], field_ids: Sequence[
     return "", rows, False
 
 
+MAX_LISTED_JOBS = 12
+
+
 def poll_jobs(ctx: Context, token: Optional[str]) -> tuple[list[Any], bool]:
-    """Progress of the jobs this page started: (rows, newest first; interval disabled once all have finished)."""
+    """Progress of the jobs this browser started: (rows, newest first; whether all have finished).
+    A sweep's progress is the sum over its points; the ETA comes from the pace since it started."""
     rows, running = [], False
-    for status in ctx.jobs.jobs_of(token or ""):
+    now = time.time()
+    for status in ctx.jobs.jobs_of(token or "") if isinstance(token, str) else []:
         run_id = status.run_ids[0] if status.run_ids else None
         row: dict[str, Any] = {"job_id": status.job_id, "title": status.title, "state": status.state, "run_id": run_id,
                                "message": status.message}
-        if run_id is not None:
-            record = data.run_record(ctx.settings, run_id)
-            if record is not None:
-                row.update(done=record.done, planned=record.planned)
+        started = getattr(status, "started_at", None)
+        if started is not None:
+            row["elapsed_s"] = (getattr(status, "ended_at", None) or now) - started
+        records = [r for r in (data.run_record(ctx.settings, i) for i in status.run_ids) if r is not None]
+        if records:
+            row.update(done=sum(r.done for r in records), planned=sum(r.planned for r in records))
+            if status.kind == "sweep" and records[0].group:
+                row.update(href=f"/sweep?group={records[0].group}", what=f"the sweep ({len(records)} points)")
         running = running or not status.finished
         rows.append(row)
-    return layout.job_rows(rows[::-1]), not running
+    return layout.job_rows(rows[::-1][:MAX_LISTED_JOBS]), not running
 
 
 def cancel_job(ctx: Context, token: Optional[str], triggered: Any, clicks: Sequence[Optional[int]]
@@ -230,14 +240,14 @@ HIDDEN = {"display": "none"}
 
 
 def rank_improvements(ctx: Context, trigger: Optional[str], run_id: Optional[int],
-                      job: Optional[dict[str, Any]]) -> tuple[Any, Any, bool, Any]:
+                      job: Optional[dict[str, Any]], owner: Optional[str] = None) -> tuple[Any, Any, bool, Any]:
     """Start `twin bottleneck` for the run (button) or report on it (interval):
     (job store, panel children, interval disabled, button style)."""
     run_id = guard.run_id(run_id)
     if run_id is None:
         raise PreventUpdate
     if trigger == ids.RANK_BUTTON:
-        job_id = ctx.jobs.start_bottleneck(run_id)
+        job_id = ctx.jobs.start_bottleneck(run_id, owner=owner) if owner else ctx.jobs.start_bottleneck(run_id)
         running = notice("Ranking improvements in the background (paired runs of each candidate)…", "info")
         return {"run": run_id, "job": job_id}, [running], False, HIDDEN  # hidden: one analysis at a time
     status = ctx.jobs.status(job["job"]) if isinstance(job, dict) and isinstance(job.get("job"), str) else None
@@ -302,29 +312,42 @@ def register(app: Dash, ctx: Context) -> None:
         return save_whatif(ctx, base, _ids_of(callback_context.states_list[1]), values, name)
 
     @app.callback(Output(ids.RUN_MESSAGE, "children"), Output(ids.JOBS_PROGRESS, "children", allow_duplicate=True),
-                  Output(ids.JOBS_INTERVAL, "disabled", allow_duplicate=True),
                   Input(ids.RUN_BUTTON, "n_clicks"), State(ids.FORM_BASE, "data"), State(FIELDS, "value"),
-                  State(ids.SAVE_NAME, "value"), State(ids.PAGE_TOKEN, "data"), prevent_initial_call=True)
+                  State(ids.SAVE_NAME, "value"), State(ids.BROWSER, "data"), prevent_initial_call=True)
     def _run(_: int, base: Optional[dict], values: list[Any], name: Optional[str], token: Optional[str]) -> Any:
-        return start_run(ctx, base, _ids_of(callback_context.states_list[1]), values, name, token)
+        return start_run(ctx, base, _ids_of(callback_context.states_list[1]), values, name,
+                         guard.browser_id(token))[:2]
 
-    @app.callback(Output(ids.JOBS_PROGRESS, "children"), Output(ids.JOBS_INTERVAL, "disabled"),
-                  Input(ids.JOBS_INTERVAL, "n_intervals"), State(ids.PAGE_TOKEN, "data"), prevent_initial_call=True)
-    def _poll(_: Any, token: Optional[str]) -> tuple[list[Any], bool]:
-        return poll_jobs(ctx, token)
+    # -- the shell: menu, browser id, job list (every page) --
+    nav_hrefs = [href for href, _ in layout.NAV]
+
+    @app.callback(Output({"type": ids.NAV_LINK, "href": ALL}, "className"), Input(ids.URL, "pathname"))
+    def _nav(pathname: Optional[str]) -> list[str]:
+        return layout.nav_classes(pathname, [i["href"] for i in _ids_of(callback_context.outputs_list)])
+
+    @app.callback(Output(ids.BROWSER, "data"), Input(ids.URL, "pathname"), State(ids.BROWSER, "data"))
+    def _browser(_: Any, known: Any) -> str:
+        if guard.browser_id(known) is not None:
+            raise PreventUpdate
+        return uuid.uuid4().hex
+
+    @app.callback(Output(ids.JOBS_PROGRESS, "children"), Input(ids.JOBS_INTERVAL, "n_intervals"),
+                  Input(ids.BROWSER, "data"))
+    def _poll(_: Any, token: Optional[str]) -> list[Any]:
+        return poll_jobs(ctx, guard.browser_id(token))[0]
 
     @app.callback(Output(ids.JOBS_PROGRESS, "children", allow_duplicate=True),
-                  Output(ids.JOBS_INTERVAL, "disabled", allow_duplicate=True),
-                  Input({"type": ids.JOB_CANCEL, "job": ALL}, "n_clicks"), State(ids.PAGE_TOKEN, "data"),
+                  Input({"type": ids.JOB_CANCEL, "job": ALL}, "n_clicks"), State(ids.BROWSER, "data"),
                   prevent_initial_call=True)
-    def _cancel(clicks: list[Optional[int]], token: Optional[str]) -> tuple[list[Any], bool]:
-        return cancel_job(ctx, token, callback_context.triggered_id, clicks)
+    def _cancel(clicks: list[Optional[int]], token: Optional[str]) -> list[Any]:
+        return cancel_job(ctx, guard.browser_id(token), callback_context.triggered_id, clicks)[0]
 
     @app.callback(Output(ids.RANK_JOB, "data"), Output(ids.RANK_PANEL, "children"), Output(ids.RANK_INTERVAL, "disabled"),
                   Output(ids.RANK_BUTTON, "style"), Input(ids.RANK_BUTTON, "n_clicks"), Input(ids.RANK_INTERVAL, "n_intervals"),
-                  State(ids.RUN_ID, "data"), State(ids.RANK_JOB, "data"), prevent_initial_call=True)
-    def _rank(_: int, __: Any, run_id: Optional[int], job: Optional[dict]) -> Any:
-        return rank_improvements(ctx, callback_context.triggered_id, run_id, job)
+                  State(ids.RUN_ID, "data"), State(ids.RANK_JOB, "data"), State(ids.BROWSER, "data"),
+                  prevent_initial_call=True)
+    def _rank(_: int, __: Any, run_id: Optional[int], job: Optional[dict], browser: Any) -> Any:
+        return rank_improvements(ctx, callback_context.triggered_id, run_id, job, guard.browser_id(browser))
 
     @app.callback(Output({"type": ids.CSV_DOWNLOAD, "table": MATCH}, "data"),
                   Input({"type": ids.CSV_BUTTON, "table": MATCH}, "n_clicks"),

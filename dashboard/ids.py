@@ -11,6 +11,8 @@ from typing import Any
 URL = "url"
 PAGE = "page"
 PAGE_REFRESH = "page-refresh"  # Interval that re-renders a page showing a run still in progress
+BROWSER = "browser"  # Store (localStorage): this browser's id; the jobs it started are listed by it
+NAV_LINK = "nav-link"  # pattern type: a menu entry, keyed by href (the current page's is marked)
 
 # -- scenarios page ---------------------------------------------------------------------------
 FIELD = "field"  # pattern type: one form input, keyed by section, name and param
@@ -22,9 +24,9 @@ SAVE_BUTTON = "save-button"
 SAVE_MESSAGE = "save-message"
 RUN_BUTTON = "run-button"
 RUN_MESSAGE = "run-message"
-PAGE_TOKEN = "page-token"  # Store: this page's id; the server lists the jobs it started by it
-JOBS_INTERVAL = "jobs-interval"
-JOBS_PROGRESS = "jobs-progress"
+PAGE_TOKEN = "page-token"  # Store: this page's id (kept for old pages; jobs are listed by BROWSER)
+JOBS_INTERVAL = "jobs-interval"  # shell: polls the job list on every page
+JOBS_PROGRESS = "jobs-progress"  # shell: the job list beside every page
 JOB_CANCEL = "job-cancel"  # Button per queued or running job: {"type": JOB_CANCEL, "job": job id}
 
 # -- results page -----------------------------------------------------------------------------
@@ -81,3 +83,33 @@ PLAN_MESSAGE = "plan-message"
 PLAN_JOB = "plan-job"  # Store: the job id of the plan this page started
 PLAN_INTERVAL = "plan-interval"
 PLAN_SELECT = "plan-select"  # Dropdown: a stored plan (by the run id of its check run)
+
+# -- home page (dashboard.home_page) -------------------------------------------------------------
+HOME_RUN = "home-run"  # pattern type: "Run again" per line card, keyed by file
+HOME_RUN_ALL = "home-run-all"  # Button: run every line (the empty database's first step)
+HOME_MESSAGE = "home-message"
+
+# -- runs page ------------------------------------------------------------------------------------
+RUN_DELETE = "run-delete"  # pattern type: delete a stored run, keyed by run id
+RUNS_MESSAGE = "runs-message"
+
+# -- sweep form (dashboard.sweep_form) ------------------------------------------------------------
+SWEEP_FILE = "sweep-file"
+SWEEP_STATION = "sweep-station"  # pattern type, keyed by axis (0 or 1)
+SWEEP_PARAM = "sweep-param"  # pattern type, keyed by axis
+SWEEP_VALUES = "sweep-values"  # pattern type, keyed by axis
+SWEEP_REPLICATIONS = "sweep-replications"
+SWEEP_BUTTON = "sweep-button"
+SWEEP_MESSAGE = "sweep-message"
+
+
+def home_run(filename: str) -> dict[str, str]:
+    return {"type": HOME_RUN, "file": filename}
+
+
+def run_delete(run_id: int) -> dict[str, Any]:
+    return {"type": RUN_DELETE, "run": run_id}
+
+
+def sweep_axis(kind: str, axis: int) -> dict[str, Any]:
+    return {"type": kind, "axis": axis}

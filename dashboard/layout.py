@@ -23,23 +23,42 @@ from dashboard.verdict import verdict_panel
 
 JOB_POLL_MS = 1000
 PAGE_REFRESH_MS = 2000
-NAV = (("/scenarios", "Scenarios"), ("/runs", "Runs"), ("/compare", "Compare"), ("/sweep", "Sweeps"),
+JOBS_PANEL_MS = 1500
+NAV = (("/", "Home"), ("/scenarios", "Scenarios"), ("/runs", "Runs"), ("/compare", "Compare"), ("/sweep", "Sweeps"),
        ("/plan", "Plan"), ("/validation", "Validation"))
 
 
 def shell(db_label: str) -> html.Div:
-    """What every page shares: the URL, the navigation bar and the page's slot."""
+    """What every page shares: the URL, the menu (the current page marked), the job list of this
+    browser (it survives navigation and reload: the browser's id is in localStorage and the jobs are
+    the server's), and the page's slot with a loading sign for slow pages."""
     return html.Div([
         dcc.Location(id=ids.URL, refresh="callback-nav"),
+        dcc.Store(id=ids.BROWSER, storage_type="local"),
         html.Header([
             html.Div([html.Span("Coventry line twin", className="brand"),
-                      html.Nav([dcc.Link(label, href=href, className="nav-link") for href, label in NAV])],
+                      html.Nav([dcc.Link(label, href=href, className="nav-link", id={"type": ids.NAV_LINK, "href": href})
+                                for href, label in NAV], **{"aria-label": "pages"})],
                      className="header-left"),
             html.Span(f"results: {db_label}", className="header-db"),
         ], className="header"),
-        html.Main(id=ids.PAGE, className="page"),
+        html.Div([
+            dcc.Loading(html.Main(id=ids.PAGE, className="page"), delay_show=400, type="circle",
+                        target_components={ids.PAGE: "children"},
+                        overlay_style={"visibility": "visible", "opacity": 0.55}, parent_className="page-slot"),
+            html.Aside(html.Div(id=ids.JOBS_PROGRESS, className="jobs"), className="jobs-panel",
+                       **{"aria-label": "jobs", "aria-live": "polite"}),
+        ], className="body-row"),
         dcc.Interval(id=ids.PAGE_REFRESH, interval=PAGE_REFRESH_MS, disabled=True),
+        dcc.Interval(id=ids.JOBS_INTERVAL, interval=JOBS_PANEL_MS),
     ])
+
+
+def nav_classes(pathname: Optional[str], hrefs: Sequence[str]) -> list[str]:
+    """The menu entries' classes: the one whose page is shown is 'active' (/runs/7 marks Runs)."""
+    path = (pathname or "/").rstrip("/") or "/"
+    best = max((h for h in hrefs if path == h or (h != "/" and path.startswith(h + "/"))), key=len, default=None)
+    return ["nav-link active" if h == best else "nav-link" for h in hrefs]
 
 
 def problem_page(title: str, message: str) -> html.Div:
@@ -133,12 +152,12 @@ def scenario_editor(selected: SelectedScenario, token: str) -> html.Div:
             ], className="action"),
             html.Div([
                 html.H3("Run"),
-                html.P("Runs in the background; the page stays usable and you can start several.", className="muted"),
+                html.P("Runs in the background; the page stays usable and you can start several. Replications and "
+                       "seed are run settings: changing only them runs the same scenario.", className="muted"),
                 html.Button("Run", id=ids.RUN_BUTTON, n_clicks=0, className="button button-primary"),
                 html.Div(id=ids.RUN_MESSAGE),
                 dcc.Store(id=ids.PAGE_TOKEN, data=token),
-                dcc.Interval(id=ids.JOBS_INTERVAL, interval=JOB_POLL_MS, disabled=True),
-                html.Div(id=ids.JOBS_PROGRESS, className="jobs"),
+                html.P("Progress, Stop and the results link are in the job list.", className="muted small"),
             ], className="action"),
         ], className="actions"),
     ])
@@ -198,25 +217,47 @@ def form_summary(general: Sequence[str], changes: Sequence[str], valid: bool) ->
     return parts
 
 
+def eta_text(done: int, planned: int, elapsed_s: Optional[float]) -> str:
+    """'about 2 min left' from the pace so far (replications done in the time since the job started)."""
+    if not done or elapsed_s is None or elapsed_s <= 0 or planned <= done:
+        return ""
+    left = elapsed_s / done * (planned - done)
+    return f" · about {duration_words(left)} left"
+
+
+def duration_words(seconds: float) -> str:
+    """A rough duration for people: '40 s', '3 min', '1 h 20 min'."""
+    if seconds < 60:
+        return f"{max(5, round(seconds / 5) * 5):.0f} s"
+    if seconds < 3600:
+        return f"{round(seconds / 60):.0f} min"
+    return f"{int(seconds // 3600)} h {round(seconds % 3600 / 60):.0f} min"
+
+
 def job_rows(rows: Sequence[dict[str, Any]]) -> list[html.Div]:
-    """One line per background job: {title, state, run_id, done, planned, message}."""
+    """One line per background job: {title, state, run_id, done, planned, message, elapsed_s, href}."""
     out = []
     for row in rows:
         run_id = row.get("run_id")
-        link = dcc.Link(f"Open results of run {run_id}", href=f"/runs/{run_id}", className="run-link") if run_id else None
+        href = row.get("href") or (f"/runs/{run_id}" if run_id else None)
+        what = row.get("what") or f"run {run_id}"
+        link = dcc.Link(f"Open results of {what}", href=href, className="run-link") if href else None
+        done, planned = row.get("done", 0), row.get("planned", 1)
         if row["state"] == "failed":
             body: list[Any] = [notice(f"Failed: {row.get('message') or 'see the server log'}", "error")]
         elif row["state"] == "done":
             body = [html.Span("✓ done · ", className="success-text"), link]
         elif row["state"] == "cancelled":
-            body = [html.Span(f"cancelled · {row.get('message') or 'not started'}", className="muted"), link]
+            kept = f" · {done} of {planned} replications kept" if run_id else ""
+            body = [html.Span(f"stopped{kept}" if run_id else "cancelled before it started",
+                              className="muted job-kept"), html.Br(), link]
         elif row["state"] == "queued":
             body = [progress(0, 1, "queued: starts when a running job finishes")]
         elif run_id is None:
             body = [progress(0, 1, "preparing (warm-up pilots, if any)…")]
         else:
-            done, planned = row.get("done", 0), row.get("planned", 1)
-            body = [progress(done, planned, f"{done} of {planned} replications stored"), link]
+            body = [progress(done, planned, f"{done} of {planned} replications stored"
+                             + eta_text(done, planned, row.get("elapsed_s"))), link]
         if row["state"] in ("queued", "running") and row.get("job_id"):
             label = "Cancel" if row["state"] == "queued" else "Stop"
             body.append(html.Button(label, id={"type": ids.JOB_CANCEL, "job": row["job_id"]}, className="job-cancel",

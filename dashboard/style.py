@@ -15,6 +15,18 @@ code { background: #eef; padding: 1px 4px; border-radius: 3px; }
 .brand { font-weight: 700; font-size: 17px; letter-spacing: 0.2px; }
 .nav-link { color: #cfe0f5; text-decoration: none; margin-right: 18px; font-size: 15px; }
 .nav-link:hover { color: white; text-decoration: underline; }
+.nav-link.active { color: white; font-weight: 700; border-bottom: 3px solid #ffb000; padding-bottom: 2px; }
+a:focus-visible, button:focus-visible, input:focus-visible { outline: 3px solid #ffb000; outline-offset: 2px; }
+.body-row { display: flex; align-items: flex-start; max-width: 1800px; margin: 0 auto; }
+.page-slot { flex: 1 1 auto; min-width: 0; }
+.jobs-panel { flex: 0 0 300px; position: sticky; top: 0; max-height: 100vh; overflow-y: auto; padding: 16px 16px 0 0; }
+.jobs:empty { display: none; }
+.jobs { background: white; border-radius: 8px; padding: 4px 12px 8px; box-shadow: 0 1px 2px rgba(0,0,0,.08); }
+.jobs::before { content: "Jobs"; display: block; font-weight: 700; font-size: 15px; margin: 6px 0 2px; }
+.jobs .progress { width: 100%; }
+.jobs .progress-row { flex-wrap: wrap; gap: 4px; }
+.job-cancel { margin-top: 4px; padding: 3px 12px; border: 1px solid #b3261e; color: #b3261e; background: white;
+              border-radius: 4px; cursor: pointer; }
 .header-db { color: #9fb3c8; font-size: 12px; }
 .page { max-width: 1500px; margin: 0 auto; padding: 16px 24px 48px; }
 .muted { color: #666; }
@@ -104,6 +116,10 @@ code { background: #eef; padding: 1px 4px; border-radius: 3px; }
 .picker-row .narrow { width: 260px; }
 .downloads { margin: 12px 0; }
 .compare-with { background: white; border-radius: 8px; padding: 4px 16px 8px; box-shadow: 0 1px 2px rgba(0,0,0,.08); }
+@media (max-width: 1279px) {
+  .body-row { flex-direction: column-reverse; }
+  .jobs-panel { position: static; flex: none; width: 100%; max-height: none; padding: 12px 24px 0; }
+}
 @media (max-width: 1100px) {
   .kpi-cards { grid-template-columns: repeat(3, 1fr); }
   .two-graphs, .actions, .two-columns { grid-template-columns: 1fr; }
