@@ -17,7 +17,7 @@ from dash import ALL, MATCH, Dash, Input, Output, State, callback_context, dcc, 
 from dash.exceptions import PreventUpdate
 
 from twin.sim.results import HEADLINE_KPIS
-from dashboard import data, form, guard, ids, layout, plan_page, validation
+from dashboard import data, form, guard, home_page, ids, layout, plan_page, validation
 from dashboard.components import notice
 from dashboard.jobs import JobManager, JobRefused
 from dashboard.tables import to_csv
@@ -40,7 +40,9 @@ def render_page(ctx: Context, pathname: Optional[str], search: Optional[str]) ->
     path = (pathname or "/").rstrip("/") or "/"
     query = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
     try:
-        if path in ("/", "/scenarios"):
+        if path == "/":
+            return home_page.page(ctx.settings, ctx.jobs.limits.max_running), True
+        if path == "/scenarios":
             return scenarios(ctx, query), True
         if path == "/runs":
             return layout.runs_page(data.run_summaries(ctx.settings)), True
@@ -371,3 +373,4 @@ def register(app: Dash, ctx: Context) -> None:
         return sweep_search(group, key)
 
     plan_page.register(app, ctx.settings, ctx.jobs)
+    home_page.register(app, ctx.settings, ctx.jobs)

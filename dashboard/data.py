@@ -411,3 +411,74 @@ def validation_report_text(settings: Settings, name: str) -> str:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"{name}: not readable ({type(exc).__name__})") from None
+
+
+# -- the home page (dashboard.home_page) ------------------------------------------------------------
+@dataclass(frozen=True)
+class LineFile:
+    """A scenario file that is a line of its own (it names no `base:`), with its latest stored run."""
+
+    filename: str
+    scenario: Scenario
+    record: Optional[RunRecord]  # the newest run of exactly this scenario with a finished replication (not a sweep point)
+    result: Optional[RunResult]
+    seconds_per_replication: Optional[float]  # measured on this machine by its stored complete runs
+
+
+def _names_a_base(path: Path) -> bool:
+    """Whether the file is a what-if (a top-level `base:` key); read as text, cheaply."""
+    try:
+        with open(path, encoding="utf-8") as text:
+            return any(line.startswith("base:") for line in text)
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def line_files(settings: Settings) -> list[LineFile]:
+    """The line files of the scenarios directory, each with its newest stored run (one database read)."""
+    directory = settings.scenarios_dir
+    paths = sorted(p for p in directory.iterdir() if p.suffix in SCENARIO_SUFFIXES and p.is_file()) \
+        if directory.is_dir() else []
+    files = [f for f in (_load_file(p) for p in paths if not _names_a_base(p)) if f.scenario is not None]
+    with _store(settings) as store:
+        records = [] if store is None else store.runs()
+        found = []
+        for item in files:
+            assert item.scenario is not None
+            content = item.scenario.content_hash()
+            mine = [r for r in records if r.scenario_hash == content]
+            own = [r for r in mine if r.kind != "sweep" and not _variant(r)] or mine  # a sweep point equal to the file: last resort
+            latest = next((r for r in reversed(own) if r.done > 0), None)
+            result = None
+            if latest is not None and store is not None:
+                try:
+                    result = _result(store, latest)
+                except DataError:
+                    latest = None
+            found.append(LineFile(item.filename, item.scenario, latest, result, _pace(mine)))
+    return found
+
+
+def _pace(records: Sequence[RunRecord]) -> Optional[float]:
+    """Seconds per replication of the newest complete run (wall clock, one worker), else None."""
+    from datetime import datetime
+
+    for record in reversed(records):
+        if record.status == "complete" and record.finished_at and record.done:
+            try:
+                took = datetime.fromisoformat(record.finished_at) - datetime.fromisoformat(record.started_at)
+            except ValueError:
+                continue
+            return max(took.total_seconds(), 0.0) / record.done
+    return None
+
+
+def delete_run(settings: Settings, run_id: int) -> None:
+    """Forget a stored run (the Runs page's Delete); raises DataError when it cannot."""
+    if not settings.db_path.exists():
+        raise DataError("there is no results database yet")
+    try:
+        with Store(settings.db_path, create=False) as store:
+            store.delete_run(run_id)
+    except StoreError as exc:
+        raise DataError(str(exc)) from None

@@ -72,3 +72,46 @@ def interval(low: Optional[float], high: Optional[float]) -> str:
     if low is None or high is None:
         return "no CI (one replication)"
     return f"{number(low)} – {number(high)}"
+
+
+def ci_digits(low: Optional[float], high: Optional[float]) -> Optional[int]:
+    """Decimal places a mean with this 95% CI supports: down to the CI half-width's first significant
+    digit (a half-width of 0.0043 supports three places; one of 350 none, and `rounded` rounds to
+    hundreds). None without a CI."""
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
+        return None
+    half = abs(high - low) / 2
+    if half == 0:
+        return None
+    return max(0, -math.floor(math.log10(half)))
+
+
+def rounded(value: Optional[float], low: Optional[float] = None, high: Optional[float] = None) -> str:
+    """`value` rounded to what its CI supports (the half-width's first significant digit), thousands
+    separated; without a CI, three significant digits. '–' when undefined."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    digits = ci_digits(low, high)
+    if digits is None:
+        return number(value, 3)
+    if digits == 0:
+        half = abs(high - low) / 2  # type: ignore[operator]
+        step = 10 ** max(0, math.floor(math.log10(half)))
+        return f"{round(value / step) * step:,.0f}"
+    return f"{value:,.{digits}f}"
+
+
+def rounded_ci(value: Optional[float], low: Optional[float], high: Optional[float]) -> str:
+    """'17,300 (95% CI 16,900 – 17,700)' with every number rounded alike."""
+    if low is None or high is None:
+        return f"{rounded(value)} (one replication: no CI)"
+    return f"{rounded(value, low, high)} (95% CI {rounded(low, low, high)} – {rounded(high, low, high)})"
+
+
+def duration_words(seconds: float) -> str:
+    """A rough duration for people: '40 s', '3 min', '1 h 20 min'."""
+    if seconds < 60:
+        return f"{max(5, round(seconds / 5) * 5):.0f} s"
+    if seconds < 3600:
+        return f"{round(seconds / 60):.0f} min"
+    return f"{int(seconds // 3600)} h {round(seconds % 3600 / 60):.0f} min"

@@ -18,7 +18,7 @@ from twin.sim.results import HEADLINE_KPIS
 from dashboard import figures, form, ids, tables
 from dashboard.components import graph, kpi_card, notice, options, progress, status_badge, table_block
 from dashboard.data import CompareView, RunView, ScenarioFile, StoredScenario, SweepGroup, SweepView
-from dashboard.labels import kpi, number, when
+from dashboard.labels import duration_words, kpi, number, when
 from dashboard.verdict import verdict_panel
 
 JOB_POLL_MS = 1000
@@ -223,15 +223,6 @@ def eta_text(done: int, planned: int, elapsed_s: Optional[float]) -> str:
         return ""
     left = elapsed_s / done * (planned - done)
     return f" · about {duration_words(left)} left"
-
-
-def duration_words(seconds: float) -> str:
-    """A rough duration for people: '40 s', '3 min', '1 h 20 min'."""
-    if seconds < 60:
-        return f"{max(5, round(seconds / 5) * 5):.0f} s"
-    if seconds < 3600:
-        return f"{round(seconds / 60):.0f} min"
-    return f"{int(seconds // 3600)} h {round(seconds % 3600 / 60):.0f} min"
 
 
 def job_rows(rows: Sequence[dict[str, Any]]) -> list[html.Div]:

@@ -116,6 +116,28 @@ a:focus-visible, button:focus-visible, input:focus-visible { outline: 3px solid 
 .picker-row .narrow { width: 260px; }
 .downloads { margin: 12px 0; }
 .compare-with { background: white; border-radius: 8px; padding: 4px 16px 8px; box-shadow: 0 1px 2px rgba(0,0,0,.08); }
+.jobs-panel:has(.jobs:empty) { display: none; }
+.button-link { display: inline-block; text-decoration: none; }
+.home-title { display: flex; align-items: baseline; gap: 16px; flex-wrap: wrap; }
+.home-title p { margin: 0; }
+.first-run-row { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; }
+.line-cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(380px, 1fr)); gap: 14px; margin: 10px 0; }
+.line-card { background: white; border-radius: 8px; padding: 10px 16px 8px; box-shadow: 0 1px 2px rgba(0,0,0,.08); }
+.card-head { display: flex; align-items: baseline; gap: 10px; flex-wrap: wrap; }
+.card-head h3 { margin: 2px 0; }
+.card-buttons { display: flex; gap: 10px; margin: 6px 0; }
+.card-blurb { color: #444; margin: 4px 0 8px; font-size: 13px; }
+.line-figures { display: grid; grid-template-columns: 1.3fr 1.1fr 0.8fr; gap: 10px; }
+.line-figure-label { color: #555; font-size: 12px; text-transform: uppercase; letter-spacing: .4px; }
+.line-figure-value { font-size: 22px; font-weight: 700; }
+.meter { position: relative; height: 8px; background: #e3e7ec; border-radius: 4px; margin: 5px 0 2px; }
+.meter-fill { height: 100%; background: #0072b2; border-radius: 4px; }
+.meter-mark { position: absolute; top: -3px; width: 2px; height: 14px; background: #222; }
+.card-verdict { border-left: 4px solid #d55e00; padding: 2px 8px; margin: 10px 0 6px; }
+.view-cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 10px; }
+.view-card { background: white; border-radius: 8px; padding: 8px 14px; box-shadow: 0 1px 2px rgba(0,0,0,.08); }
+.view-card a { font-weight: 700; font-size: 15px; }
+.view-later { background: #f0f2f5; }
 @media (max-width: 1279px) {
   .body-row { flex-direction: column-reverse; }
   .jobs-panel { position: static; flex: none; width: 100%; max-height: none; padding: 12px 24px 0; }

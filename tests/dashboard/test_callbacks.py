@@ -13,7 +13,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import callbacks, data, ids
 from dashboard.callbacks import Context
-from dashboard.jobs import JobStatus
+from dashboard.jobs import JobLimits, JobStatus
 from twin.spec.scenario import Scenario
 
 
@@ -58,6 +58,8 @@ def with_class(component: Any, name: str) -> list[Any]:
 
 class FakeJobs:
     """Records what would be started; statuses set by the test."""
+
+    limits = JobLimits()
 
     def __init__(self) -> None:
         self.started: list[tuple[str, str]] = []
