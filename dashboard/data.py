@@ -247,6 +247,9 @@ class SweepView:
     group: SweepGroup
     points: list[SweepPoint]  # in run order (the sweep's full-factorial order)
     pending: int  # points without a finished replication yet
+    against_base: dict[int, ComparisonResult] = field(default_factory=dict)
+    """Each point (by run id) against the sweep's first point, paired replication by replication
+    (every point has the same seed: common random numbers). Computed here as the Compare page does."""
 
 
 def sweep_settings(record: RunRecord) -> dict[str, Any]:
@@ -279,9 +282,11 @@ def sweep_view(settings: Settings, group: str) -> Optional[SweepView]:
         if not records:
             return None
         points, pending = [], 0
+        replications: dict[int, list[ReplicationResult]] = {}
         for record in records:
             try:
                 result = _result(store, record)
+                replications[record.id] = _replications(store, record)
             except DataError:
                 result = None
             if result is None:
@@ -289,7 +294,16 @@ def sweep_view(settings: Settings, group: str) -> Optional[SweepView]:
                 continue
             points.append(sweep_point(sweep_settings(record), result, record.id))
     info = SweepGroup(group, records[0].scenario_name, [r.id for r in records], list(sweep_settings(records[0])))
-    return SweepView(info, points, pending)
+    against: dict[int, ComparisonResult] = {}
+    by_id = {r.id: r for r in records}
+    if points and points[0].run_id is not None:
+        base = by_id[points[0].run_id]
+        for point in points[1:]:
+            other = by_id[point.run_id] if point.run_id is not None else None
+            if other is not None and other.seed == base.seed and replications.get(other.id):
+                against[other.id] = compare_replications(replications[base.id], replications[other.id],
+                                                         _compared(base), _compared(other))
+    return SweepView(info, points, pending, against)
 
 
 # -- scenario files ---------------------------------------------------------------------------

@@ -115,3 +115,19 @@ def duration_words(seconds: float) -> str:
     if seconds < 3600:
         return f"{round(seconds / 60):.0f} min"
     return f"{int(seconds // 3600)} h {round(seconds % 3600 / 60):.0f} min"
+
+
+PARAMETER_WORDS = {"machines": "machines", "buffer": "buffer (lots)", "yield": "yield", "cycle_time": "cycle time",
+                   "length": "length", "warmup": "warm-up", "replications": "replications", "seed": "seed",
+                   "shifts_per_day": "shifts per day", "cells_per_lot": "cells per lot"}
+
+
+def path_words(path: str) -> str:
+    """A swept path in words: 'stations.formation.machines' -> 'formation machines',
+    'run.length' -> 'run length'; an unknown shape stays as it is."""
+    parts = path.split(".")
+    if len(parts) == 3 and parts[0] in ("stations", "sources"):
+        return f"{parts[1]} {PARAMETER_WORDS.get(parts[2], parts[2].replace('_', ' '))}"
+    if len(parts) == 2:
+        return f"{parts[0]} {PARAMETER_WORDS.get(parts[1], parts[1].replace('_', ' '))}"
+    return path
