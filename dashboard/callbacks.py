@@ -17,7 +17,7 @@ from dash import ALL, MATCH, Dash, Input, Output, State, callback_context, dcc, 
 from dash.exceptions import PreventUpdate
 
 from twin.sim.results import HEADLINE_KPIS
-from dashboard import data, form, guard, home_page, ids, layout, plan_page, validation
+from dashboard import data, form, guard, home_page, ids, layout, plan_page, sweep_form, validation
 from dashboard.components import notice
 from dashboard.jobs import JobManager, JobRefused
 from dashboard.tables import to_csv
@@ -107,7 +107,7 @@ def sweep(ctx: Context, query: dict[str, str]) -> Any:
     group = query.get("group") or (groups[0].group if groups else None)
     key = query.get("kpi") if query.get("kpi") in HEADLINE_KPIS else "throughput_per_h"
     view = data.sweep_view(ctx.settings, group) if group else None
-    return layout.sweep_page(groups, view, key)
+    return layout.sweep_page(groups, view, key, sweep_form.panel(ctx.settings, query.get("file")))
 
 
 def _int(text: str, what: str) -> int:
@@ -374,3 +374,4 @@ def register(app: Dash, ctx: Context) -> None:
 
     plan_page.register(app, ctx.settings, ctx.jobs)
     home_page.register(app, ctx.settings, ctx.jobs)
+    sweep_form.register(app, ctx.settings, ctx.jobs)

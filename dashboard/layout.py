@@ -18,7 +18,7 @@ from twin.sim.results import HEADLINE_KPIS
 from dashboard import figures, form, ids, tables
 from dashboard.components import graph, kpi_card, notice, options, progress, status_badge, table_block
 from dashboard.data import CompareView, RunView, ScenarioFile, StoredScenario, SweepGroup, SweepView
-from dashboard.labels import duration_words, kpi, number, when
+from dashboard.labels import duration_words, kpi, number, path_words, when
 from dashboard.verdict import verdict_panel
 
 JOB_POLL_MS = 1000
@@ -415,17 +415,20 @@ def pairing_notes(view: CompareView) -> list[str]:
 
 
 # -- Sweep ------------------------------------------------------------------------------------
-def sweep_page(groups: Sequence[SweepGroup], view: Optional[SweepView], kpi_key: str) -> html.Div:
-    parts: list[Any] = [html.H2("Sweeps")]
+def sweep_page(groups: Sequence[SweepGroup], view: Optional[SweepView], kpi_key: str,
+               start: Any = None) -> html.Div:
+    """`start`: the form that starts a sweep (dashboard.sweep_form)."""
+    parts: list[Any] = [html.H2("Sweeps"), start]
     if not groups:
-        parts.append(html.P(["No sweeps stored yet. Run one with ",
+        parts.append(html.P(["No sweeps stored yet. Start one above, or with ",
                              html.Code("twin sweep FILE --set stations.formation.machines=60,70,80 --db DB"),
                              " (two --set options give a heatmap)."], className="muted"))
         return html.Div(parts)
     parts.append(html.Div([
         html.Div([html.Label("Sweep"), dcc.Dropdown(
             id=ids.SWEEP_GROUP, clearable=False, value=view.group.group if view else None,
-            options=options([(g.group, f"{g.scenario}: {', '.join(g.parameters) or '?'} ({len(g.run_ids)} points, "
+            options=options([(g.group, f"{g.scenario}: {' × '.join(path_words(p) for p in g.parameters) or '?'} "
+                                       f"({len(g.run_ids)} points, "
                                        f"runs {min(g.run_ids)}–{max(g.run_ids)})") for g in groups]))], className="grow"),
         html.Div([html.Label("KPI"), dcc.Dropdown(
             id=ids.SWEEP_KPI, clearable=False, value=kpi_key,
@@ -437,7 +440,7 @@ def sweep_page(groups: Sequence[SweepGroup], view: Optional[SweepView], kpi_key:
     if view.pending:
         parts.append(notice(f"{view.pending} of {len(view.group.run_ids)} points have no finished replication yet.",
                             "info"))
-    parts.append(graph(figures.sweep_figure(view.points, view.group.parameters, kpi_key), "sweep"))
+    parts.append(graph(figures.sweep_figure(view.points, view.group.parameters, kpi_key, view.against_base), "sweep"))
     parts.append(table_block(tables.sweep_table(view.points, view.group.parameters)))
     return html.Div(parts)
 

@@ -117,6 +117,17 @@ a:focus-visible, button:focus-visible, input:focus-visible { outline: 3px solid 
 .downloads { margin: 12px 0; }
 .compare-with { background: white; border-radius: 8px; padding: 4px 16px 8px; box-shadow: 0 1px 2px rgba(0,0,0,.08); }
 .jobs-panel:has(.jobs:empty) { display: none; }
+.sweep-form { background: white; border-radius: 8px; padding: 8px 16px 14px; margin: 8px 0 14px;
+              box-shadow: 0 1px 2px rgba(0,0,0,.08); max-width: 1100px; }
+.sweep-form summary { font-weight: 700; font-size: 15px; cursor: pointer; padding: 4px 0; }
+.sweep-row { display: grid; grid-template-columns: minmax(240px, 2fr) 1fr; gap: 14px; margin: 8px 0; }
+.sweep-axes { display: grid; grid-template-columns: 1fr 1fr; gap: 14px; }
+.sweep-axis { display: grid; grid-template-columns: 1fr 1fr; gap: 6px 10px; border: 1px solid #d9dee5;
+              border-radius: 8px; padding: 8px 10px; }
+.sweep-axis .axis-title { grid-column: 1 / -1; font-weight: 600; }
+.sweep-axis label:last-child { grid-column: 1 / -1; }
+.text-input.wide { width: 100%; }
+.text-input.narrow { width: 110px; display: block; }
 .button-link { display: inline-block; text-decoration: none; }
 .home-title { display: flex; align-items: baseline; gap: 16px; flex-wrap: wrap; }
 .home-title p { margin: 0; }
@@ -144,7 +155,7 @@ a:focus-visible, button:focus-visible, input:focus-visible { outline: 3px solid 
 }
 @media (max-width: 1100px) {
   .kpi-cards { grid-template-columns: repeat(3, 1fr); }
-  .two-graphs, .actions, .two-columns { grid-template-columns: 1fr; }
+  .two-graphs, .actions, .two-columns, .sweep-axes { grid-template-columns: 1fr; }
 }
 """
 
