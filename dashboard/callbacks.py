@@ -45,7 +45,8 @@ def render_page(ctx: Context, pathname: Optional[str], search: Optional[str]) ->
         if path == "/scenarios":
             return scenarios(ctx, query), True
         if path == "/runs":
-            return layout.runs_page(data.run_summaries(ctx.settings)), True
+            summaries = data.run_summaries(ctx.settings)
+            return layout.runs_page(summaries), not any(status == "running" for _, status, _ in summaries)
         if path.startswith("/runs/"):
             return run(ctx, path.removeprefix("/runs/"))
         if path == "/compare":
@@ -96,10 +97,24 @@ def run(ctx: Context, text: str) -> tuple[Any, bool]:
     return layout.run_page(view), not still_running
 
 
+def delete_run(ctx: Context, run_id: Any) -> Any:
+    """Delete a stored run the user picked; then the Runs page again with what happened."""
+    checked = guard.run_id(run_id)
+    if checked is None:
+        raise PreventUpdate
+    try:
+        data.delete_run(ctx.settings, checked)
+        said = notice(f"Deleted run {checked}.", "success")
+    except data.DataError as exc:
+        said = notice(f"Not deleted: {guard.public(str(exc), ctx.settings)}", "error")
+    return layout.runs_page(data.run_summaries(ctx.settings), said)
+
+
 def compare(ctx: Context, runs_text: str) -> Any:
     selected = [_int(part, "run id") for part in runs_text.split(",") if part.strip()]
     view = data.compare_view(ctx.settings, selected) if selected else None
-    return layout.compare_page(view, data.run_records(ctx.settings), selected)
+    choices = [r for r in data.run_records(ctx.settings) if not (r.kind == "bottleneck" and r.label == "variant")]
+    return layout.compare_page(view, choices, selected)
 
 
 def sweep(ctx: Context, query: dict[str, str]) -> Any:
@@ -361,6 +376,13 @@ def register(app: Dash, ctx: Context) -> None:
                   State(ids.RUN_ID, "data"), prevent_initial_call=True)
     def _replications(_: int, run_id: Optional[int]) -> dict[str, Any]:
         return replications_csv(ctx, run_id)
+
+    @app.callback(Output(ids.PAGE, "children", allow_duplicate=True), Input(ids.RUN_DELETE_BUTTON, "submit_n_clicks"),
+                  State(ids.RUN_DELETE_SELECT, "value"), prevent_initial_call=True)
+    def _delete(clicks: Optional[int], run_id: Any) -> Any:
+        if not clicks:
+            raise PreventUpdate
+        return delete_run(ctx, run_id)
 
     @app.callback(Output(ids.URL, "search", allow_duplicate=True), Input(ids.COMPARE_SELECT, "value"),
                   prevent_initial_call=True)

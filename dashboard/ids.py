@@ -90,7 +90,8 @@ HOME_RUN_ALL = "home-run-all"  # Button: run every line (the empty database's fi
 HOME_MESSAGE = "home-message"
 
 # -- runs page ------------------------------------------------------------------------------------
-RUN_DELETE = "run-delete"  # pattern type: delete a stored run, keyed by run id
+RUN_DELETE_SELECT = "run-delete-select"  # Dropdown: stored runs that may be deleted
+RUN_DELETE_BUTTON = "run-delete-button"  # ConfirmDialogProvider around the Delete button
 RUNS_MESSAGE = "runs-message"
 
 # -- sweep form (dashboard.sweep_form) ------------------------------------------------------------
@@ -105,10 +106,6 @@ SWEEP_MESSAGE = "sweep-message"
 
 def home_run(filename: str) -> dict[str, str]:
     return {"type": HOME_RUN, "file": filename}
-
-
-def run_delete(run_id: int) -> dict[str, Any]:
-    return {"type": RUN_DELETE, "run": run_id}
 
 
 def sweep_axis(kind: str, axis: int) -> dict[str, Any]:

@@ -259,13 +259,32 @@ def job_rows(rows: Sequence[dict[str, Any]]) -> list[html.Div]:
 
 
 # -- Runs -------------------------------------------------------------------------------------
-def runs_page(summaries: Sequence[tuple[RunRecord, str, Any]]) -> html.Div:
+def runs_page(summaries: Sequence[tuple[RunRecord, str, Any]], message: Any = None) -> html.Div:
+    """Stored runs, newest first; the variant runs of improvement rankings are counted, not listed (their
+    evidence is on their base run's page). Refreshes itself while a run is going; a run can be deleted."""
     if not summaries:
-        return html.Div([html.H2("Runs"), html.P(
+        return html.Div([html.H2("Runs"), message, html.P(
             "No runs stored yet: run a scenario from the Scenarios page, or `twin run FILE --db DB`.", className="muted")])
-    return html.Div([html.H2("Runs"), table_block(tables.runs_table(summaries)),
-                     html.P(["To compare runs, open ", dcc.Link("Compare", href="/compare"), " and pick them."],
-                            className="muted")])
+    shown = [s for s in summaries if not (s[0].kind == "bottleneck" and s[0].label == "variant")]
+    hidden = len(summaries) - len(shown)
+    running = any(status == "running" for _, status, _ in shown)
+    deletable = [(r.id, run_label(r)) for r, status, _ in shown if status != "running"]
+    return html.Div([
+        html.Div([html.H2("Runs"), html.Span("refreshing while runs are going" if running else "",
+                                             className="muted small")], className="title-row"),
+        message,
+        table_block(tables.runs_table(shown)),
+        html.P((f"{hidden} variant runs of improvement rankings are not listed: each ranking shows them on its base "
+                "run's page. " if hidden else "") + "To compare runs, open Compare and pick them.", className="muted"),
+        html.Div([
+            html.Label("Delete a stored run (with its replications and analyses):", htmlFor=ids.RUN_DELETE_SELECT),
+            dcc.Dropdown(id=ids.RUN_DELETE_SELECT, options=options(deletable), placeholder="run to delete",
+                         className="delete-select"),
+            dcc.ConfirmDialogProvider(html.Button("Delete run", className="button button-danger"),
+                                      id=ids.RUN_DELETE_BUTTON, message="Delete this run and its replications? "
+                                      "This cannot be undone."),
+        ], className="delete-row"),
+    ])
 
 
 # -- Results of one run -----------------------------------------------------------------------

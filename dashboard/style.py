@@ -127,6 +127,9 @@ a:focus-visible, button:focus-visible, input:focus-visible { outline: 3px solid 
 .sweep-axis .axis-title { grid-column: 1 / -1; font-weight: 600; }
 .sweep-axis label:last-child { grid-column: 1 / -1; }
 .text-input.wide { width: 100%; }
+.delete-row { display: flex; align-items: center; gap: 10px; flex-wrap: wrap; margin-top: 18px; }
+.delete-select { width: 420px; }
+.button-danger { border-color: #b3261e; color: #b3261e; }
 .text-input.narrow { width: 110px; display: block; }
 .button-link { display: inline-block; text-decoration: none; }
 .home-title { display: flex; align-items: baseline; gap: 16px; flex-wrap: wrap; }
