@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    from twin.spec.scenario import Scenario
 
 
 @dataclass(frozen=True)
@@ -17,7 +20,7 @@ class Kpi:
 
 KPIS: dict[str, Kpi] = {
     "throughput_per_h": Kpi("Throughput", "cells/h"),
-    "gwh_per_year": Kpi("Energy", "GWh/yr"),
+    "gwh_per_year": Kpi("Output", "GWh/yr"),
     "yield": Kpi("Yield", "%", 100.0),
     "wip_cells": Kpi("WIP", "cells"),
     "lead_time_h": Kpi("Lead time", "h"),
@@ -131,3 +134,46 @@ def path_words(path: str) -> str:
     if len(parts) == 2:
         return f"{parts[0]} {PARAMETER_WORDS.get(parts[1], parts[1].replace('_', ' '))}"
     return path
+
+
+def station_units(scenario: Optional["Scenario"]) -> dict[str, str]:
+    """'rolls' for the stations an electrode roll (a material source's unit) passes before the
+    assembly that turns it into cells, 'cells' for every other station: what their counts count."""
+    if scenario is None:
+        return {}
+    names = [s.name for s in scenario.stations]
+    units = {name: "cells" for name in names}
+    for source in scenario.sources:
+        if source.material is None:
+            continue
+        todo, seen = [source.to], set()
+        while todo:
+            name = todo.pop()
+            if name in seen or name not in units:
+                continue
+            seen.add(name)
+            spec = scenario.station(name)
+            if spec.kind == "assembly":
+                continue  # rolls become cells here: the assembly's own counts are cells
+            units[name] = "rolls"
+            targets = list(spec.destinations())
+            if not targets:
+                index = names.index(name)
+                targets = names[index + 1:index + 2]
+            todo += [t for t in targets if t != "exit"]
+    return units
+
+
+STATION_NOTES = {
+    "availability %": "Working time ÷ planned time (calendar time minus off-shift). Starved, blocked, down and setup "
+                      "time all count against it, so it equals the station's utilisation in this model.",
+    "performance %": "Ideal time of what the station processed (mean cycle times) ÷ its working time. Above 100 % when "
+                     "the random cycle times of the replications came out shorter than their mean: chance, not a fault.",
+    "quality %": "Good ÷ processed at this station.",
+    "OEE %": "Availability × performance × quality (ISO 22400).",
+    "load / capacity %": "What arrived per hour ÷ what the station could do per hour while on shift and up; the "
+                         "constraint has the largest.",
+    "active share %": "Share of time the station was the momentary bottleneck (sole + shifting, active period method); "
+                      "shares of several stations can add to more than 100 % because shifting periods are shared.",
+    "unit": "What the station's counts count: rolls of electrode before the winder, cells after.",
+}

@@ -18,7 +18,7 @@ from twin.sim.results import HEADLINE_KPIS
 from dashboard import figures, form, ids, tables
 from dashboard.components import graph, kpi_card, notice, options, progress, status_badge, table_block
 from dashboard.data import CompareView, RunView, ScenarioFile, StoredScenario, SweepGroup, SweepView
-from dashboard.labels import duration_words, kpi, number, path_words, when
+from dashboard.labels import duration_words, kpi, number, path_words, rounded, station_units, when
 from dashboard.verdict import verdict_panel
 
 JOB_POLL_MS = 1000
@@ -321,7 +321,10 @@ def run_page(view: RunView) -> html.Div:
             "Losses are negative; 'not yet out' closes the sum exactly (cells processed at the bottleneck but still "
             "in the line at the end).")]
     parts.append(improvements_section(view))
-    parts += [table_block(tables.kpi_table(result)), table_block(tables.station_table(result, order, view.bottleneck)),
+    parts += [table_block(tables.kpi_table(result)), table_block(
+        tables.station_table(result, order, view.bottleneck, station_units(view.scenario)),
+        "Counts are rolls at the electrode stations (before the winder) and cells after. Hover a ⓘ header for its "
+        "definition; performance can exceed 100 % by chance (random cycle times shorter than their mean)."),
               table_block(tables.state_table(result, order))]
     parts.append(html.Div([
         html.Button("Download all replications (CSV)", id=ids.REPLICATIONS_BUTTON, n_clicks=0, className="button-small"),
@@ -330,11 +333,24 @@ def run_page(view: RunView) -> html.Div:
     return html.Div(parts)
 
 
+def per_day_text(estimate: Any) -> str:
+    """Good cells/h as cells/day and cells/min (ppm), rounded to the CI like the headline."""
+    if estimate is None or estimate.mean is None:
+        return ""
+    lo, hi = estimate.ci95
+
+    def at(scale: float) -> str:
+        return rounded(estimate.mean * scale, None if lo is None else lo * scale, None if hi is None else hi * scale)
+    return f"= {at(24)} cells/day · {at(1 / 60)} cells/min"
+
+
 def kpi_cards(view: RunView) -> html.Div:
     result = view.result
     if result is None:
         return html.Div()
-    cards = [kpi_card(kpi(key).label, result.kpis.get(key), kpi(key).unit, kpi(key).scale) for key in HEADLINE_KPIS[:3]]
+    cards = [kpi_card(kpi(key).label, result.kpis.get(key), kpi(key).unit, kpi(key).scale,
+                      also=per_day_text(result.kpis.get(key)) if key == "throughput_per_h" else "")
+             for key in HEADLINE_KPIS[:3]]
     station = view.bottleneck or (view.verdict.momentary if view.verdict is not None else None)
     oee = result.stations[station].oee if station in result.stations else None
     leader_only = view.bottleneck is None and station is not None

@@ -90,6 +90,8 @@ a:focus-visible, button:focus-visible, input:focus-visible { outline: 3px solid 
 .kpi-value { font-size: 24px; font-weight: 700; }
 .kpi-unit { color: #555; }
 .kpi-ci { color: #666; font-size: 12px; }
+.kpi-also { color: #333; font-size: 12px; }
+th .hint { color: #0072b2; cursor: help; }
 .kpi-note { color: #c0392b; font-size: 12px; font-weight: 600; }
 .bottleneck-sentence { background: white; border-left: 4px solid #c0392b; padding: 2px 12px; border-radius: 4px;
                        margin: 8px 0 12px; }
@@ -106,7 +108,7 @@ a:focus-visible, button:focus-visible, input:focus-visible { outline: 3px solid 
 .table-header { display: flex; align-items: center; gap: 14px; }
 .data-table { border-collapse: collapse; background: white; font-size: 13px; min-width: 400px; }
 .data-table th { background: #eef1f5; text-align: left; padding: 6px 10px; font-weight: 600; white-space: nowrap; }
-.data-table td { padding: 5px 10px; border-top: 1px solid #eceff3; white-space: nowrap; }
+.data-table td { padding: 5px 8px; border-top: 1px solid #eceff3; white-space: nowrap; }
 .data-table td.number { text-align: right; font-variant-numeric: tabular-nums; }
 .data-table tr.marked td { background: #fff3df; font-weight: 600; }
 .table-note { color: #666; font-size: 12px; margin: 4px 0; }

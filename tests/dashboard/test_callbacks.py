@@ -119,7 +119,8 @@ def test_the_results_page_shows_kpi_cards_and_marks_the_bottleneck(context):
     cards = with_class(content, "kpi-card")
     assert len(cards) == 6
     titles = [text_of(with_class(c, "kpi-title")) for c in cards]
-    assert titles == ["Throughput", "Energy", "Yield", "OEE of the bottleneck", "WIP", "Lead time"]
+    assert titles == ["Throughput", "Output", "Yield", "OEE of the bottleneck", "WIP", "Lead time"]
+    assert "cells/day" in text_of(with_class(cards[0], "kpi-also"))  # beside cells/h
     assert all("95% CI" in text_of(with_class(c, "kpi-ci")) for c in cards)
     sentence = with_class(content, "bottleneck-sentence")[0]
     assert getattr(sentence, "data-bottleneck") == "formation" and "formation limits output" in text_of(sentence)

@@ -55,7 +55,7 @@ def test_run_a_whatif_see_its_bottleneck_and_compare_it_with_the_baseline(page):
     expect(page.get_by_role("heading", name=f"Run {whatif_id} · fast-line (edited)")).to_be_visible()
     cards = page.locator(".kpi-card")
     expect(cards).to_have_count(6)
-    for title in ("Throughput", "Energy", "Yield", "OEE of the bottleneck", "WIP", "Lead time"):
+    for title in ("Throughput", "Output", "Yield", "OEE of the bottleneck", "WIP", "Lead time"):
         expect(cards.filter(has_text=title).locator(".kpi-ci")).to_contain_text("95% CI")
     # eight formation racks move the bottleneck to the winder, marked in the flow diagram
     expect(page.locator(".bottleneck-sentence")).to_have_attribute("data-bottleneck", "winding")
