@@ -203,13 +203,24 @@ def start_run(ctx: Context, base: Optional[dict[str, Any]], field_ids: Sequence[
     outcome = _outcome(base, field_ids, values)
     if outcome.scenario is None:
         return notice("Fix the values marked in the form first; nothing was started.", "error"), no_update, no_update
-    scenario = outcome.scenario
+    # run settings (replications, seed) are not scenario edits: the run keeps its scenario's hash and
+    # is listed with its file; only the other fields make a what-if, named by what they changed
+    initial = form.decode_initial(base["initial"])
+    plain = [initial.get(key, value) if key in RUN_SETTINGS else value
+             for key, value in zip(((i["section"], i["name"], i["param"]) for i in field_ids), values)]
+    edits = _outcome(base, field_ids, plain)
+    scenario = edits.scenario if edits.scenario is not None else outcome.scenario
+    replications = outcome.scenario.run.replications
+    seed = outcome.scenario.run.seed
+    settings = [f"{replications} replications"] if replications != scenario.run.replications else []
+    settings += [f"seed {seed}"] if seed != scenario.run.seed else []
     title = scenario.name
-    if outcome.changes:
-        scenario = form.as_whatif(scenario, name or f"{base['name']} (edited)", base["name"], outcome.changes)
-        title = f"{scenario.name}: {'; '.join(outcome.changes)}"
+    if edits.changes:
+        scenario = form.as_whatif(scenario, form.whatif_name(base["name"], edits.changes), base["name"], edits.changes)
+        title = scenario.name
+    title += f" ({', '.join(settings)})" if settings else ""
     try:
-        ctx.jobs.start_run(form.scenario_yaml(scenario), title, owner=token)
+        ctx.jobs.start_run(form.scenario_yaml(scenario), title, owner=token, replications=replications, seed=seed)
     except JobRefused as exc:
         return notice(f"Not started: {exc}.", "error"), no_update, no_update
     rows, _ = poll_jobs(ctx, token)
@@ -217,6 +228,9 @@ def start_run(ctx: Context, base: Optional[dict[str, Any]], field_ids: Sequence[
 
 
 MAX_LISTED_JOBS = 12
+
+
+RUN_SETTINGS = {("run", "run", "replications"), ("run", "run", "seed")}
 
 
 def poll_jobs(ctx: Context, token: Optional[str]) -> tuple[list[Any], bool]:

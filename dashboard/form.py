@@ -333,6 +333,13 @@ def slug(text: str, limit: int = 60) -> str:
     return stem[:limit].rstrip("-_")
 
 
+def whatif_name(base_name: str, changes: list[str], limit: int = 160) -> str:
+    """A what-if named by what it changed: 'fast-line · formation machines 6 → 8'."""
+    said = "; ".join(c.replace(": ", " ").replace(" -> ", " → ") for c in changes)
+    name = f"{base_name} · {said}"
+    return name if len(name) <= limit else name[:limit - 1].rstrip() + "…"
+
+
 def as_whatif(scenario: Scenario, name: str, base_name: str, changes: list[str]) -> Scenario:
     """The scenario renamed as a what-if of `base_name`, its description listing the changes."""
     said = "; ".join(changes) if changes else "no changes"

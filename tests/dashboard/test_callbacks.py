@@ -67,8 +67,9 @@ class FakeJobs:
         self.owners: dict[str, str] = {}
         self.cancelled: list[tuple[str, Optional[str]]] = []
 
-    def start_run(self, scenario_yaml: str, title: str, owner: str = "") -> str:
+    def start_run(self, scenario_yaml: str, title: str, owner: str = "", **settings: Any) -> str:
         self.started.append((scenario_yaml, title))
+        self.settings = settings
         job_id = f"job-{len(self.started)}"
         self.owners[job_id] = owner
         self.statuses[job_id] = JobStatus(job_id, "run", title, "running")
@@ -238,15 +239,20 @@ def test_run_starts_a_background_job_with_the_edited_scenario(fake):
     assert unchanged.name == "fast-line" and jobs.started[0][1] == "fast-line"
     edited = set_value(field_ids, values, "formation", "machines", "8")
     _, rows, _ = callbacks.start_run(ctx, base, field_ids, edited, "", "page-1")
-    assert len(rows) == 2 and "edited" in text_of(rows[0])  # newest first
+    assert len(rows) == 2 and "formation machines 6 → 8" in text_of(rows[0])  # newest first
     scenario = Scenario.model_validate(yaml.safe_load(jobs.started[1][0]))
-    assert scenario.name == "fast-line (edited)" and scenario.station("formation").machines == 8
-    assert "formation machines: 6 -> 8" in jobs.started[1][1]
+    assert scenario.name == "fast-line · formation machines 6 → 8" and scenario.station("formation").machines == 8
+    assert jobs.started[1][1] == "fast-line · formation machines 6 → 8"
     named, _, _ = callbacks.start_run(ctx, base, field_ids, edited, "Eight racks", "page-2")
-    assert Scenario.model_validate(yaml.safe_load(jobs.started[2][0])).name == "Eight racks"
+    # the what-if box names saved files only: a run is named by what it changed
+    assert Scenario.model_validate(yaml.safe_load(jobs.started[2][0])).name == "fast-line · formation machines 6 → 8"
+    settings_only = set_value(field_ids, set_value(field_ids, values, "run", "replications", "2"), "run", "seed", "9")
+    callbacks.start_run(ctx, base, field_ids, settings_only, "", "page-1")  # run settings, not scenario edits
+    assert Scenario.model_validate(yaml.safe_load(jobs.started[3][0])) == unchanged
+    assert jobs.settings == {"replications": 2, "seed": 9} and jobs.started[3][1] == "fast-line (2 replications, seed 9)"
     bad = set_value(field_ids, values, "formation", "machines", "0")
     message, _, _ = callbacks.start_run(ctx, base, field_ids, bad, "", "page-1")
-    assert "nothing was started" in text_of(message) and len(jobs.started) == 3
+    assert "nothing was started" in text_of(message) and len(jobs.started) == 4
     with pytest.raises(PreventUpdate):
         callbacks.start_run(ctx, base, field_ids, values, "", None)
 
