@@ -152,8 +152,12 @@ def validate_form(base: Optional[dict[str, Any]], field_ids: Sequence[dict], val
         raise PreventUpdate
     outcome = _outcome(base, field_ids, values)
     messages = [outcome.errors.get((i["section"], i["name"], i["param"]), "") for i in error_ids]
-    classes = ["field-input invalid" if (i["section"], i["name"], i["param"]) in outcome.errors else "field-input"
-               for i in field_ids]
+    initial = form.decode_initial(base["initial"])
+    classes = []
+    for i, value in zip(field_ids, values):
+        key = (i["section"], i["name"], i["param"])
+        changed = ("" if value is None else str(value).strip()) != initial.get(key, "")
+        classes.append("field-input" + (" invalid" if key in outcome.errors else "") + (" changed" if changed else ""))
     return messages, classes, layout.form_summary(outcome.general, outcome.changes, outcome.scenario is not None)
 
 
@@ -178,8 +182,17 @@ def save_whatif(ctx: Context, base: Optional[dict[str, Any]], field_ids: Sequenc
     scenario = form.as_whatif(outcome.scenario, name, base["name"], outcome.changes)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")
     header = [f"What-if of {guard.source_label(base)}, saved from the dashboard {stamp} UTC."]
+    full = form.scenario_yaml(scenario, header)
+    small = None
+    if base["source"].startswith("file:"):  # a `base:` file: only the changes; the base keeps its comments
+        overlay = form.whatif_overlay(base["data"], form.base_data(outcome.scenario))
+        if overlay is not None:
+            small = form.whatif_file(base["source"].removeprefix("file:"), scenario, overlay,
+                                     header + ["Only the changes are listed; everything else comes from the base file."])
     try:
-        path = data.save_scenario_file(ctx.settings, stem, form.scenario_yaml(scenario, header))
+        path = data.save_scenario_file(ctx.settings, stem, small or full)
+        if small is not None and not data.same_scenario(path, scenario):
+            data.replace_scenario_file(path, full)  # the merge said something else: the whole scenario instead
     except FileExistsError:
         return notice(f"A scenario file {stem}.yaml already exists: choose another name.", "error")
     except (OSError, data.DataError):
@@ -316,6 +329,34 @@ def sweep_search(group: Optional[str], key: Optional[str]) -> str:
 
 
 # -- binding ----------------------------------------------------------------------------------
+UNSAVED_GUARD_JS = """
+function(values, base) {
+    var inputs = dash_clientside.callback_context.inputs_list[0] || [];
+    var initial = {};
+    ((base && base.initial) || []).forEach(function (row) { initial[row.slice(0, 3).join("|")] = row[3]; });
+    var dirty = false;
+    inputs.forEach(function (entry, i) {
+        var id = entry.id, value = values[i] == null ? "" : String(values[i]).trim();
+        if (value !== (initial[[id.section, id.name, id.param].join("|")] || "")) { dirty = true; }
+    });
+    window.twinDirty = dirty;
+    if (!window.twinGuard) {
+        window.twinGuard = true;
+        window.addEventListener("beforeunload", function (event) {
+            if (window.twinDirty && document.getElementById("form-summary")) { event.preventDefault(); event.returnValue = ""; }
+        });
+        document.addEventListener("click", function (event) {
+            var link = event.target.closest && event.target.closest("a[href]");
+            if (!link || !window.twinDirty || !document.getElementById("form-summary")) { return; }
+            if (!window.confirm("This form has unsaved edits. Leave the page and lose them?")) {
+                event.preventDefault(); event.stopPropagation();
+            } else { window.twinDirty = false; }
+        }, true);
+    }
+    return dirty;
+}
+"""
+
 FIELDS = {"type": ids.FIELD, "section": ALL, "name": ALL, "param": ALL}
 FIELD_ERRORS = {"type": ids.FIELD_ERROR, "section": ALL, "name": ALL, "param": ALL}
 
@@ -335,6 +376,13 @@ def register(app: Dash, ctx: Context) -> None:
     def _validate(values: list[Any], base: Optional[dict]) -> tuple[list[str], list[str], list[Any]]:
         return validate_form(base, _ids_of(callback_context.inputs_list[0]), values,
                              _ids_of(callback_context.outputs_list[0]))
+
+    # unsaved edits: the browser warns before a reload, a close or a link would lose them
+    app.clientside_callback(UNSAVED_GUARD_JS, Output(ids.FORM_DIRTY, "data"), Input(FIELDS, "value"),
+                            State(ids.FORM_BASE, "data"), prevent_initial_call=True)
+    app.clientside_callback("function(message) { window.twinDirty = false; return true; }",
+                            Output(ids.FORM_SAVED, "data"), Input(ids.SAVE_MESSAGE, "children"),
+                            prevent_initial_call=True)
 
     @app.callback(Output(ids.SAVE_MESSAGE, "children"), Input(ids.SAVE_BUTTON, "n_clicks"),
                   State(ids.FORM_BASE, "data"), State(FIELDS, "value"), State(ids.SAVE_NAME, "value"),

@@ -390,6 +390,17 @@ def save_scenario_file(settings: Settings, stem: str, text: str) -> Path:
     return path
 
 
+def same_scenario(path: Path, scenario: Scenario) -> bool:
+    """Whether the file at `path` (a what-if merged over its base) loads as exactly `scenario`."""
+    loaded = _load_file(path).scenario
+    return loaded is not None and loaded.content_hash() == scenario.content_hash()
+
+
+def replace_scenario_file(path: Path, text: str) -> None:
+    """Overwrite a file this server has just created (save_scenario_file's), nothing else."""
+    path.write_text(text, encoding="utf-8")
+
+
 # -- plans (dashboard.plan_page) ----------------------------------------------------------------
 def stored_plans(settings: Settings) -> list[tuple[int, str, Any]]:
     """Every stored plan, newest first: (check run id, created at, twin.experiments.plan.PlanResult)."""

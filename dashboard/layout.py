@@ -133,6 +133,7 @@ def scenario_editor(selected: SelectedScenario, token: str) -> html.Div:
         html.P(scenario.description.strip() or "(no description)", className="description"),
         html.P([f"From {selected.title} · hash {scenario.content_hash()} · ", *(
             [html.Span("stored runs: "), *_joined(runs)] if runs else ["not run yet"])], className="muted"),
+        dcc.Store(id=ids.FORM_DIRTY, data=False), dcc.Store(id=ids.FORM_SAVED),
         dcc.Store(id=ids.FORM_BASE, data={"source": selected.source, "name": scenario.name,
                                           "data": form.base_data(scenario), "initial": form.encode_initial(fields)}),
         html.H3("Key parameters"),

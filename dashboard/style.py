@@ -48,6 +48,7 @@ a:focus-visible, button:focus-visible, input:focus-visible { outline: 3px solid 
 .field { min-width: 96px; }
 .field-input { width: 100%; max-width: 130px; padding: 5px 7px; border: 1px solid #c5ccd6; border-radius: 4px;
                font-size: 13px; }
+.field-input.changed { border: 2px solid #0072b2; background: #eaf4fb; font-weight: 600; }
 .field-input.invalid { border-color: #b3261e; background: #fff4f3; }
 .field-error { color: #b3261e; font-size: 12px; max-width: 220px; margin-top: 2px; }
 .field-error:empty { display: none; }

@@ -15,6 +15,7 @@ from dashboard import callbacks, data, ids
 from dashboard.callbacks import Context
 from dashboard.jobs import JobLimits, JobStatus
 from twin.spec.scenario import Scenario
+from twin.spec.yaml_io import load_scenario
 
 
 def walk(component: Any) -> Iterator[Any]:
@@ -199,8 +200,11 @@ def test_validation_puts_the_message_next_to_the_field(context):
     messages, classes, summary = callbacks.validate_form(base, field_ids, bad, error_ids)
     slot = next(i for i, e in enumerate(error_ids) if e["name"] == "formation" and e["param"] == "machines")
     assert "valid integer" in messages[slot] and sum(bool(m) for m in messages) == 1
-    assert classes.count("field-input invalid") == 1
+    assert classes.count("field-input invalid changed") == 1 and classes.count("field-input") == len(classes) - 1
     assert "Some values need fixing" in text_of(summary)
+    edited = set_value(field_ids, values, "formation", "machines", "8")
+    _, classes, _ = callbacks.validate_form(base, field_ids, edited, error_ids)
+    assert classes.count("field-input changed") == 1  # the changed field is highlighted
 
 
 def test_validation_survives_any_input(context):
@@ -219,11 +223,15 @@ def test_save_writes_a_new_file_and_never_overwrites(fake):
     message = callbacks.save_whatif(ctx, base, field_ids, edited, "Eight racks!")
     assert "Saved as" in text_of(message)
     saved = ctx.settings.scenarios_dir / "eight-racks.yaml"
-    scenario = Scenario.model_validate(yaml.safe_load(saved.read_text()))
+    written = yaml.safe_load(saved.read_text())  # a small `base:` file: the base keeps its comments
+    assert written["base"] == "tiny_line.yaml" and written["stations"] == [{"name": "formation", "machines": 8}]
+    assert set(written) == {"base", "name", "description", "stations"}
+    scenario = load_scenario(saved)
     assert scenario.name == "Eight racks!" and scenario.station("formation").machines == 8
+    assert scenario.station("winding") == load_scenario(ctx.settings.scenarios_dir / "tiny_line.yaml").station("winding")
     again = callbacks.save_whatif(ctx, base, field_ids, values, "eight racks")
     assert "already exists" in text_of(again)
-    assert Scenario.model_validate(yaml.safe_load(saved.read_text())).station("formation").machines == 8
+    assert load_scenario(saved).station("formation").machines == 8
     assert "Give the what-if a name" in text_of(callbacks.save_whatif(ctx, base, field_ids, values, " ?! "))
     bad = set_value(field_ids, values, "filling", "yield", "2")
     assert "nothing was saved" in text_of(callbacks.save_whatif(ctx, base, field_ids, bad, "broken"))
