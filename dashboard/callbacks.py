@@ -393,7 +393,9 @@ def register(app: Dash, ctx: Context) -> None:
     @app.callback(Output(ids.RUN_MESSAGE, "children"), Output(ids.JOBS_PROGRESS, "children", allow_duplicate=True),
                   Input(ids.RUN_BUTTON, "n_clicks"), State(ids.FORM_BASE, "data"), State(FIELDS, "value"),
                   State(ids.SAVE_NAME, "value"), State(ids.BROWSER, "data"), prevent_initial_call=True)
-    def _run(_: int, base: Optional[dict], values: list[Any], name: Optional[str], token: Optional[str]) -> Any:
+    def _run(clicks: int, base: Optional[dict], values: list[Any], name: Optional[str], token: Optional[str]) -> Any:
+        if not clicks:  # the job list is in the shell: Dash calls this when the page inserts the button
+            raise PreventUpdate
         return start_run(ctx, base, _ids_of(callback_context.states_list[1]), values, name,
                          guard.browser_id(token))[:2]
 

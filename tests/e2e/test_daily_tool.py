@@ -3,12 +3,14 @@ database: the home page offers the first run with an estimate, the run shows in 
 every page (through navigation and a reload), a second click starts nothing, and the home card then
 answers with cells/day, GWh/yr and the bottleneck, buttons above the fold at 1440 and 1024 px, the
 menu marking the page and reachable by keyboard; a sweep started from the browser is stopped from
-another page and keeps its finished replications; a stored run is deleted."""
+another page and keeps its finished replications; a stored run is deleted; an edit is highlighted,
+not lost silently, saved as a small `base:` file, and run settings alone run the file's scenario."""
 
 from __future__ import annotations
 
 import re
 import shutil
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -23,12 +25,16 @@ RUN_TIMEOUT_MS = 60_000
 
 
 @pytest.fixture(scope="module")
-def empty_url(tmp_path_factory) -> Iterator[str]:
-    root = tmp_path_factory.mktemp("daily")
-    scenarios = root / "scenarios"
+def scenarios_dir(tmp_path_factory) -> Path:
+    scenarios = tmp_path_factory.mktemp("daily") / "scenarios"
     scenarios.mkdir()
     shutil.copy(FAST_LINE, scenarios / "fast_line.yaml")
-    with live_server(root / "results.sqlite", scenarios) as url:
+    return scenarios
+
+
+@pytest.fixture(scope="module")
+def empty_url(scenarios_dir) -> Iterator[str]:
+    with live_server(scenarios_dir.parent / "results.sqlite", scenarios_dir) as url:
         yield url
 
 
@@ -137,4 +143,48 @@ def test_a_sweep_from_the_browser_stopped_from_another_page_keeps_its_replicatio
     page.get_by_role("button", name="Delete run").click()
     expect(page.locator(".notice-success")).to_have_text(f"Deleted run {deleted}.")
     expect(page.locator('[data-table="runs"]').get_by_role("link", name=str(deleted), exact=True)).to_have_count(0)
+    assert page.console.errors == []
+
+
+def test_edits_are_highlighted_guarded_and_saved_as_a_small_base_file(browser, empty_url, scenarios_dir):
+    page = open_page(browser, empty_url)
+    page.goto("/scenarios?file=fast_line.yaml")
+    machines = page.locator('input[name="formation.machines"]')
+    machines.fill("8")
+    machines.press("Tab")
+    expect(page.locator(".field-input.changed", has=machines)).to_be_visible()  # the changed field stands out
+    expect(page.locator(".field-input.changed")).to_have_count(1)
+    asked: list[str] = []
+
+    def dismiss(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    page.get_by_role("link", name="Runs", exact=True).click()  # would lose the edit: the browser asks first
+    page.wait_for_timeout(300)
+    assert asked and "unsaved edits" in asked[0]
+    expect(page).to_have_url(re.compile(r"/scenarios\?file=fast_line\.yaml$"))
+    expect(machines).to_have_value("8")
+    page.remove_listener("dialog", dismiss)
+
+    page.get_by_placeholder("name, e.g. formation +10 racks").fill("Eight racks")
+    page.get_by_role("button", name="Save as what-if").click()
+    page.locator("#save-message").get_by_role("link", name="eight-racks.yaml").click()  # saved: no question
+    expect(page).to_have_url(re.compile(r"\?file=eight-racks\.yaml$"))
+    written = (scenarios_dir / "eight-racks.yaml").read_text()
+    assert "base: fast_line.yaml" in written and "machines: 8" in written and "winding" not in written
+    assert (scenarios_dir / "fast_line.yaml").read_text() == FAST_LINE.read_text()  # its comments intact
+
+    page.goto("/scenarios?file=fast_line.yaml")
+    replications = page.locator('input[name="run.replications"]')
+    replications.fill("2")
+    replications.press("Tab")
+    page.get_by_role("button", name="Run", exact=True).click()  # a run setting, not a scenario edit
+    job = page.locator(".jobs .job")
+    expect(job.locator(".job-title")).to_have_text("fast-line (2 replications)")
+    expect(page.locator('.jobs .job[data-state="done"]')).to_have_count(1, timeout=RUN_TIMEOUT_MS)
+    page.once("dialog", lambda dialog: dialog.accept())
+    job.get_by_role("link", name=re.compile("Open results")).click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Run \d+ · fast-line$"))).to_be_visible()
     assert page.console.errors == []
