@@ -186,5 +186,5 @@ def test_edits_are_highlighted_guarded_and_saved_as_a_small_base_file(browser, e
     expect(page.locator('.jobs .job[data-state="done"]')).to_have_count(1, timeout=RUN_TIMEOUT_MS)
     page.once("dialog", lambda dialog: dialog.accept())
     job.get_by_role("link", name=re.compile("Open results")).click()
-    expect(page.get_by_role("heading", name=re.compile(r"^Run \d+ · fast-line$"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"^Run \d+ · fast-line$"))).to_be_visible(timeout=20_000)
     assert page.console.errors == []
