@@ -1,12 +1,12 @@
 """Regenerate the dashboard screenshots in docs/ (referenced from the README).
 
-    python docs/make_screenshots.py            # about two minutes
+    python docs/make_screenshots.py            # several minutes on two cores
 
 First photographs the home page over an empty database (the first-run offer). Then runs the
 cylindrical line (scenarios/cylindrical_line.yaml, fewer replications) with the real
 `twin` commands into a temporary results database: the line as it is, a what-if with a second
 winder (paired, same seed) with its improvement ranking (`twin bottleneck`), a sweep of the
-formation racks and a two-field sweep (a heatmap), and the power-cell line; then serves the dashboard over it and
+formation racks and a two-field sweep (a heatmap); then serves the dashboard over it and
 photographs each page with the same Playwright + Chromium set-up as the browser tests
 (dashboard.live). Nothing in the repository changes except the PNGs.
 """
@@ -50,7 +50,6 @@ def populate(db: Path, scenarios: Path) -> dict[str, int]:
     twin("bottleneck", "--run", "2", "--top", "3", "--workers", "2", "--db", str(db))
     twin("sweep", str(scenarios / LINE), "--set", "stations.formation.machines=60,90", "--set",
          "stations.winding.machines=1,2", "--db", str(db), "--workers", "2", "--replications", "3")
-    twin("run", str(scenarios / "power_cell_line.yaml"), "--db", str(db), "--workers", "2", "--replications", "3")
     return {"base": 1, "whatif": 2}
 
 
