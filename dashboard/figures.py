@@ -253,7 +253,7 @@ def waterfall_figure(waterfall: LossWaterfall) -> go.Figure:
     figure = go.Figure(go.Waterfall(
         x=labels, y=values, measure=measures, text=[number(abs(v), 3) for v in values], textposition="outside",
         customdata=hovers, hovertemplate="%{x}: %{y:,.1f} cells/h<br>%{customdata}<extra></extra>",
-        decreasing={"marker": {"color": "#d62728"}}, increasing={"marker": {"color": "#2ca02c"}},
+        decreasing={"marker": {"color": "#d55e00"}}, increasing={"marker": {"color": "#009e73"}},
         totals={"marker": {"color": "#1f77b4"}}, connector={"line": {"color": "#bbb"}},
     ))
     levels, level = [ideal], ideal
@@ -362,7 +362,7 @@ def _sweep_lines(points: Sequence[SweepPoint], parameters: Sequence[str], key: s
         label = ", ".join(f"{path_words(p)} {point.settings.get(p)}" for p in others)
         groups.setdefault(label, []).append(point)
     figure = go.Figure()
-    palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
+    palette = ["#0072b2", "#e69f00", "#009e73", "#d55e00", "#cc79a7", "#56b4e9"]  # Okabe-Ito
     for index, (label, members) in enumerate(groups.items()):
         colour = palette[index % len(palette)]
         order = _axis_values(members, first) if parameters else list(range(len(members)))

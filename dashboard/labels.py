@@ -33,9 +33,9 @@ STATE_LABELS = {
     "working": "working", "setup": "setup", "starved": "starved", "blocked": "blocked", "down": "down",
     "off_shift": "off shift", "waiting_batch": "waiting for a batch",
 }
-STATE_COLOURS = {  # productive green, waiting greys/blues, losses warm
-    "working": "#2ca02c", "setup": "#9467bd", "starved": "#aec7e8", "blocked": "#ff9896",
-    "down": "#d62728", "off_shift": "#7f7f7f", "waiting_batch": "#17becf",
+STATE_COLOURS = {  # Okabe-Ito: told apart with any colour vision; productive green, waiting blues, losses warm
+    "working": "#009e73", "setup": "#cc79a7", "starved": "#56b4e9", "blocked": "#e69f00",
+    "down": "#d55e00", "off_shift": "#999999", "waiting_batch": "#0072b2",
 }
 
 

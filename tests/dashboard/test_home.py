@@ -76,3 +76,10 @@ def test_the_menu_marks_the_current_page():
     assert nav_classes("/runs/7", hrefs)[2] == "nav-link active"
     assert nav_classes("/runsx", hrefs).count("nav-link active") == 0
     assert ids.home_run("a.yaml") == {"type": ids.HOME_RUN, "file": "a.yaml"}
+
+
+def test_the_state_colours_are_told_apart_with_any_colour_vision():
+    from dashboard.labels import STATE_COLOURS
+
+    okabe_ito = {"#000000", "#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7", "#999999"}
+    assert set(STATE_COLOURS.values()) <= okabe_ito and len(set(STATE_COLOURS.values())) == len(STATE_COLOURS)
