@@ -113,7 +113,7 @@ def delete_run(ctx: Context, run_id: Any) -> Any:
 def compare(ctx: Context, runs_text: str) -> Any:
     selected = [_int(part, "run id") for part in runs_text.split(",") if part.strip()]
     view = data.compare_view(ctx.settings, selected) if selected else None
-    choices = [r for r in data.run_records(ctx.settings) if not (r.kind == "bottleneck" and r.label == "variant")]
+    choices = [r for r in data.run_records(ctx.settings) if not data.is_variant(r)]
     return layout.compare_page(view, choices, selected)
 
 

@@ -135,6 +135,7 @@ class RunView:
     waterfall: Optional[LossWaterfall]
     analysis: Optional[BottleneckAnalysis]
     others: list[RunRecord] = field(default_factory=list)  # runs it can be compared with, best first
+    variants: list[RunRecord] = field(default_factory=list)  # the variant runs of its improvement ranking
 
     @property
     def bottleneck(self) -> Optional[str]:
@@ -157,17 +158,24 @@ def run_view(settings: Settings, run_id: int) -> RunView:
         except ValidationError:
             scenario = None
         analysis = bottleneck_analysis(store, run_id)
-        others = [r for r in store.runs() if r.id != run_id and r.done > 0 and not _variant(r)]
+        everything = store.runs()
+        others = [r for r in everything if r.id != run_id and r.done > 0 and not _variant(r)]
+        variants = [r for r in everything if _variant(r) and r.details.get("variant_of") == run_id]
     judged = result.bottleneck if result is not None else None
     waterfall = result.losses if result is not None else None  # stored with the run: never recomputed here
     others.sort(key=lambda r: (r.seed != record.seed, r.kind == "sweep",
                                not _related(r.scenario_name, record.scenario_name), -r.id))
-    return RunView(record, status_of(record), result, scenario, replications, judged, waterfall, analysis, others)
+    return RunView(record, status_of(record), result, scenario, replications, judged, waterfall, analysis, others,
+                   variants)
 
 
-def _variant(record: RunRecord) -> bool:
-    """A variant `twin bottleneck` ran to rank improvements: a stored run, but not one a user asked for."""
-    return record.kind == "bottleneck" and record.label == "variant"
+def is_variant(record: RunRecord) -> bool:
+    """A variant `twin bottleneck` ran to rank improvements ('variant: winding +10 % rate'): a stored
+    run, but not one a user asked for; shown under its analysis, not as a loose run."""
+    return record.kind == "bottleneck" and record.label.startswith("variant")
+
+
+_variant = is_variant
 
 
 def _related(name: str, other: str) -> bool:

@@ -113,7 +113,7 @@ def rounded_ci(value: Optional[float], low: Optional[float], high: Optional[floa
 
 def duration_words(seconds: float) -> str:
     """A rough duration for people: '40 s', '3 min', '1 h 20 min'."""
-    if seconds < 60:
+    if seconds < 57.5:
         return f"{max(5, round(seconds / 5) * 5):.0f} s"
     if seconds < 3600:
         return f"{round(seconds / 60):.0f} min"

@@ -17,6 +17,7 @@ from twin.store.database import RunRecord
 from twin.sim.results import HEADLINE_KPIS
 from dashboard import figures, form, ids, tables
 from dashboard.components import graph, kpi_card, notice, options, progress, status_badge, table_block
+from dashboard.data import is_variant
 from dashboard.data import CompareView, RunView, ScenarioFile, StoredScenario, SweepGroup, SweepView
 from dashboard.labels import duration_words, kpi, number, path_words, rounded, station_units, when
 from dashboard.verdict import verdict_panel
@@ -94,7 +95,7 @@ def scenarios_page(files: Sequence[ScenarioFile], stored: Sequence[StoredScenari
     if selected is not None:
         main.append(scenario_editor(selected, token))
     elif not problem:
-        main.append(html.P("Pick a scenario on the left to edit its key parameters, save a what-if or run it.",
+        main.append(html.P("Pick a scenario from the list to edit its key parameters, save a what-if or run it.",
                            className="muted"))
     return html.Div([html.Aside(listing, className="sidebar"), html.Section(main, className="content")],
                     className="two-columns")
@@ -266,7 +267,7 @@ def runs_page(summaries: Sequence[tuple[RunRecord, str, Any]], message: Any = No
     if not summaries:
         return html.Div([html.H2("Runs"), message, html.P(
             "No runs stored yet: run a scenario from the Scenarios page, or `twin run FILE --db DB`.", className="muted")])
-    shown = [s for s in summaries if not (s[0].kind == "bottleneck" and s[0].label == "variant")]
+    shown = [s for s in summaries if not is_variant(s[0])]
     hidden = len(summaries) - len(shown)
     running = any(status == "running" for _, status, _ in shown)
     deletable = [(r.id, run_label(r)) for r, status, _ in shown if status != "running"]
@@ -371,7 +372,11 @@ def improvements_section(view: RunView) -> html.Div:
     `twin` can); else nothing. The button, job store and interval always exist so the page's
     callback has its components."""
     show_button = view.analysis is None and view.record.status == "complete"
+    variants = [dcc.Link(f"run {r.id}: {r.label.removeprefix('variant: ')}", href=f"/runs/{r.id}", className="run-link")
+                for r in view.variants]
     return html.Div([
+        html.P(["Variant runs of this ranking: ", *_joined(variants, " · ")], className="muted small variants")
+        if variants else None,
         html.Div(improvements_panel(view.analysis) if view.analysis is not None else (
             [html.H3("Improvement ranking"),
              html.P("Tries a fair +10% capacity step at the most constraining stations with paired runs (same seed) "

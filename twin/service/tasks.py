@@ -125,7 +125,9 @@ def rank_improvements(session: Session, *, scenario: Optional[Scenario] = None, 
 
     def replicate(variant: Scenario) -> list[ReplicationResult]:
         variant_plan = session.plan([with_warmup(variant, fixed)], [root])[0]
-        variant_id = session.begin(variant_plan, count, kind="bottleneck", label="variant", group=group)
+        change = describe_change(plan.scenario, variant)
+        variant_id = session.begin(variant_plan, count, kind="bottleneck", label=f"variant: {change}", group=group,
+                                   details={"variant_of": run_id, "change": change})
         runs = session.replicate([variant_plan], [count], [variant_id])[0]
         session.finish(variant_plan, variant_id, runs)
         return runs
@@ -135,6 +137,35 @@ def rank_improvements(session: Session, *, scenario: Optional[Scenario] = None, 
     if session.store is not None and run_id is not None:
         session.store.save_analysis(run_id, analysis)
     return analysis
+
+
+def describe_change(base: Scenario, variant: Scenario) -> str:
+    """What a variant changed, in words: 'winding machines 1 → 2', 'winding +10 % rate' (a shorter
+    mean cycle time), else the station's name; stations compared field by field."""
+    said = []
+    for old in base.stations:
+        new = next((s for s in variant.stations if s.name == old.name), None)
+        if new is None or new == old:
+            continue
+        before, after = old.model_dump(by_alias=True), new.model_dump(by_alias=True)
+        if before.get("machines") != after.get("machines"):
+            said.append(f"{old.name} machines {before.get('machines')} → {after.get('machines')}")
+        elif before.get("cycle_time") != after.get("cycle_time"):
+            old_mean, new_mean = _mean_s(old), _mean_s(new)
+            said.append(f"{old.name} {old_mean / new_mean - 1:+.0%} rate" if old_mean and new_mean
+                        else f"{old.name} cycle time")
+        else:
+            said.append(f"{old.name} " + ", ".join(k for k in after if before.get(k) != after.get(k)))
+    return "; ".join(said) or "no change"
+
+
+def _mean_s(station: Any) -> Optional[float]:
+    cycle = getattr(station, "cycle_time", None)
+    mean = getattr(cycle, "mean", None) if cycle is not None else None
+    try:
+        return float(mean() if callable(mean) else mean) if mean is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 @dataclass(frozen=True)
