@@ -263,6 +263,9 @@ def poll_jobs(ctx: Context, token: Optional[str]) -> tuple[list[Any], bool]:
             row.update(done=sum(r.done for r in records), planned=sum(r.planned for r in records))
             if status.kind == "sweep" and records[0].group:
                 row.update(href=f"/sweep?group={records[0].group}", what=f"the sweep ({len(records)} points)")
+            base = records[0].details.get("variant_of")
+            if status.kind == "bottleneck" and isinstance(base, int):
+                row.update(href=f"/runs/{base}", what=f"the ranking (run {base})")
         running = running or not status.finished
         rows.append(row)
     return layout.job_rows(rows[::-1][:MAX_LISTED_JOBS]), not running

@@ -128,6 +128,8 @@ def rank_improvements(session: Session, *, scenario: Optional[Scenario] = None, 
         change = describe_change(plan.scenario, variant)
         variant_id = session.begin(variant_plan, count, kind="bottleneck", label=f"variant: {change}", group=group,
                                    details={"variant_of": run_id, "change": change})
+        if variant_id is not None:
+            on_run(variant_id)  # a front end follows the ranking's progress run by run
         runs = session.replicate([variant_plan], [count], [variant_id])[0]
         session.finish(variant_plan, variant_id, runs)
         return runs
