@@ -19,6 +19,7 @@ from dash.exceptions import PreventUpdate
 from twin.sim.results import HEADLINE_KPIS
 from dashboard import data, form, guard, home_page, ids, layout, plan_page, sweep_form, validation
 from dashboard.components import notice
+from dashboard.facts import wh_of
 from dashboard.jobs import JobManager, JobRefused
 from dashboard.tables import to_csv
 
@@ -122,7 +123,13 @@ def sweep(ctx: Context, query: dict[str, str]) -> Any:
     group = query.get("group") or (groups[0].group if groups else None)
     key = query.get("kpi") if query.get("kpi") in HEADLINE_KPIS else "throughput_per_h"
     view = data.sweep_view(ctx.settings, group) if group else None
-    return layout.sweep_page(groups, view, key, sweep_form.panel(ctx.settings, query.get("file")))
+    wh = None
+    if view is not None and view.group.run_ids:
+        try:
+            wh = wh_of(data.stored_scenario(ctx.settings, view.group.run_ids[0]))
+        except data.DataError:
+            wh = None
+    return layout.sweep_page(groups, view, key, sweep_form.panel(ctx.settings, query.get("file")), wh)
 
 
 def _int(text: str, what: str) -> int:

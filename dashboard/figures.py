@@ -56,9 +56,9 @@ def empty_figure(message: str, height: int = 240) -> go.Figure:
 
 
 # -- one run ----------------------------------------------------------------------------------
-def series_figure(result: RunResult) -> go.Figure:
+def series_figure(result: RunResult, references: Sequence[tuple[float, str]] = ()) -> go.Figure:
     """Throughput and WIP over time (mean of the replications), the warm-up shaded: it is
-    simulated but not counted."""
+    simulated but not counted. `references`: (good cells/h, label) lines such as the nameplate."""
     series = result.series
     if not series.times_h:
         return empty_figure("no time series in this result")
@@ -77,6 +77,9 @@ def series_figure(result: RunResult) -> go.Figure:
         figure.add_trace(go.Scatter(
             x=[result.warmup_h * factor, times[-1]], y=[mean.mean, mean.mean], mode="lines", name="mean after warm-up",
             line={"color": "#1f77b4", "dash": "dash", "width": 1}, hoverinfo="skip"), row=1, col=1)
+    for value, label in references:
+        figure.add_hline(y=value, line={"color": "#222", "dash": "dot", "width": 1}, row=1, col=1,
+                         annotation_text=label, annotation_position="bottom right", annotation_font_size=11)
     if result.warmup_h > 0:
         for row in (1, 2):
             figure.add_vrect(x0=0, x1=result.warmup_h * factor, fillcolor="#999", opacity=0.15, line_width=0,
@@ -330,7 +333,8 @@ def comparison_figure(comparisons: Sequence[ComparisonResult], keys: Sequence[st
 
 
 def sweep_figure(points: Sequence[SweepPoint], parameters: Sequence[str], key: str,
-                 against_base: Optional[dict[int, Any]] = None) -> go.Figure:
+                 against_base: Optional[dict[int, Any]] = None,
+                 references: Sequence[tuple[float, str]] = ()) -> go.Figure:
     """The KPI against the swept parameter (line with its CI band), or a heatmap for two parameters;
     with more, one line per combination of the others against the first. `against_base`: each
     point's paired comparison with the first point (run id -> ComparisonResult); the heatmap colours
@@ -339,7 +343,11 @@ def sweep_figure(points: Sequence[SweepPoint], parameters: Sequence[str], key: s
         return empty_figure("no finished sweep points yet")
     if len(parameters) == 2:
         return _sweep_heatmap(points, parameters, key, against_base or {})
-    return _sweep_lines(points, parameters, key)
+    figure = _sweep_lines(points, parameters, key)
+    for value, label in references:  # in the KPI's stored unit; the chart shows value x scale
+        figure.add_hline(y=value * kpi(key).scale, line={"color": "#222", "dash": "dot", "width": 1},
+                         annotation_text=label, annotation_position="bottom right", annotation_font_size=11)
+    return figure
 
 
 def _axis_values(points: Sequence[SweepPoint], parameter: str) -> list[Any]:

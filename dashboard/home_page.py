@@ -11,7 +11,6 @@ show in the job list beside every page.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 from urllib.parse import quote
 
@@ -22,26 +21,12 @@ from twin.analysis.constraint import headline
 from twin.sim.results import Estimate
 
 from dashboard import data, form, guard, ids
+from dashboard.facts import FACTS, LineFacts
 from dashboard.components import notice
 from dashboard.jobs import JobManager, JobRefused
 from dashboard.labels import duration_words, rounded, when
 
 
-@dataclass(frozen=True)
-class LineFacts:
-    """Published figures a line is judged against (shared/reference/battery-process.md)."""
-
-    nameplate_gwh_per_year: float
-    target_cells_per_day: Optional[float]
-    source: str
-    first_run: bool = True  # offered by the empty database's "Run both lines"
-
-
-FACTS: dict[str, LineFacts] = {  # by scenario name
-    "cylindrical-line": LineFacts(0.1, None, "nameplate 0.1 GWh/yr [S2], d.1"),
-    "power-cell-line": LineFacts(1.0, 137_000, "nameplate 1 GWh/yr [S2], 137,000 cells/day [S4], d.2"),
-    "gigafactory-10gwh": LineFacts(10.0, None, "10 GWh/yr plan", first_run=False),
-}
 
 VIEWS: list[tuple[str, Optional[str], str]] = [  # (title, href or None while it is not built, what it answers)
     ("Plan", "/plan", "How many machines reach a target output, with stated confidence."),

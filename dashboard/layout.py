@@ -18,6 +18,7 @@ from twin.sim.results import HEADLINE_KPIS
 from dashboard import figures, form, ids, tables
 from dashboard.components import graph, kpi_card, notice, options, progress, status_badge, table_block
 from dashboard.data import is_variant
+from dashboard.facts import reference_lines, wh_of
 from dashboard.data import CompareView, RunView, ScenarioFile, StoredScenario, SweepGroup, SweepView
 from dashboard.labels import duration_words, kpi, number, path_words, rounded, station_units, when
 from dashboard.verdict import verdict_panel
@@ -314,7 +315,8 @@ def run_page(view: RunView) -> html.Div:
         kpi_cards(view),
         bottleneck_sentence(view),
         graph(figures.flow_figure(result, view.scenario, view.verdict), "flow"),
-        html.Div([graph(figures.series_figure(result), "series"), graph(figures.states_figure(result, order), "states")],
+        html.Div([graph(figures.series_figure(result, reference_lines(
+            record.scenario_name, wh_of(view.scenario), "throughput_per_h")), "series"), graph(figures.states_figure(result, order), "states")],
                  className="two-graphs"),
     ]
     if view.waterfall is not None:
@@ -457,8 +459,9 @@ def pairing_notes(view: CompareView) -> list[str]:
 
 # -- Sweep ------------------------------------------------------------------------------------
 def sweep_page(groups: Sequence[SweepGroup], view: Optional[SweepView], kpi_key: str,
-               start: Any = None) -> html.Div:
-    """`start`: the form that starts a sweep (dashboard.sweep_form)."""
+               start: Any = None, wh: Optional[float] = None) -> html.Div:
+    """`start`: the form that starts a sweep (dashboard.sweep_form); `wh`: Wh per cell of the swept
+    scenario (for the nameplate line in cells/h)."""
     parts: list[Any] = [html.H2("Sweeps"), start]
     if not groups:
         parts.append(html.P(["No sweeps stored yet. Start one above, or with ",
@@ -481,7 +484,10 @@ def sweep_page(groups: Sequence[SweepGroup], view: Optional[SweepView], kpi_key:
     if view.pending:
         parts.append(notice(f"{view.pending} of {len(view.group.run_ids)} points have no finished replication yet.",
                             "info"))
-    parts.append(graph(figures.sweep_figure(view.points, view.group.parameters, kpi_key, view.against_base), "sweep"))
+    references = reference_lines(view.group.scenario, wh, kpi_key) if wh is not None or kpi_key == "gwh_per_year" \
+        else []
+    parts.append(graph(figures.sweep_figure(view.points, view.group.parameters, kpi_key, view.against_base,
+                                            references), "sweep"))
     parts.append(table_block(tables.sweep_table(view.points, view.group.parameters)))
     return html.Div(parts)
 

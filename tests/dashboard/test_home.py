@@ -83,3 +83,15 @@ def test_the_state_colours_are_told_apart_with_any_colour_vision():
 
     okabe_ito = {"#000000", "#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7", "#999999"}
     assert set(STATE_COLOURS.values()) <= okabe_ito and len(set(STATE_COLOURS.values())) == len(STATE_COLOURS)
+
+
+def test_charts_draw_the_nameplate_and_target_lines():
+    from dashboard.facts import reference_lines
+
+    cylindrical = reference_lines("cylindrical-line", 18.0, "throughput_per_h")
+    assert [label for _, label in cylindrical] == ["nameplate 0.1 GWh/yr"]
+    assert round(cylindrical[0][0]) == 634  # 0.1 GWh/yr of 18 Wh cells over 8,760 h
+    power = reference_lines("power-cell-line", 20.0, "throughput_per_h")
+    assert [round(v) for v, _ in power] == [5708, 5708]  # 1 GWh/yr of 20 Wh cells = 137,000 cells/day
+    assert reference_lines("power-cell-line", 20.0, "gwh_per_year") == [(1.0, "nameplate 1 GWh/yr")]
+    assert reference_lines("fast-line", 18.0, "throughput_per_h") == []
