@@ -17,7 +17,7 @@ from dash import ALL, MATCH, Dash, Input, Output, State, callback_context, dcc, 
 from dash.exceptions import PreventUpdate
 
 from twin.sim.results import HEADLINE_KPIS
-from dashboard import data, form, guard, home_page, ids, layout, plan_page, sweep_form, validation
+from dashboard import data, form, grid_form, guard, home_page, ids, layout, plan_page, sweep_form, validation
 from dashboard.components import notice
 from dashboard.facts import wh_of
 from dashboard.jobs import JobManager, JobRefused
@@ -115,7 +115,7 @@ def compare(ctx: Context, runs_text: str) -> Any:
     selected = [_int(part, "run id") for part in runs_text.split(",") if part.strip()]
     view = data.compare_view(ctx.settings, selected) if selected else None
     choices = [r for r in data.run_records(ctx.settings) if not data.is_variant(r)]
-    return layout.compare_page(view, choices, selected)
+    return layout.compare_page(view, choices, selected, grid_form.panel(ctx.settings))
 
 
 def sweep(ctx: Context, query: dict[str, str]) -> Any:
@@ -270,6 +270,9 @@ def poll_jobs(ctx: Context, token: Optional[str]) -> tuple[list[Any], bool]:
             row.update(done=sum(r.done for r in records), planned=sum(r.planned for r in records))
             if status.kind == "sweep" and records[0].group:
                 row.update(href=f"/sweep?group={records[0].group}", what=f"the sweep ({len(records)} points)")
+            if status.kind == "grid":
+                row.update(href="/compare?runs=" + ",".join(str(r.id) for r in records),
+                           what=f"the grid ({len(records) - 1} what-ifs against the base)")
             base = records[0].details.get("variant_of")
             if status.kind == "bottleneck" and isinstance(base, int):
                 row.update(href=f"/runs/{base}", what=f"the ranking (run {base})")
@@ -471,3 +474,4 @@ def register(app: Dash, ctx: Context) -> None:
     plan_page.register(app, ctx.settings, ctx.jobs)
     home_page.register(app, ctx.settings, ctx.jobs)
     sweep_form.register(app, ctx.settings, ctx.jobs)
+    grid_form.register(app, ctx.settings, ctx.jobs)

@@ -105,6 +105,13 @@ SWEEP_REPLICATIONS = "sweep-replications"
 SWEEP_BUTTON = "sweep-button"
 SWEEP_MESSAGE = "sweep-message"
 
+# -- scenario grid (dashboard.grid_form, on the Compare page) ----------------------------------
+GRID_BASE = "grid-base"
+GRID_WHATIFS = "grid-whatifs"
+GRID_REPLICATIONS = "grid-replications"
+GRID_BUTTON = "grid-button"
+GRID_MESSAGE = "grid-message"
+
 
 def home_run(filename: str) -> dict[str, str]:
     return {"type": HOME_RUN, "file": filename}

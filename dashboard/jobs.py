@@ -41,7 +41,7 @@ class JobLimits:
 @dataclass(frozen=True)
 class JobStatus:
     job_id: str
-    kind: str  # "run", "sweep", "bottleneck" or "plan"
+    kind: str  # "run", "sweep", "grid", "bottleneck" or "plan"
     title: str
     state: str  # one of STATES
     run_ids: list[int] = field(default_factory=list)  # runs the job stored (as soon as it says so)
@@ -125,6 +125,21 @@ class JobManager:
                    "replications": replications, "seed": seed}
         key = f"sweep:{scenario.content_hash()}:{assignments!r}:{replications}:{seed}"
         return self._queue("sweep", title, owner, request, key)
+
+    def start_grid(self, base_yaml: str, whatif_yamls: list[str], title: str, owner: str = "",
+                   replications: Optional[int] = None) -> str:
+        """Queue a scenario grid (twin.service.tasks.run_grid): the base and each what-if with the
+        base's seed, one group, to compare side by side. Limits count replications over all runs."""
+        from twin.spec.scenario import Scenario
+        from twin.spec.yaml_io import parse_model
+
+        scenarios = [parse_model(text, Scenario, "the scenario") for text in [base_yaml, *whatif_yamls]]
+        replications = replications or scenarios[0].run.replications
+        for scenario in scenarios:
+            self._check(scenario, replications * len(scenarios))
+        request = {"base_yaml": base_yaml, "whatif_yamls": list(whatif_yamls), "replications": replications}
+        key = "grid:" + ":".join(s.content_hash() for s in scenarios) + f":{replications}"
+        return self._queue("grid", title, owner, request, key)
 
     def _check(self, scenario: Any, replications: int) -> None:
         if replications > self.limits.max_replications:
@@ -280,7 +295,7 @@ def _work(kind: str, request: dict[str, Any], db_path: str, pipe: Connection) ->
 
     from twin.experiments.plan import PlanError
     from twin.service.session import session
-    from twin.service.tasks import TaskError, rank_improvements, run_scenario, run_sweep
+    from twin.service.tasks import TaskError, rank_improvements, run_grid, run_scenario, run_sweep
     from twin.sim.errors import SimulationError
     from twin.spec.scenario import Scenario
     from twin.spec.yaml_io import ScenarioError, parse_model
@@ -299,6 +314,10 @@ def _work(kind: str, request: dict[str, Any], db_path: str, pipe: Connection) ->
                 scenario = parse_model(request["scenario_yaml"], Scenario, "the scenario")
                 run_scenario(current, scenario, replications=request.get("replications"), seed=request.get("seed"),
                              on_run=told)
+            elif kind == "grid":
+                base = parse_model(request["base_yaml"], Scenario, "the base")
+                whatifs = [parse_model(text, Scenario, "a what-if") for text in request["whatif_yamls"]]
+                run_grid(current, base, whatifs, replications=request["replications"], on_run=told)
             elif kind == "sweep":
                 scenario = parse_model(request["scenario_yaml"], Scenario, "the scenario")
                 run_sweep(current, scenario, [(p, v) for p, v in request["assignments"]],

@@ -415,13 +415,15 @@ def run_label(record: RunRecord) -> str:
             f"seed {record.seed} · {record.done} reps")
 
 
-def compare_page(view: Optional[CompareView], choices: Sequence[RunRecord], selected: Sequence[int]) -> html.Div:
+def compare_page(view: Optional[CompareView], choices: Sequence[RunRecord], selected: Sequence[int],
+                 grid: Any = None) -> html.Div:
+    """`grid`: the form that runs a scenario grid (dashboard.grid_form)."""
     picker = html.Div([
         html.Label("Runs to compare (the first is the base):"),
         dcc.Dropdown(id=ids.COMPARE_SELECT, options=options([(r.id, run_label(r)) for r in reversed(choices)]),
                      value=list(selected), multi=True, placeholder="pick two or more runs"),
     ], className="picker")
-    parts: list[Any] = [html.H2("Compare runs"), picker]
+    parts: list[Any] = [html.H2("Compare runs"), grid, picker]
     if view is None or len(view.runs) < 2:
         parts.append(html.P("Pick at least two runs with finished replications.", className="muted"))
         if view is not None:

@@ -130,6 +130,7 @@ th .hint { color: #0072b2; cursor: help; }
 .sweep-axis .axis-title { grid-column: 1 / -1; font-weight: 600; }
 .sweep-axis label:last-child { grid-column: 1 / -1; }
 .text-input.wide { width: 100%; }
+.grid-row { display: grid; grid-template-columns: 1fr 2fr auto; gap: 14px; margin: 8px 0; }
 .delete-row { display: flex; align-items: center; gap: 10px; flex-wrap: wrap; margin-top: 18px; }
 .delete-select { width: 420px; }
 .button-danger { border-color: #b3261e; color: #b3261e; }

@@ -149,3 +149,17 @@ def test_run_settings_are_not_scenario_edits(tmp_path):
         assert record.seed == 9 and record.planned == 2 and record.done == 2
         store.delete_run(record.id)
         assert store.runs() == []
+
+
+def test_a_grid_job_runs_the_base_and_its_whatifs_with_the_bases_seed(tmp_path):
+    jobs = JobManager(tmp_path / "results.sqlite")
+    base = tiny_line_data()
+    whatif = tiny_line_data()
+    whatif["name"], whatif["run"]["seed"] = "eight racks", 99
+    whatif["stations"][2]["machines"] = 8
+    status = wait(jobs, jobs.start_grid(yaml.safe_dump(base), [yaml.safe_dump(whatif)], "grid", replications=2))
+    assert status.state == "done" and status.kind == "grid" and status.run_ids == [1, 2], status.message
+    with Store(tmp_path / "results.sqlite", create=False) as store:
+        records = [store.run(1), store.run(2)]
+    assert [r.label for r in records] == ["base", "what-if"] and records[0].group == records[1].group
+    assert [r.seed for r in records] == [7, 7] and [r.done for r in records] == [2, 2]  # paired with the base

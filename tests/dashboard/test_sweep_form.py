@@ -69,3 +69,38 @@ def test_every_browser_value_is_checked_before_a_job_starts(stored, change, said
 def test_no_browser_id_starts_nothing(stored):
     with pytest.raises(PreventUpdate):
         sweep_form.start_sweep(stored, SweepJobs(), "tiny_line.yaml", ["formation"], ["machines"], ["5"], 3, None)
+
+
+class GridJobs(FakeJobs):
+    def __init__(self) -> None:
+        super().__init__()
+        self.grids: list[tuple[str, list[str], str, str, Any]] = []
+
+    def start_grid(self, base_yaml: str, whatif_yamls: list[str], title: str, owner: str = "",
+                   replications: Any = None) -> str:
+        self.grids.append((base_yaml, whatif_yamls, title, owner, replications))
+        return "grid-1"
+
+
+def test_a_scenario_grid_runs_many_whatifs_against_one_base(stored, tmp_path):
+    from dashboard import grid_form
+
+    scenarios = tmp_path / "scenarios"
+    scenarios.mkdir()
+    text = (stored.scenarios_dir / "tiny_line.yaml").read_text()
+    (scenarios / "tiny_line.yaml").write_text(text)
+    (scenarios / "more_racks.yaml").write_text("base: tiny_line.yaml\nname: more racks\n"
+                                                "stations:\n  - {name: formation, machines: 8}\n")
+    settings = data.Settings(stored.db_path, scenarios)
+    jobs = GridJobs()
+    said = grid_form.start_grid(settings, jobs, "tiny_line.yaml", ["more_racks.yaml", "tiny_line.yaml"], 3, OWNER)
+    assert "2 scenarios × 3 replications" in text_of(said)  # the base is not its own what-if
+    base_yaml, whatifs, title, owner, replications = jobs.grids[0]
+    assert title == "grid: fast-line against more racks" and owner == OWNER and replications == 3
+    assert yaml.safe_load(whatifs[0])["stations"][2]["machines"] == 8
+    for base, whatifs_, reps, said in (("tiny_line.yaml", [], 3, "at least one what-if"),
+                                       ("tiny_line.yaml", ["tiny_line.yaml"], 3, "other than the base"),
+                                       ("tiny_line.yaml", ["more_racks.yaml"], 1, "a CI needs two"),
+                                       ("../x.yaml", ["more_racks.yaml"], 3, "not a scenario file name")):
+        assert said in text_of(grid_form.start_grid(settings, jobs, base, whatifs_, reps, OWNER))
+    assert len(jobs.grids) == 1

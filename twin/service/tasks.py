@@ -202,3 +202,28 @@ def run_sweep(session: Session, scenario: Scenario, assignments: Sequence[tuple[
                          points=[sweep_point(settings, r, run_id)
                                  for (settings, _), r, run_id in zip(points, finished, ids)])
     return SweepOutcome(ids, result)
+
+
+def run_grid(session: Session, base: Scenario, whatifs: Sequence[Scenario], *, replications: Optional[int] = None,
+             seed: Optional[int] = None, on_run: OnRun = lambda run_id: None) -> list[Optional[int]]:
+    """A scenario grid: the base and every what-if with the base's seed (common random numbers, so
+    each what-if pairs with the base replication by replication), stored as one group of kind
+    'compare' (labels 'base' and 'what-if'); returns the run ids, base first."""
+    if not whatifs:
+        raise TaskError("a grid needs at least one what-if beside its base")
+    root = base.run.seed if seed is None else seed
+    count = replications or base.run.replications
+    if count < 2:
+        raise TaskError("a comparison needs at least 2 replications for a confidence interval")
+    group = uuid.uuid4().hex[:12]
+    scenarios = [base, *whatifs]
+    plans = session.plan(scenarios, [root] * len(scenarios))
+    ids = [session.begin(p, count, kind="compare", label="base" if i == 0 else "what-if", group=group)
+           for i, p in enumerate(plans)]
+    for run_id in ids:
+        if run_id is not None:
+            on_run(run_id)
+    results = session.replicate(plans, [count] * len(plans), ids)
+    for plan, run_id, reps in zip(plans, ids, results):
+        session.finish(plan, run_id, reps)
+    return ids
