@@ -393,9 +393,13 @@ def register(app: Dash, ctx: Context) -> None:
     # unsaved edits: the browser warns before a reload, a close or a link would lose them
     app.clientside_callback(UNSAVED_GUARD_JS, Output(ids.FORM_DIRTY, "data"), Input(FIELDS, "value"),
                             State(ids.FORM_BASE, "data"), prevent_initial_call=True)
-    app.clientside_callback("function(message) { window.twinDirty = false; return true; }",
-                            Output(ids.FORM_SAVED, "data"), Input(ids.SAVE_MESSAGE, "children"),
-                            prevent_initial_call=True)
+    # a saved what-if is in its file, a started run's scenario in the database (/scenarios?run=ID):
+    # either way the edits are no longer only in the form
+    app.clientside_callback("""function(saved, ran) {
+        var said = JSON.stringify(dash_clientside.callback_context.triggered_id === "save-message" ? saved : ran) || "";
+        if (said.indexOf("notice-error") < 0) { window.twinDirty = false; }
+        return true; }""", Output(ids.FORM_SAVED, "data"), Input(ids.SAVE_MESSAGE, "children"),
+                            Input(ids.RUN_MESSAGE, "children"), prevent_initial_call=True)
 
     @app.callback(Output(ids.SAVE_MESSAGE, "children"), Input(ids.SAVE_BUTTON, "n_clicks"),
                   State(ids.FORM_BASE, "data"), State(FIELDS, "value"), State(ids.SAVE_NAME, "value"),
