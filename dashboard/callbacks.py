@@ -129,7 +129,7 @@ def sweep(ctx: Context, query: dict[str, str]) -> Any:
             wh = wh_of(data.stored_scenario(ctx.settings, view.group.run_ids[0]))
         except data.DataError:
             wh = None
-    return layout.sweep_page(groups, view, key, sweep_form.panel(ctx.settings, query.get("file")), wh)
+    return layout.sweep_page(groups, view, key, sweep_form.panel(ctx.settings, query.get("file"), open_=not groups or "file" in query), wh)
 
 
 def _int(text: str, what: str) -> int:

@@ -33,8 +33,8 @@ def _station_options(scenario: Any) -> list[dict[str, Any]]:
     return options([(s.name, f"{s.name} ({s.kind})") for s in scenario.stations]) if scenario is not None else []
 
 
-def panel(settings: data.Settings, chosen: Optional[str] = None) -> html.Details:
-    """The form, open when no sweep is stored yet."""
+def panel(settings: data.Settings, chosen: Optional[str] = None, open_: bool = True) -> html.Details:
+    """The form (folded away under its title when `open_` is false: sweeps are stored to look at)."""
     files = [f for f in data.scenario_files(settings) if f.scenario is not None]
     names = [f.filename for f in files]
     filename = chosen if chosen in names else (names[0] if names else None)
@@ -67,7 +67,7 @@ def panel(settings: data.Settings, chosen: Optional[str] = None) -> html.Details
                "not by luck. Progress and Stop are in the job list.", className="muted small"),
         html.Button("Start sweep", id=ids.SWEEP_BUTTON, n_clicks=0, className="button button-primary"),
         html.Div(id=ids.SWEEP_MESSAGE),
-    ], className="sweep-form", open=True)
+    ], className="sweep-form", open=open_)
 
 
 # -- callbacks as plain functions ---------------------------------------------------------------

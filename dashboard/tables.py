@@ -18,7 +18,7 @@ from twin.store.database import RunRecord
 from twin.experiments.sweep import SweepPoint
 
 from twin.sim.results import HEADLINE_KPIS
-from dashboard.labels import KPIS, STATE_LABELS, STATION_NOTES, kpi, number, when
+from dashboard.labels import KPIS, STATE_LABELS, STATION_NOTES, kpi, number, path_words, when
 
 
 @dataclass(frozen=True)
@@ -194,5 +194,6 @@ def sweep_table(points: Sequence[SweepPoint], parameters: Sequence[str]) -> Tabl
         row.append(point.bottleneck)
         rows.append(row)
     kpi_columns = [f"{KPIS[k].label} {KPIS[k].unit}{suffix}" for k in HEADLINE_KPIS for suffix in ("", " CI low", " CI high")]
-    return Table("sweep", "Sweep points (mean and 95% CI)", ["run", *parameters, *kpi_columns, "bottleneck"], rows,
+    return Table("sweep", "Sweep points (mean and 95% CI)", ["run", *(path_words(p) for p in parameters), *kpi_columns,
+                                                             "bottleneck"], rows,
                  links={"run": "/runs/{}"})

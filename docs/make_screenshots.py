@@ -42,7 +42,9 @@ def populate(db: Path, scenarios: Path) -> dict[str, int]:
     whatif = apply_overrides(line, {"stations.winding.machines": 2})
     whatif = form.as_whatif(whatif, "cylindrical-line, two winders", line.name, ["winding machines: 1 -> 2"])
     whatif_path = scenarios / "two_winders.yaml"
-    whatif_path.write_text(form.scenario_yaml(whatif, ["What-if made by docs/make_screenshots.py"]), encoding="utf-8")
+    overlay = form.whatif_overlay(form.base_data(line), form.base_data(whatif))  # a small `base:` file
+    whatif_path.write_text(form.whatif_file(LINE, whatif, overlay, ["What-if made by docs/make_screenshots.py"]),
+                           encoding="utf-8")
     common = ["--db", str(db), "--workers", "2", "--replications", "5"]
     twin("compare", str(scenarios / LINE), str(whatif_path), *common)  # runs 1 (base) and 2 (what-if)
     twin("sweep", str(scenarios / LINE), "--set", "stations.formation.machines=60,65,70,75,80,90", "--db", str(db),
@@ -94,6 +96,9 @@ def photograph(url: str, runs: dict[str, int], out: Path) -> list[Path]:
         page.get_by_role("option", name=re.compile("formation machines × winding machines")).click()
         page.wait_for_url(re.compile(r"group="))
         settle(page)
+        page.keyboard.press("Escape")  # the picker's list closed
+        page.mouse.click(5, 300)
+        page.wait_for_timeout(300)
         target = out / "dashboard-sweep-heatmap.png"
         page.screenshot(path=str(target), full_page=True)
         shots.append(target)
