@@ -43,7 +43,7 @@ def table_block(table: Table, note: Optional[str] = None) -> html.Div:
         dcc.Download(id=ids.csv_download(table.key)),
         dcc.Store(id=ids.table_data(table.key), data=table.as_data()),
     ], className="table-header")
-    head = html.Thead(html.Tr([html.Th([c, html.Span(" ⓘ", className="hint")], title=table.notes[c], tabIndex=0)
+    head = html.Thead(html.Tr([html.Th([c, html.Span("?", className="hint")], title=table.notes[c], tabIndex=0)
                                if c in table.notes else html.Th(c) for c in table.columns]))
     body = html.Tbody([
         html.Tr([_cell(table, column, value) for column, value in zip(table.columns, row)],

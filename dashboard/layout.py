@@ -327,7 +327,7 @@ def run_page(view: RunView) -> html.Div:
     parts.append(improvements_section(view))
     parts += [table_block(tables.kpi_table(result)), table_block(
         tables.station_table(result, order, view.bottleneck, station_units(view.scenario)),
-        "Counts are rolls at the electrode stations (before the winder) and cells after. Hover a ⓘ header for its "
+        "Counts are rolls at the electrode stations (before the winder) and cells after. Hover a ? header for its "
         "definition; performance can exceed 100 % by chance (random cycle times shorter than their mean)."),
               table_block(tables.state_table(result, order))]
     parts.append(html.Div([

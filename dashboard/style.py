@@ -92,7 +92,9 @@ a:focus-visible, button:focus-visible, input:focus-visible { outline: 3px solid 
 .kpi-unit { color: #555; }
 .kpi-ci { color: #666; font-size: 12px; }
 .kpi-also { color: #333; font-size: 12px; }
-th .hint { color: #0072b2; cursor: help; }
+th .hint { display: inline-block; width: 15px; height: 15px; line-height: 15px; margin-left: 4px; border-radius: 50%;
+           background: #0072b2; color: white; font-size: 11px; text-align: center; cursor: help; }
+.table-block .data-table th { white-space: normal; max-width: 120px; vertical-align: bottom; }
 .kpi-note { color: #c0392b; font-size: 12px; font-weight: 600; }
 .bottleneck-sentence { background: white; border-left: 4px solid #c0392b; padding: 2px 12px; border-radius: 4px;
                        margin: 8px 0 12px; }
