@@ -89,17 +89,15 @@ def photograph(url: str, runs: dict[str, int], out: Path) -> list[Path]:
         page.set_viewport_size(VIEWPORT)
         shot(f"/runs/{runs['whatif']}", "dashboard-results.png", down_to='[data-table="improvements"]')
         shot(f"/compare?runs={runs['base']},{runs['whatif']}", "dashboard-compare.png")
-        shot("/sweep", "dashboard-sweep.png")
-        page.goto(url + "/sweep")
-        settle(page)
-        page.locator(".picker-row button.dash-dropdown").first.click()  # the two-field sweep: its heatmap
-        page.get_by_role("option", name=re.compile("formation machines × winding machines")).click()
+        shot("/sweep", "dashboard-sweep-heatmap.png")  # the newest sweep: two fields, a heatmap
+        page.locator(".picker-row button.dash-dropdown").first.click()  # the one-field sweep: its line chart
+        page.get_by_role("option", name=re.compile(r"formation machines \(6 points")).click()
         page.wait_for_url(re.compile(r"group="))
         settle(page)
         page.keyboard.press("Escape")  # the picker's list closed
-        page.mouse.click(5, 300)
-        page.wait_for_timeout(300)
-        target = out / "dashboard-sweep-heatmap.png"
+        page.get_by_text("Start a sweep", exact=True).click()  # and the form that starts one, open
+        page.wait_for_timeout(500)
+        target = out / "dashboard-sweep.png"
         page.screenshot(path=str(target), full_page=True)
         shots.append(target)
         shot("/runs", "dashboard-runs.png", full_page=False)
