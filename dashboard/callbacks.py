@@ -6,6 +6,7 @@ data is), testable without a browser; `register` only binds them to component id
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -16,8 +17,9 @@ from dash import ALL, MATCH, Dash, Input, Output, State, callback_context, dcc, 
 from dash.exceptions import PreventUpdate
 
 from twin.sim.results import HEADLINE_KPIS
-from dashboard import data, form, guard, ids, layout, plan_page, rampup_page, validation
+from dashboard import data, form, grid_form, guard, home_page, ids, layout, plan_page, rampup_page, sweep_form, validation
 from dashboard.components import notice
+from dashboard.facts import wh_of
 from dashboard.jobs import JobManager, JobRefused
 from dashboard.tables import to_csv
 
@@ -39,10 +41,13 @@ def render_page(ctx: Context, pathname: Optional[str], search: Optional[str]) ->
     path = (pathname or "/").rstrip("/") or "/"
     query = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
     try:
-        if path in ("/", "/scenarios"):
+        if path == "/":
+            return home_page.page(ctx.settings, ctx.jobs.limits.max_running), True
+        if path == "/scenarios":
             return scenarios(ctx, query), True
         if path == "/runs":
-            return layout.runs_page(data.run_summaries(ctx.settings)), True
+            summaries = data.run_summaries(ctx.settings)
+            return layout.runs_page(summaries), not any(status == "running" for _, status, _ in summaries)
         if path.startswith("/runs/"):
             return run(ctx, path.removeprefix("/runs/"))
         if path == "/compare":
@@ -95,10 +100,24 @@ def run(ctx: Context, text: str) -> tuple[Any, bool]:
     return layout.run_page(view), not still_running
 
 
+def delete_run(ctx: Context, run_id: Any) -> Any:
+    """Delete a stored run the user picked; then the Runs page again with what happened."""
+    checked = guard.run_id(run_id)
+    if checked is None:
+        raise PreventUpdate
+    try:
+        data.delete_run(ctx.settings, checked)
+        said = notice(f"Deleted run {checked}.", "success")
+    except data.DataError as exc:
+        said = notice(f"Not deleted: {guard.public(str(exc), ctx.settings)}", "error")
+    return layout.runs_page(data.run_summaries(ctx.settings), said)
+
+
 def compare(ctx: Context, runs_text: str) -> Any:
     selected = [_int(part, "run id") for part in runs_text.split(",") if part.strip()]
     view = data.compare_view(ctx.settings, selected) if selected else None
-    return layout.compare_page(view, data.run_records(ctx.settings), selected)
+    choices = [r for r in data.run_records(ctx.settings) if not data.is_variant(r)]
+    return layout.compare_page(view, choices, selected, grid_form.panel(ctx.settings))
 
 
 def sweep(ctx: Context, query: dict[str, str]) -> Any:
@@ -106,7 +125,13 @@ def sweep(ctx: Context, query: dict[str, str]) -> Any:
     group = query.get("group") or (groups[0].group if groups else None)
     key = query.get("kpi") if query.get("kpi") in HEADLINE_KPIS else "throughput_per_h"
     view = data.sweep_view(ctx.settings, group) if group else None
-    return layout.sweep_page(groups, view, key)
+    wh = None
+    if view is not None and view.group.run_ids:
+        try:
+            wh = wh_of(data.stored_scenario(ctx.settings, view.group.run_ids[0]))
+        except data.DataError:
+            wh = None
+    return layout.sweep_page(groups, view, key, sweep_form.panel(ctx.settings, query.get("file"), open_=not groups or "file" in query), wh)
 
 
 def _int(text: str, what: str) -> int:
@@ -136,8 +161,12 @@ def validate_form(base: Optional[dict[str, Any]], field_ids: Sequence[dict], val
         raise PreventUpdate
     outcome = _outcome(base, field_ids, values)
     messages = [outcome.errors.get((i["section"], i["name"], i["param"]), "") for i in error_ids]
-    classes = ["field-input invalid" if (i["section"], i["name"], i["param"]) in outcome.errors else "field-input"
-               for i in field_ids]
+    initial = form.decode_initial(base["initial"])
+    classes = []
+    for i, value in zip(field_ids, values):
+        key = (i["section"], i["name"], i["param"])
+        changed = ("" if value is None else str(value).strip()) != initial.get(key, "")
+        classes.append("field-input" + (" invalid" if key in outcome.errors else "") + (" changed" if changed else ""))
     return messages, classes, layout.form_summary(outcome.general, outcome.changes, outcome.scenario is not None)
 
 
@@ -162,8 +191,17 @@ def save_whatif(ctx: Context, base: Optional[dict[str, Any]], field_ids: Sequenc
     scenario = form.as_whatif(outcome.scenario, name, base["name"], outcome.changes)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")
     header = [f"What-if of {guard.source_label(base)}, saved from the dashboard {stamp} UTC."]
+    full = form.scenario_yaml(scenario, header)
+    small = None
+    if base["source"].startswith("file:"):  # a `base:` file: only the changes; the base keeps its comments
+        overlay = form.whatif_overlay(base["data"], form.base_data(outcome.scenario))
+        if overlay is not None:
+            small = form.whatif_file(base["source"].removeprefix("file:"), scenario, overlay,
+                                     header + ["Only the changes are listed; everything else comes from the base file."])
     try:
-        path = data.save_scenario_file(ctx.settings, stem, form.scenario_yaml(scenario, header))
+        path = data.save_scenario_file(ctx.settings, stem, small or full)
+        if small is not None and not data.same_scenario(path, scenario):
+            data.replace_scenario_file(path, full)  # the merge said something else: the whole scenario instead
     except FileExistsError:
         return notice(f"A scenario file {stem}.yaml already exists: choose another name.", "error")
     except (OSError, data.DataError):
@@ -187,33 +225,62 @@ def start_run(ctx: Context, base: Optional[dict[str, Any]], field_ids: Sequence[
     outcome = _outcome(base, field_ids, values)
     if outcome.scenario is None:
         return notice("Fix the values marked in the form first; nothing was started.", "error"), no_update, no_update
-    scenario = outcome.scenario
+    # run settings (replications, seed) are not scenario edits: the run keeps its scenario's hash and
+    # is listed with its file; only the other fields make a what-if, named by what they changed
+    initial = form.decode_initial(base["initial"])
+    plain = [initial.get(key, value) if key in RUN_SETTINGS else value
+             for key, value in zip(((i["section"], i["name"], i["param"]) for i in field_ids), values)]
+    edits = _outcome(base, field_ids, plain)
+    scenario = edits.scenario if edits.scenario is not None else outcome.scenario
+    replications = outcome.scenario.run.replications
+    seed = outcome.scenario.run.seed
+    settings = [f"{replications} replications"] if replications != scenario.run.replications else []
+    settings += [f"seed {seed}"] if seed != scenario.run.seed else []
     title = scenario.name
-    if outcome.changes:
-        scenario = form.as_whatif(scenario, name or f"{base['name']} (edited)", base["name"], outcome.changes)
-        title = f"{scenario.name}: {'; '.join(outcome.changes)}"
+    if edits.changes:
+        scenario = form.as_whatif(scenario, form.whatif_name(base["name"], edits.changes), base["name"], edits.changes)
+        title = scenario.name
+    title += f" ({', '.join(settings)})" if settings else ""
     try:
-        ctx.jobs.start_run(form.scenario_yaml(scenario), title, owner=token)
+        ctx.jobs.start_run(form.scenario_yaml(scenario), title, owner=token, replications=replications, seed=seed)
     except JobRefused as exc:
         return notice(f"Not started: {exc}.", "error"), no_update, no_update
     rows, _ = poll_jobs(ctx, token)
     return "", rows, False
 
 
+MAX_LISTED_JOBS = 12
+
+
+RUN_SETTINGS = {("run", "run", "replications"), ("run", "run", "seed")}
+
+
 def poll_jobs(ctx: Context, token: Optional[str]) -> tuple[list[Any], bool]:
-    """Progress of the jobs this page started: (rows, newest first; interval disabled once all have finished)."""
+    """Progress of the jobs this browser started: (rows, newest first; whether all have finished).
+    A sweep's progress is the sum over its points; the ETA comes from the pace since it started."""
     rows, running = [], False
-    for status in ctx.jobs.jobs_of(token or ""):
+    now = time.time()
+    for status in ctx.jobs.jobs_of(token or "") if isinstance(token, str) else []:
         run_id = status.run_ids[0] if status.run_ids else None
         row: dict[str, Any] = {"job_id": status.job_id, "title": status.title, "state": status.state, "run_id": run_id,
                                "message": status.message}
-        if run_id is not None:
-            record = data.run_record(ctx.settings, run_id)
-            if record is not None:
-                row.update(done=record.done, planned=record.planned)
+        started = getattr(status, "started_at", None)
+        if started is not None:
+            row["elapsed_s"] = (getattr(status, "ended_at", None) or now) - started
+        records = [r for r in (data.run_record(ctx.settings, i) for i in status.run_ids) if r is not None]
+        if records:
+            row.update(done=sum(r.done for r in records), planned=sum(r.planned for r in records))
+            if status.kind == "sweep" and records[0].group:
+                row.update(href=f"/sweep?group={records[0].group}", what=f"the sweep ({len(records)} points)")
+            if status.kind == "grid":
+                row.update(href="/compare?runs=" + ",".join(str(r.id) for r in records),
+                           what=f"the grid ({len(records) - 1} what-ifs against the base)")
+            base = records[0].details.get("variant_of")
+            if status.kind == "bottleneck" and isinstance(base, int):
+                row.update(href=f"/runs/{base}", what=f"the ranking (run {base})")
         running = running or not status.finished
         rows.append(row)
-    return layout.job_rows(rows[::-1]), not running
+    return layout.job_rows(rows[::-1][:MAX_LISTED_JOBS]), not running
 
 
 def cancel_job(ctx: Context, token: Optional[str], triggered: Any, clicks: Sequence[Optional[int]]
@@ -232,14 +299,14 @@ HIDDEN = {"display": "none"}
 
 
 def rank_improvements(ctx: Context, trigger: Optional[str], run_id: Optional[int],
-                      job: Optional[dict[str, Any]]) -> tuple[Any, Any, bool, Any]:
+                      job: Optional[dict[str, Any]], owner: Optional[str] = None) -> tuple[Any, Any, bool, Any]:
     """Start `twin bottleneck` for the run (button) or report on it (interval):
     (job store, panel children, interval disabled, button style)."""
     run_id = guard.run_id(run_id)
     if run_id is None:
         raise PreventUpdate
     if trigger == ids.RANK_BUTTON:
-        job_id = ctx.jobs.start_bottleneck(run_id)
+        job_id = ctx.jobs.start_bottleneck(run_id, owner=owner) if owner else ctx.jobs.start_bottleneck(run_id)
         running = notice("Ranking improvements in the background (paired runs of each candidate)…", "info")
         return {"run": run_id, "job": job_id}, [running], False, HIDDEN  # hidden: one analysis at a time
     status = ctx.jobs.status(job["job"]) if isinstance(job, dict) and isinstance(job.get("job"), str) else None
@@ -277,6 +344,34 @@ def sweep_search(group: Optional[str], key: Optional[str]) -> str:
 
 
 # -- binding ----------------------------------------------------------------------------------
+UNSAVED_GUARD_JS = """
+function(values, base) {
+    var inputs = dash_clientside.callback_context.inputs_list[0] || [];
+    var initial = {};
+    ((base && base.initial) || []).forEach(function (row) { initial[row.slice(0, 3).join("|")] = row[3]; });
+    var dirty = false;
+    inputs.forEach(function (entry, i) {
+        var id = entry.id, value = values[i] == null ? "" : String(values[i]).trim();
+        if (value !== (initial[[id.section, id.name, id.param].join("|")] || "")) { dirty = true; }
+    });
+    window.twinDirty = dirty;
+    if (!window.twinGuard) {
+        window.twinGuard = true;
+        window.addEventListener("beforeunload", function (event) {
+            if (window.twinDirty && document.getElementById("form-summary")) { event.preventDefault(); event.returnValue = ""; }
+        });
+        document.addEventListener("click", function (event) {
+            var link = event.target.closest && event.target.closest("a[href]");
+            if (!link || !window.twinDirty || !document.getElementById("form-summary")) { return; }
+            if (!window.confirm("This form has unsaved edits. Leave the page and lose them?")) {
+                event.preventDefault(); event.stopPropagation();
+            } else { window.twinDirty = false; }
+        }, true);
+    }
+    return dirty;
+}
+"""
+
 FIELDS = {"type": ids.FIELD, "section": ALL, "name": ALL, "param": ALL}
 FIELD_ERRORS = {"type": ids.FIELD_ERROR, "section": ALL, "name": ALL, "param": ALL}
 
@@ -297,6 +392,17 @@ def register(app: Dash, ctx: Context) -> None:
         return validate_form(base, _ids_of(callback_context.inputs_list[0]), values,
                              _ids_of(callback_context.outputs_list[0]))
 
+    # unsaved edits: the browser warns before a reload, a close or a link would lose them
+    app.clientside_callback(UNSAVED_GUARD_JS, Output(ids.FORM_DIRTY, "data"), Input(FIELDS, "value"),
+                            State(ids.FORM_BASE, "data"), prevent_initial_call=True)
+    # a saved what-if is in its file, a started run's scenario in the database (/scenarios?run=ID):
+    # either way the edits are no longer only in the form
+    app.clientside_callback("""function(saved, ran) {
+        var said = JSON.stringify(dash_clientside.callback_context.triggered_id === "save-message" ? saved : ran) || "";
+        if (said.indexOf("notice-error") < 0) { window.twinDirty = false; }
+        return true; }""", Output(ids.FORM_SAVED, "data"), Input(ids.SAVE_MESSAGE, "children"),
+                            Input(ids.RUN_MESSAGE, "children"), prevent_initial_call=True)
+
     @app.callback(Output(ids.SAVE_MESSAGE, "children"), Input(ids.SAVE_BUTTON, "n_clicks"),
                   State(ids.FORM_BASE, "data"), State(FIELDS, "value"), State(ids.SAVE_NAME, "value"),
                   prevent_initial_call=True)
@@ -304,29 +410,44 @@ def register(app: Dash, ctx: Context) -> None:
         return save_whatif(ctx, base, _ids_of(callback_context.states_list[1]), values, name)
 
     @app.callback(Output(ids.RUN_MESSAGE, "children"), Output(ids.JOBS_PROGRESS, "children", allow_duplicate=True),
-                  Output(ids.JOBS_INTERVAL, "disabled", allow_duplicate=True),
                   Input(ids.RUN_BUTTON, "n_clicks"), State(ids.FORM_BASE, "data"), State(FIELDS, "value"),
-                  State(ids.SAVE_NAME, "value"), State(ids.PAGE_TOKEN, "data"), prevent_initial_call=True)
-    def _run(_: int, base: Optional[dict], values: list[Any], name: Optional[str], token: Optional[str]) -> Any:
-        return start_run(ctx, base, _ids_of(callback_context.states_list[1]), values, name, token)
+                  State(ids.SAVE_NAME, "value"), State(ids.BROWSER, "data"), prevent_initial_call=True)
+    def _run(clicks: int, base: Optional[dict], values: list[Any], name: Optional[str], token: Optional[str]) -> Any:
+        if not clicks:  # the job list is in the shell: Dash calls this when the page inserts the button
+            raise PreventUpdate
+        return start_run(ctx, base, _ids_of(callback_context.states_list[1]), values, name,
+                         guard.browser_id(token))[:2]
 
-    @app.callback(Output(ids.JOBS_PROGRESS, "children"), Output(ids.JOBS_INTERVAL, "disabled"),
-                  Input(ids.JOBS_INTERVAL, "n_intervals"), State(ids.PAGE_TOKEN, "data"), prevent_initial_call=True)
-    def _poll(_: Any, token: Optional[str]) -> tuple[list[Any], bool]:
-        return poll_jobs(ctx, token)
+    # -- the shell: menu, browser id, job list (every page) --
+    nav_hrefs = [href for href, _ in layout.NAV]
+
+    @app.callback(Output({"type": ids.NAV_LINK, "href": ALL}, "className"), Input(ids.URL, "pathname"))
+    def _nav(pathname: Optional[str]) -> list[str]:
+        return layout.nav_classes(pathname, [i["href"] for i in _ids_of(callback_context.outputs_list)])
+
+    @app.callback(Output(ids.BROWSER, "data"), Input(ids.URL, "pathname"), State(ids.BROWSER, "data"))
+    def _browser(_: Any, known: Any) -> str:
+        if guard.browser_id(known) is not None:
+            raise PreventUpdate
+        return uuid.uuid4().hex
+
+    @app.callback(Output(ids.JOBS_PROGRESS, "children"), Input(ids.JOBS_INTERVAL, "n_intervals"),
+                  Input(ids.BROWSER, "data"))
+    def _poll(_: Any, token: Optional[str]) -> list[Any]:
+        return poll_jobs(ctx, guard.browser_id(token))[0]
 
     @app.callback(Output(ids.JOBS_PROGRESS, "children", allow_duplicate=True),
-                  Output(ids.JOBS_INTERVAL, "disabled", allow_duplicate=True),
-                  Input({"type": ids.JOB_CANCEL, "job": ALL}, "n_clicks"), State(ids.PAGE_TOKEN, "data"),
+                  Input({"type": ids.JOB_CANCEL, "job": ALL}, "n_clicks"), State(ids.BROWSER, "data"),
                   prevent_initial_call=True)
-    def _cancel(clicks: list[Optional[int]], token: Optional[str]) -> tuple[list[Any], bool]:
-        return cancel_job(ctx, token, callback_context.triggered_id, clicks)
+    def _cancel(clicks: list[Optional[int]], token: Optional[str]) -> list[Any]:
+        return cancel_job(ctx, guard.browser_id(token), callback_context.triggered_id, clicks)[0]
 
     @app.callback(Output(ids.RANK_JOB, "data"), Output(ids.RANK_PANEL, "children"), Output(ids.RANK_INTERVAL, "disabled"),
                   Output(ids.RANK_BUTTON, "style"), Input(ids.RANK_BUTTON, "n_clicks"), Input(ids.RANK_INTERVAL, "n_intervals"),
-                  State(ids.RUN_ID, "data"), State(ids.RANK_JOB, "data"), prevent_initial_call=True)
-    def _rank(_: int, __: Any, run_id: Optional[int], job: Optional[dict]) -> Any:
-        return rank_improvements(ctx, callback_context.triggered_id, run_id, job)
+                  State(ids.RUN_ID, "data"), State(ids.RANK_JOB, "data"), State(ids.BROWSER, "data"),
+                  prevent_initial_call=True)
+    def _rank(_: int, __: Any, run_id: Optional[int], job: Optional[dict], browser: Any) -> Any:
+        return rank_improvements(ctx, callback_context.triggered_id, run_id, job, guard.browser_id(browser))
 
     @app.callback(Output({"type": ids.CSV_DOWNLOAD, "table": MATCH}, "data"),
                   Input({"type": ids.CSV_BUTTON, "table": MATCH}, "n_clicks"),
@@ -338,6 +459,13 @@ def register(app: Dash, ctx: Context) -> None:
                   State(ids.RUN_ID, "data"), prevent_initial_call=True)
     def _replications(_: int, run_id: Optional[int]) -> dict[str, Any]:
         return replications_csv(ctx, run_id)
+
+    @app.callback(Output(ids.PAGE, "children", allow_duplicate=True), Input(ids.RUN_DELETE_BUTTON, "submit_n_clicks"),
+                  State(ids.RUN_DELETE_SELECT, "value"), prevent_initial_call=True)
+    def _delete(clicks: Optional[int], run_id: Any) -> Any:
+        if not clicks:
+            raise PreventUpdate
+        return delete_run(ctx, run_id)
 
     @app.callback(Output(ids.URL, "search", allow_duplicate=True), Input(ids.COMPARE_SELECT, "value"),
                   prevent_initial_call=True)
@@ -351,3 +479,6 @@ def register(app: Dash, ctx: Context) -> None:
 
     plan_page.register(app, ctx.settings, ctx.jobs)
     rampup_page.register(app)
+    home_page.register(app, ctx.settings, ctx.jobs)
+    sweep_form.register(app, ctx.settings, ctx.jobs)
+    grid_form.register(app, ctx.settings, ctx.jobs)

@@ -11,7 +11,7 @@ from dash import dcc, html
 from twin.sim.results import Estimate
 
 from dashboard import ids
-from dashboard.labels import interval, number
+from dashboard.labels import interval, number, rounded
 from dashboard.tables import Table
 
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "toImageButtonOptions": {"format": "png", "scale": 2}}
@@ -43,7 +43,8 @@ def table_block(table: Table, note: Optional[str] = None) -> html.Div:
         dcc.Download(id=ids.csv_download(table.key)),
         dcc.Store(id=ids.table_data(table.key), data=table.as_data()),
     ], className="table-header")
-    head = html.Thead(html.Tr([html.Th(c) for c in table.columns]))
+    head = html.Thead(html.Tr([html.Th([c, html.Span("?", className="hint")], title=table.notes[c], tabIndex=0)
+                               if c in table.notes else html.Th(c) for c in table.columns]))
     body = html.Tbody([
         html.Tr([_cell(table, column, value) for column, value in zip(table.columns, row)],
                 className="marked" if table.marked and table.marked[i] else None)
@@ -59,21 +60,25 @@ def _cell(table: Table, column: str, value: Any) -> html.Td:
     if column in table.links and value is not None:
         return html.Td(dcc.Link(str(value), href=table.links[column].format(value)))
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return html.Td(value if isinstance(value, int) else number(value), className="number")
+        return html.Td(value if isinstance(value, int) else number(value, 3), className="number")
     return html.Td("–" if value is None else str(value))
 
 
-def kpi_card(title: str, estimate: Optional[Estimate], unit: str, scale: float = 1.0, note: str = "") -> html.Div:
-    """A headline number with its 95% confidence interval underneath."""
+def kpi_card(title: str, estimate: Optional[Estimate], unit: str, scale: float = 1.0, note: str = "",
+             also: str = "") -> html.Div:
+    """A headline number rounded to what its 95% confidence interval supports, the CI underneath;
+    `also`: the same quantity in other units (cells/day beside cells/h)."""
     if estimate is None or estimate.mean is None:
         value, ci = "–", "not measured"
     else:
-        lo, hi = estimate.ci95
-        value = number(estimate.mean * scale)
-        ci = "95% CI " + interval(None if lo is None else lo * scale, None if hi is None else hi * scale)
+        lo, hi = (None if v is None else v * scale for v in estimate.ci95)
+        value = rounded(estimate.mean * scale, lo, hi)
+        ci = "95% CI " + (f"{rounded(lo, lo, hi)} – {rounded(hi, lo, hi)}" if lo is not None and hi is not None
+                          else interval(lo, hi))
     return html.Div([
         html.Div(title, className="kpi-title"),
         html.Div([html.Span(value, className="kpi-value"), html.Span(f" {unit}", className="kpi-unit")]),
+        html.Div(also, className="kpi-also") if also else None,
         html.Div(ci, className="kpi-ci"),
         html.Div(note, className="kpi-note") if note else None,
     ], className="kpi-card")

@@ -141,6 +141,7 @@ class RunView:
     waterfall: Optional[LossWaterfall]
     analysis: Optional[BottleneckAnalysis]
     others: list[RunRecord] = field(default_factory=list)  # runs it can be compared with, best first
+    variants: list[RunRecord] = field(default_factory=list)  # the variant runs of its improvement ranking
 
     @property
     def bottleneck(self) -> Optional[str]:
@@ -163,17 +164,24 @@ def run_view(settings: Settings, run_id: int) -> RunView:
         except ValidationError:
             scenario = None
         analysis = bottleneck_analysis(store, run_id)
-        others = [r for r in store.runs() if r.id != run_id and r.done > 0 and not _variant(r)]
+        everything = store.runs()
+        others = [r for r in everything if r.id != run_id and r.done > 0 and not _variant(r)]
+        variants = [r for r in everything if _variant(r) and r.details.get("variant_of") == run_id]
     judged = result.bottleneck if result is not None else None
     waterfall = result.losses if result is not None else None  # stored with the run: never recomputed here
     others.sort(key=lambda r: (r.seed != record.seed, r.kind == "sweep",
                                not _related(r.scenario_name, record.scenario_name), -r.id))
-    return RunView(record, status_of(record), result, scenario, replications, judged, waterfall, analysis, others)
+    return RunView(record, status_of(record), result, scenario, replications, judged, waterfall, analysis, others,
+                   variants)
 
 
-def _variant(record: RunRecord) -> bool:
-    """A variant `twin bottleneck` ran to rank improvements: a stored run, but not one a user asked for."""
-    return record.kind == "bottleneck" and record.label == "variant"
+def is_variant(record: RunRecord) -> bool:
+    """A variant `twin bottleneck` ran to rank improvements ('variant: winding +10 % rate'): a stored
+    run, but not one a user asked for; shown under its analysis, not as a loose run."""
+    return record.kind == "bottleneck" and record.label.startswith("variant")
+
+
+_variant = is_variant
 
 
 def _related(name: str, other: str) -> bool:
@@ -253,6 +261,9 @@ class SweepView:
     group: SweepGroup
     points: list[SweepPoint]  # in run order (the sweep's full-factorial order)
     pending: int  # points without a finished replication yet
+    against_base: dict[int, ComparisonResult] = field(default_factory=dict)
+    """Each point (by run id) against the sweep's first point, paired replication by replication
+    (every point has the same seed: common random numbers). Computed here as the Compare page does."""
 
 
 def sweep_settings(record: RunRecord) -> dict[str, Any]:
@@ -285,9 +296,11 @@ def sweep_view(settings: Settings, group: str) -> Optional[SweepView]:
         if not records:
             return None
         points, pending = [], 0
+        replications: dict[int, list[ReplicationResult]] = {}
         for record in records:
             try:
                 result = _result(store, record)
+                replications[record.id] = _replications(store, record)
             except DataError:
                 result = None
             if result is None:
@@ -295,7 +308,16 @@ def sweep_view(settings: Settings, group: str) -> Optional[SweepView]:
                 continue
             points.append(sweep_point(sweep_settings(record), result, record.id))
     info = SweepGroup(group, records[0].scenario_name, [r.id for r in records], list(sweep_settings(records[0])))
-    return SweepView(info, points, pending)
+    against: dict[int, ComparisonResult] = {}
+    by_id = {r.id: r for r in records}
+    if points and points[0].run_id is not None:
+        base = by_id[points[0].run_id]
+        for point in points[1:]:
+            other = by_id[point.run_id] if point.run_id is not None else None
+            if other is not None and other.seed == base.seed and replications.get(other.id):
+                against[other.id] = compare_replications(replications[base.id], replications[other.id],
+                                                         _compared(base), _compared(other))
+    return SweepView(info, points, pending, against)
 
 
 # -- scenario files ---------------------------------------------------------------------------
@@ -382,6 +404,17 @@ def save_scenario_file(settings: Settings, stem: str, text: str) -> Path:
     return path
 
 
+def same_scenario(path: Path, scenario: Scenario) -> bool:
+    """Whether the file at `path` (a what-if merged over its base) loads as exactly `scenario`."""
+    loaded = _load_file(path).scenario
+    return loaded is not None and loaded.content_hash() == scenario.content_hash()
+
+
+def replace_scenario_file(path: Path, text: str) -> None:
+    """Overwrite a file this server has just created (save_scenario_file's), nothing else."""
+    path.write_text(text, encoding="utf-8")
+
+
 # -- plans (dashboard.plan_page) ----------------------------------------------------------------
 def stored_plans(settings: Settings) -> list[tuple[int, str, Any]]:
     """Every stored plan, newest first: (check run id, created at, twin.experiments.plan.PlanResult)."""
@@ -417,3 +450,74 @@ def validation_report_text(settings: Settings, name: str) -> str:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"{name}: not readable ({type(exc).__name__})") from None
+
+
+# -- the home page (dashboard.home_page) ------------------------------------------------------------
+@dataclass(frozen=True)
+class LineFile:
+    """A scenario file that is a line of its own (it names no `base:`), with its latest stored run."""
+
+    filename: str
+    scenario: Scenario
+    record: Optional[RunRecord]  # the newest run of exactly this scenario with a finished replication (not a sweep point)
+    result: Optional[RunResult]
+    seconds_per_replication: Optional[float]  # measured on this machine by its stored complete runs
+
+
+def _names_a_base(path: Path) -> bool:
+    """Whether the file is a what-if (a top-level `base:` key); read as text, cheaply."""
+    try:
+        with open(path, encoding="utf-8") as text:
+            return any(line.startswith("base:") for line in text)
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def line_files(settings: Settings) -> list[LineFile]:
+    """The line files of the scenarios directory, each with its newest stored run (one database read)."""
+    directory = settings.scenarios_dir
+    paths = sorted(p for p in directory.iterdir() if p.suffix in SCENARIO_SUFFIXES and p.is_file()) \
+        if directory.is_dir() else []
+    files = [f for f in (_load_file(p) for p in paths if not _names_a_base(p)) if f.scenario is not None]
+    with _store(settings) as store:
+        records = [] if store is None else store.runs()
+        found = []
+        for item in files:
+            assert item.scenario is not None
+            content = item.scenario.content_hash()
+            mine = [r for r in records if r.scenario_hash == content]
+            own = [r for r in mine if r.kind != "sweep" and not _variant(r)] or mine  # a sweep point equal to the file: last resort
+            latest = next((r for r in reversed(own) if r.done > 0), None)
+            result = None
+            if latest is not None and store is not None:
+                try:
+                    result = _result(store, latest)
+                except DataError:
+                    latest = None
+            found.append(LineFile(item.filename, item.scenario, latest, result, _pace(mine)))
+    return found
+
+
+def _pace(records: Sequence[RunRecord]) -> Optional[float]:
+    """Seconds per replication of the newest complete run (wall clock, one worker), else None."""
+    from datetime import datetime
+
+    for record in reversed(records):
+        if record.status == "complete" and record.finished_at and record.done:
+            try:
+                took = datetime.fromisoformat(record.finished_at) - datetime.fromisoformat(record.started_at)
+            except ValueError:
+                continue
+            return max(took.total_seconds(), 0.0) / record.done
+    return None
+
+
+def delete_run(settings: Settings, run_id: int) -> None:
+    """Forget a stored run (the Runs page's Delete); raises DataError when it cannot."""
+    if not settings.db_path.exists():
+        raise DataError("there is no results database yet")
+    try:
+        with Store(settings.db_path, create=False) as store:
+            store.delete_run(run_id)
+    except StoreError as exc:
+        raise DataError(str(exc)) from None

@@ -21,7 +21,7 @@ from twin.experiments.sweep import SweepPoint
 
 from twin.sim.results import HEADLINE_KPIS
 from dashboard.flowlayout import BOX_HEIGHT, BOX_WIDTH, ROW, Route, flow_layout
-from dashboard.labels import STATE_COLOURS, STATE_LABELS, kpi, number
+from dashboard.labels import STATE_COLOURS, STATE_LABELS, kpi, number, path_words, rounded
 
 UTILISATION_SCALE = "Blues"  # idle pale, busy dark; red is kept for the bottleneck mark
 SIGNIFICANT = "#1f77b4"
@@ -56,9 +56,9 @@ def empty_figure(message: str, height: int = 240) -> go.Figure:
 
 
 # -- one run ----------------------------------------------------------------------------------
-def series_figure(result: RunResult) -> go.Figure:
+def series_figure(result: RunResult, references: Sequence[tuple[float, str]] = ()) -> go.Figure:
     """Throughput and WIP over time (mean of the replications), the warm-up shaded: it is
-    simulated but not counted."""
+    simulated but not counted. `references`: (good cells/h, label) lines such as the nameplate."""
     series = result.series
     if not series.times_h:
         return empty_figure("no time series in this result")
@@ -77,6 +77,9 @@ def series_figure(result: RunResult) -> go.Figure:
         figure.add_trace(go.Scatter(
             x=[result.warmup_h * factor, times[-1]], y=[mean.mean, mean.mean], mode="lines", name="mean after warm-up",
             line={"color": "#1f77b4", "dash": "dash", "width": 1}, hoverinfo="skip"), row=1, col=1)
+    for value, label in references:
+        figure.add_hline(y=value, line={"color": "#222", "dash": "dot", "width": 1}, row=1, col=1,
+                         annotation_text=label, annotation_position="bottom right", annotation_font_size=11)
     if result.warmup_h > 0:
         for row in (1, 2):
             figure.add_vrect(x0=0, x1=result.warmup_h * factor, fillcolor="#999", opacity=0.15, line_width=0,
@@ -253,7 +256,7 @@ def waterfall_figure(waterfall: LossWaterfall) -> go.Figure:
     figure = go.Figure(go.Waterfall(
         x=labels, y=values, measure=measures, text=[number(abs(v), 3) for v in values], textposition="outside",
         customdata=hovers, hovertemplate="%{x}: %{y:,.1f} cells/h<br>%{customdata}<extra></extra>",
-        decreasing={"marker": {"color": "#d62728"}}, increasing={"marker": {"color": "#2ca02c"}},
+        decreasing={"marker": {"color": "#d55e00"}}, increasing={"marker": {"color": "#009e73"}},
         totals={"marker": {"color": "#1f77b4"}}, connector={"line": {"color": "#bbb"}},
     ))
     levels, level = [ideal], ideal
@@ -329,14 +332,22 @@ def comparison_figure(comparisons: Sequence[ComparisonResult], keys: Sequence[st
     return _layout(figure, "Differences against the base run", 340)
 
 
-def sweep_figure(points: Sequence[SweepPoint], parameters: Sequence[str], key: str) -> go.Figure:
+def sweep_figure(points: Sequence[SweepPoint], parameters: Sequence[str], key: str,
+                 against_base: Optional[dict[int, Any]] = None,
+                 references: Sequence[tuple[float, str]] = ()) -> go.Figure:
     """The KPI against the swept parameter (line with its CI band), or a heatmap for two parameters;
-    with more, one line per combination of the others against the first."""
+    with more, one line per combination of the others against the first. `against_base`: each
+    point's paired comparison with the first point (run id -> ComparisonResult); the heatmap colours
+    only the differences that are significant, so noise stays grey."""
     if not points:
         return empty_figure("no finished sweep points yet")
     if len(parameters) == 2:
-        return _sweep_heatmap(points, parameters, key)
-    return _sweep_lines(points, parameters, key)
+        return _sweep_heatmap(points, parameters, key, against_base or {})
+    figure = _sweep_lines(points, parameters, key)
+    for value, label in references:  # in the KPI's stored unit; the chart shows value x scale
+        figure.add_hline(y=value * kpi(key).scale, line={"color": "#222", "dash": "dot", "width": 1},
+                         annotation_text=label, annotation_position="bottom right", annotation_font_size=11)
+    return figure
 
 
 def _axis_values(points: Sequence[SweepPoint], parameter: str) -> list[Any]:
@@ -356,10 +367,10 @@ def _sweep_lines(points: Sequence[SweepPoint], parameters: Sequence[str], key: s
     first, others = (parameters[0], list(parameters[1:])) if parameters else ("point", [])
     groups: dict[str, list[SweepPoint]] = {}
     for point in points:
-        label = ", ".join(f"{p}={point.settings.get(p)}" for p in others)
+        label = ", ".join(f"{path_words(p)} {point.settings.get(p)}" for p in others)
         groups.setdefault(label, []).append(point)
     figure = go.Figure()
-    palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
+    palette = ["#0072b2", "#e69f00", "#009e73", "#d55e00", "#cc79a7", "#56b4e9"]  # Okabe-Ito
     for index, (label, members) in enumerate(groups.items()):
         colour = palette[index % len(palette)]
         order = _axis_values(members, first) if parameters else list(range(len(members)))
@@ -376,15 +387,15 @@ def _sweep_lines(points: Sequence[SweepPoint], parameters: Sequence[str], key: s
         figure.add_trace(go.Scatter(
             x=xs, y=means, mode="lines+markers", name=label or info.label, line={"color": colour},
             customdata=[_ci_text(e, info.scale) for e in estimates],
-            hovertemplate=f"{first}=%{{x}}: %{{y:,.4g}} {info.unit} (95% CI %{{customdata}})<extra></extra>",
+            hovertemplate=f"{path_words(first)} %{{x}}: %{{y:,.4g}} {info.unit} (95% CI %{{customdata}})<extra></extra>",
         ))
     values = _axis_values(points, first) if parameters else []
     if values and all(isinstance(v, int) for v in values):
         figure.update_xaxes(tickmode="array", tickvals=values)  # whole machines, not 5.5
-    figure.update_xaxes(title_text=first)
+    figure.update_xaxes(title_text=path_words(first))
     figure.update_yaxes(title_text=f"{info.label} ({info.unit})")
     figure.update_layout(showlegend=len(groups) > 1)
-    return _layout(figure, f"{info.label} against {first} (band: 95% CI)", 420)
+    return _layout(figure, f"{info.label} against {path_words(first)} (band: 95% CI)", 420)
 
 
 def _transparent(hex_colour: str, alpha: float = 0.2) -> str:
@@ -392,26 +403,46 @@ def _transparent(hex_colour: str, alpha: float = 0.2) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def _sweep_heatmap(points: Sequence[SweepPoint], parameters: Sequence[str], key: str) -> go.Figure:
+DIVERGING = [[0.0, "#b35806"], [0.5, "#f7f7f7"], [1.0, "#542788"]]  # orange-white-purple: colour-blind safe
+
+
+def _sweep_heatmap(points: Sequence[SweepPoint], parameters: Sequence[str], key: str,
+                   against_base: dict[int, Any]) -> go.Figure:
+    """Each cell: the mean ± its CI half-width; coloured by its paired difference from the first point
+    only where that difference is significant (else white: not told apart from the base)."""
     info = kpi(key)
     rows_param, cols_param = parameters
     ys, xs = _axis_values(points, rows_param), _axis_values(points, cols_param)
     z: list[list[Optional[float]]] = [[None] * len(xs) for _ in ys]
     text: list[list[str]] = [[""] * len(xs) for _ in ys]
-    for point in points:
+    for index, point in enumerate(points):
         i, j = ys.index(_plain(point.settings.get(rows_param))), xs.index(_plain(point.settings.get(cols_param)))
         estimate = point.kpis.get(key)
         if estimate is None or estimate.mean is None:
             continue
-        z[i][j] = estimate.mean * info.scale
+        mean = estimate.mean * info.scale
+        lo, hi = estimate.ci95
+        shown = rounded(mean, None if lo is None else lo * info.scale, None if hi is None else hi * info.scale)
         half = _half(estimate, upper=True) * info.scale
-        text[i][j] = f"{number(z[i][j])}<br>± {number(half, 2)}" if half else number(z[i][j])
+        comparison = against_base.get(point.run_id) if point.run_id is not None else None
+        difference = comparison.kpis.get(key) if comparison is not None else None
+        if index == 0:
+            z[i][j], mark = 0.0, "base"
+        elif difference is not None and difference.difference is not None:
+            z[i][j] = difference.difference * info.scale if difference.significant else 0.0
+            mark = (f"{'+' if difference.difference > 0 else '−'}{rounded(abs(difference.difference) * info.scale, *(None if c is None else c * info.scale for c in difference.ci95))} vs base"
+                    if difference.significant else "≈ base")
+        else:
+            z[i][j], mark = 0.0, "not paired"
+        text[i][j] = f"{shown} ± {number(half, 2)}<br>{mark}" if half else f"{shown}<br>{mark}"
+    spread = max((abs(v) for row in z for v in row if v is not None), default=0.0) or 1.0
     figure = go.Figure(go.Heatmap(
-        z=z, x=[str(x) for x in xs], y=[str(y) for y in ys], text=text, texttemplate="%{text}", colorscale="Viridis",
-        colorbar={"title": {"text": info.unit}},
-        hovertemplate=f"{cols_param}=%{{x}}, {rows_param}=%{{y}}: %{{z:,.4g}} {info.unit}<extra></extra>",
+        z=z, x=[str(x) for x in xs], y=[str(y) for y in ys], text=text, texttemplate="%{text}", colorscale=DIVERGING,
+        zmin=-spread, zmax=spread, colorbar={"title": {"text": f"significant<br>difference<br>{info.unit}"}},
+        hovertemplate=f"{path_words(cols_param)} %{{x}}, {path_words(rows_param)} %{{y}}: %{{text}}<extra></extra>",
     ))
-    figure.update_xaxes(title_text=cols_param, type="category")
-    figure.update_yaxes(title_text=rows_param, type="category")
-    return _layout(figure, f"{info.label} ({info.unit}) over {rows_param} × {cols_param} (mean ± 95% CI half-width)",
-                   440)
+    figure.update_xaxes(title_text=path_words(cols_param), type="category")
+    figure.update_yaxes(title_text=path_words(rows_param), type="category")
+    return _layout(figure, f"{info.label} ({info.unit}) over {path_words(rows_param)} × {path_words(cols_param)}: "
+                   "mean ± 95% CI; colour only where the paired difference from the base (first point) is significant",
+                   460)

@@ -333,6 +333,56 @@ def slug(text: str, limit: int = 60) -> str:
     return stem[:limit].rstrip("-_")
 
 
+def whatif_overlay(before: dict[str, Any], after: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """What a `base:` what-if file must say to turn `before` into `after` (both as base_data gives
+    them), by twin.spec.yaml_io's merge rules: mapping sections key by key, named lists item by item
+    (each key given replaces the base's whole), anything else replaced, null removes. None when the
+    rules cannot say it (an item added or removed): then the caller writes the whole scenario."""
+    overlay: dict[str, Any] = {}
+    for key in dict.fromkeys([*before, *after]):
+        if key in ("name", "description"):
+            continue
+        old, new = before.get(key), after.get(key)
+        if old == new:
+            continue
+        if key not in after:
+            overlay[key] = None
+        elif isinstance(old, dict) and isinstance(new, dict):
+            overlay[key] = {k: new.get(k) for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k)}
+        elif isinstance(old, list) and isinstance(new, list) and all(isinstance(i, dict) and "name" in i
+                                                                       for i in old + new):
+            if [i["name"] for i in old] != [i["name"] for i in new]:
+                return None
+            items = []
+            for was, now in zip(old, new):
+                if was == now:
+                    continue
+                if any(k not in now for k in was):
+                    return None  # a key the base sets cannot be removed from one item
+                items.append({"name": now["name"], **{k: v for k, v in now.items() if k != "name" and was.get(k) != v}})
+            overlay[key] = items
+        else:
+            overlay[key] = new
+    return overlay
+
+
+def whatif_file(base_file: str, scenario: Scenario, overlay: dict[str, Any], header: Iterable[str] = ()) -> str:
+    """A small what-if file: `base:` (the base file keeps its comments), the name, description and
+    only the changed fields, under comment lines `header`."""
+    top: dict[str, Any] = {"base": base_file, "name": scenario.name, "description": scenario.description}
+    top.update({key: (value if key in ("run", "product", "calendar") or value is None else _inline_leaves(value))
+                for key, value in overlay.items()})
+    body = yaml.dump(top, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
+    return "".join(f"# {_comment(line)}\n" for line in header) + body
+
+
+def whatif_name(base_name: str, changes: list[str], limit: int = 160) -> str:
+    """A what-if named by what it changed: 'fast-line · formation machines 6 → 8'."""
+    said = "; ".join(c.replace(": ", " ").replace(" -> ", " → ") for c in changes)
+    name = f"{base_name} · {said}"
+    return name if len(name) <= limit else name[:limit - 1].rstrip() + "…"
+
+
 def as_whatif(scenario: Scenario, name: str, base_name: str, changes: list[str]) -> Scenario:
     """The scenario renamed as a what-if of `base_name`, its description listing the changes."""
     said = "; ".join(changes) if changes else "no changes"

@@ -94,3 +94,10 @@ def public(message: str, settings: data.Settings) -> str:
             if form_of and form_of not in (".", Path(form_of).name):
                 message = message.replace(form_of, Path(form_of).name)
     return message
+
+
+def browser_id(value: Any) -> Optional[str]:
+    """This browser's id from its localStorage: 32 lowercase hex digits (uuid4().hex), else None."""
+    if isinstance(value, str) and len(value) == 32 and all(ch in "0123456789abcdef" for ch in value):
+        return value
+    return None

@@ -1,4 +1,4 @@
-"""Background jobs of the dashboard server: runs and bottleneck analyses in worker processes.
+"""Background jobs of the dashboard server: runs, sweeps, plans and bottleneck analyses in worker processes.
 
 A process rather than a thread: a run is CPU-bound Python, so in the server's process it would slow
 every page. Each job calls the service layer (twin.service.tasks) in its own process and sends back,
@@ -7,7 +7,9 @@ planned) is read by the page from the results database. Jobs beyond `max_running
 (visible as 'queued'); a job can be cancelled (a running one is stopped with SIGTERM, so its run is
 marked 'interrupted' and keeps its finished replications); asking for a run identical to one
 queued or running returns that job instead of starting a second. Limits on replications and run
-length per job keep one form value from exhausting the server.
+length per job keep one form value from exhausting the server. A reaper thread collects what
+running jobs said and joins finished workers within a second, whether or not a page asks (no
+zombie processes).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -38,11 +41,13 @@ class JobLimits:
 @dataclass(frozen=True)
 class JobStatus:
     job_id: str
-    kind: str  # "run", "bottleneck" or "plan"
+    kind: str  # "run", "sweep", "grid", "bottleneck" or "plan"
     title: str
     state: str  # one of STATES
     run_ids: list[int] = field(default_factory=list)  # runs the job stored (as soon as it says so)
     message: str = ""  # why it failed, for the page: never a server path or exception text
+    started_at: Optional[float] = None  # epoch seconds the worker started (for the ETA)
+    ended_at: Optional[float] = None
 
     @property
     def finished(self) -> bool:
@@ -65,6 +70,8 @@ class _Job:
     message: str = ""
     process: Optional[Any] = None
     pipe: Optional[Connection] = None
+    started_at: Optional[float] = None
+    ended_at: Optional[float] = None
 
 
 class JobManager:
@@ -75,10 +82,13 @@ class JobManager:
         self.limits = limits
         self._jobs: dict[str, _Job] = {}
         self._lock = threading.Lock()
+        self._reaper: Optional[threading.Thread] = None
 
     # -- starting ---------------------------------------------------------------------------------
-    def start_run(self, scenario_yaml: str, title: str, owner: str = "") -> str:
-        """Queue a run of the scenario (YAML text); returns the job id. The scenario is validated
+    def start_run(self, scenario_yaml: str, title: str, owner: str = "", replications: Optional[int] = None,
+                  seed: Optional[int] = None) -> str:
+        """Queue a run of the scenario (YAML text); returns the job id. `replications` and `seed` are
+        run settings (not scenario edits: the run keeps the scenario's hash). The scenario is validated
         in the worker, which reports a bad one as a failed job with the loader's message."""
         from twin.spec.scenario import Scenario  # the spec layer only: cheap
         from twin.spec.yaml_io import ScenarioError, parse_model
@@ -88,14 +98,54 @@ class JobManager:
         except ScenarioError:
             scenario = None  # the worker reports it with the loader's message
         if scenario is not None:
-            if scenario.run.replications > self.limits.max_replications:
-                raise JobRefused(f"at most {self.limits.max_replications} replications per run from the dashboard")
-            if (scenario.run.warmup + scenario.run.length) / 3600 > self.limits.max_length_h:
-                raise JobRefused(f"at most {self.limits.max_length_h:,.0f} h of warm-up and run length from the dashboard")
-            key = f"run:{scenario.content_hash()}:{scenario.run.seed}:{scenario.run.replications}"
+            replications = replications or scenario.run.replications
+            seed = scenario.run.seed if seed is None else seed
+            self._check(scenario, replications)
+            key = f"run:{scenario.content_hash()}:{seed}:{replications}"
         else:
             key = f"run:invalid:{uuid.uuid4().hex}"
-        return self._queue("run", title, owner, {"scenario_yaml": scenario_yaml}, key)
+        request = {"scenario_yaml": scenario_yaml, "replications": replications, "seed": seed}
+        return self._queue("run", title, owner, request, key)
+
+    def start_sweep(self, scenario_yaml: str, assignments: list[tuple[str, list[Any]]], title: str, owner: str = "",
+                    replications: Optional[int] = None, seed: Optional[int] = None) -> str:
+        """Queue a sweep (twin.service.tasks.run_sweep): every combination of the assignments'
+        values, common random numbers across points. Limits count replications over all points."""
+        from twin.spec.scenario import Scenario
+        from twin.spec.yaml_io import parse_model
+
+        scenario = parse_model(scenario_yaml, Scenario, "the scenario")  # the page sends a validated scenario
+        points = 1
+        for _, values in assignments:
+            points *= max(len(values), 1)
+        replications = replications or scenario.run.replications
+        seed = scenario.run.seed if seed is None else seed
+        self._check(scenario, replications * points)
+        request = {"scenario_yaml": scenario_yaml, "assignments": [[p, list(v)] for p, v in assignments],
+                   "replications": replications, "seed": seed}
+        key = f"sweep:{scenario.content_hash()}:{assignments!r}:{replications}:{seed}"
+        return self._queue("sweep", title, owner, request, key)
+
+    def start_grid(self, base_yaml: str, whatif_yamls: list[str], title: str, owner: str = "",
+                   replications: Optional[int] = None) -> str:
+        """Queue a scenario grid (twin.service.tasks.run_grid): the base and each what-if with the
+        base's seed, one group, to compare side by side. Limits count replications over all runs."""
+        from twin.spec.scenario import Scenario
+        from twin.spec.yaml_io import parse_model
+
+        scenarios = [parse_model(text, Scenario, "the scenario") for text in [base_yaml, *whatif_yamls]]
+        replications = replications or scenarios[0].run.replications
+        for scenario in scenarios:
+            self._check(scenario, replications * len(scenarios))
+        request = {"base_yaml": base_yaml, "whatif_yamls": list(whatif_yamls), "replications": replications}
+        key = "grid:" + ":".join(s.content_hash() for s in scenarios) + f":{replications}"
+        return self._queue("grid", title, owner, request, key)
+
+    def _check(self, scenario: Any, replications: int) -> None:
+        if replications > self.limits.max_replications:
+            raise JobRefused(f"at most {self.limits.max_replications} replications per job from the dashboard")
+        if (scenario.run.warmup + scenario.run.length) / 3600 > self.limits.max_length_h:
+            raise JobRefused(f"at most {self.limits.max_length_h:,.0f} h of warm-up and run length from the dashboard")
 
     def start_bottleneck(self, run_id: int, owner: str = "") -> str:
         """Queue the improvement ranking of a stored run (the analysis is stored under the run)."""
@@ -119,7 +169,25 @@ class JobManager:
             job_id = uuid.uuid4().hex
             self._jobs[job_id] = _Job(kind, title, owner, request, key)
             self._advance()
+            self._watch()
         return job_id
+
+    def _watch(self) -> None:
+        """Start the reaper thread if none is running (inside the lock)."""
+        if self._reaper is None or not self._reaper.is_alive():
+            self._reaper = threading.Thread(target=self._reap, name="dashboard-job-reaper", daemon=True)
+            self._reaper.start()
+
+    def _reap(self) -> None:
+        """Advance the jobs every half second until none is queued or running: finished workers are
+        joined at once and queued jobs start without a page having to ask."""
+        while True:
+            time.sleep(0.5)
+            with self._lock:
+                self._advance()
+                if not any(job.state in ("queued", "running") for job in self._jobs.values()):
+                    self._reaper = None
+                    return
 
     # -- asking -----------------------------------------------------------------------------------
     def status(self, job_id: str) -> Optional[JobStatus]:
@@ -148,7 +216,8 @@ class JobManager:
                 job.process.terminate()
                 job.process.join(timeout=15)
                 self._collect(job)
-                job.state, job.message = "cancelled", "stopped; the run keeps its finished replications"
+                job.state, job.message = "cancelled", "stopped; finished replications are kept"
+                job.ended_at = job.ended_at or time.time()
             self._advance()
             return self._status(job_id, job)
 
@@ -175,7 +244,8 @@ class JobManager:
 
     # -- inside the lock --------------------------------------------------------------------------
     def _status(self, job_id: str, job: _Job) -> JobStatus:
-        return JobStatus(job_id, job.kind, job.title, job.state, list(job.run_ids), job.message)
+        return JobStatus(job_id, job.kind, job.title, job.state, list(job.run_ids), job.message, job.started_at,
+                         job.ended_at)
 
     def _advance(self) -> None:
         """Collect what running jobs said, reap the finished ones, start queued ones in free slots."""
@@ -196,6 +266,7 @@ class JobManager:
         job.process.start()
         send.close()  # the child holds its own end
         job.pipe, job.state = receive, "running"
+        job.started_at = time.time()
 
     def _collect(self, job: _Job) -> None:
         assert job.pipe is not None and job.process is not None
@@ -213,6 +284,7 @@ class JobManager:
             job.state = "failed"
             job.message = job.message or "the job stopped before it finished"
         if job.state != "running":
+            job.ended_at = job.ended_at or time.time()
             job.process.join(timeout=5)  # reaped: no zombie
             job.pipe.close()
 
@@ -223,7 +295,7 @@ def _work(kind: str, request: dict[str, Any], db_path: str, pipe: Connection) ->
 
     from twin.experiments.plan import PlanError
     from twin.service.session import session
-    from twin.service.tasks import TaskError, rank_improvements, run_scenario
+    from twin.service.tasks import TaskError, rank_improvements, run_grid, run_scenario, run_sweep
     from twin.sim.errors import SimulationError
     from twin.spec.scenario import Scenario
     from twin.spec.yaml_io import ScenarioError, parse_model
@@ -240,7 +312,16 @@ def _work(kind: str, request: dict[str, Any], db_path: str, pipe: Connection) ->
         with session(workers=1, scheduler=None, db=db_path, show_progress=False) as current:
             if kind == "run":
                 scenario = parse_model(request["scenario_yaml"], Scenario, "the scenario")
-                run_scenario(current, scenario, on_run=told)
+                run_scenario(current, scenario, replications=request.get("replications"), seed=request.get("seed"),
+                             on_run=told)
+            elif kind == "grid":
+                base = parse_model(request["base_yaml"], Scenario, "the base")
+                whatifs = [parse_model(text, Scenario, "a what-if") for text in request["whatif_yamls"]]
+                run_grid(current, base, whatifs, replications=request["replications"], on_run=told)
+            elif kind == "sweep":
+                scenario = parse_model(request["scenario_yaml"], Scenario, "the scenario")
+                run_sweep(current, scenario, [(p, v) for p, v in request["assignments"]],
+                          replications=request["replications"], seed=request["seed"], on_run=told)
             else:
                 rank_improvements(current, stored_run=request["run_id"], on_run=told)
         pipe.send(("done", ""))
@@ -249,7 +330,7 @@ def _work(kind: str, request: dict[str, Any], db_path: str, pipe: Connection) ->
     except (TaskError, StoreError, PlanError, SimulationError) as exc:
         pipe.send(("failed", str(exc)))
     except KeyboardInterrupt:  # SIGTERM: the session has marked the run interrupted
-        pipe.send(("failed", "stopped; the run keeps its finished replications"))
+        pipe.send(("failed", "stopped; finished replications are kept"))
     except Exception:  # noqa: BLE001  (the page gets a plain sentence; the server log gets the details)
         logging.getLogger(__name__).exception("dashboard job failed")
         pipe.send(("failed", "the job failed with an internal error (see the server log)"))

@@ -17,29 +17,50 @@ from twin.store.database import RunRecord
 from twin.sim.results import HEADLINE_KPIS
 from dashboard import figures, form, ids, tables
 from dashboard.components import graph, kpi_card, notice, options, progress, status_badge, table_block
+from dashboard.data import is_variant
+from dashboard.facts import reference_lines, wh_of
 from dashboard.data import CompareView, RunView, ScenarioFile, StoredScenario, SweepGroup, SweepView
-from dashboard.labels import kpi, number, when
+from dashboard.labels import duration_words, kpi, number, path_words, rounded, station_units, when
 from dashboard.verdict import verdict_panel
 
 JOB_POLL_MS = 1000
 PAGE_REFRESH_MS = 2000
-NAV = (("/scenarios", "Scenarios"), ("/runs", "Runs"), ("/compare", "Compare"), ("/sweep", "Sweeps"),
+JOBS_PANEL_MS = 1500
+NAV = (("/", "Home"), ("/scenarios", "Scenarios"), ("/runs", "Runs"), ("/compare", "Compare"), ("/sweep", "Sweeps"),
        ("/plan", "Plan"), ("/rampup", "Ramp-up"), ("/validation", "Validation"))
 
 
 def shell(db_label: str) -> html.Div:
-    """What every page shares: the URL, the navigation bar and the page's slot."""
+    """What every page shares: the URL, the menu (the current page marked), the job list of this
+    browser (it survives navigation and reload: the browser's id is in localStorage and the jobs are
+    the server's), and the page's slot with a loading sign for slow pages."""
     return html.Div([
         dcc.Location(id=ids.URL, refresh="callback-nav"),
+        dcc.Store(id=ids.BROWSER, storage_type="local"),
         html.Header([
             html.Div([html.Span("Coventry line twin", className="brand"),
-                      html.Nav([dcc.Link(label, href=href, className="nav-link") for href, label in NAV])],
+                      html.Nav([dcc.Link(label, href=href, className="nav-link", id={"type": ids.NAV_LINK, "href": href})
+                                for href, label in NAV], **{"aria-label": "pages"})],
                      className="header-left"),
             html.Span(f"results: {db_label}", className="header-db"),
         ], className="header"),
-        html.Main(id=ids.PAGE, className="page"),
+        html.Div([
+            dcc.Loading(html.Main(id=ids.PAGE, className="page"), delay_show=400, type="circle",
+                        target_components={ids.PAGE: "children"},
+                        overlay_style={"visibility": "visible", "opacity": 0.55}, parent_className="page-slot"),
+            html.Aside(html.Div(id=ids.JOBS_PROGRESS, className="jobs"), className="jobs-panel",
+                       **{"aria-label": "jobs", "aria-live": "polite"}),
+        ], className="body-row"),
         dcc.Interval(id=ids.PAGE_REFRESH, interval=PAGE_REFRESH_MS, disabled=True),
+        dcc.Interval(id=ids.JOBS_INTERVAL, interval=JOBS_PANEL_MS),
     ])
+
+
+def nav_classes(pathname: Optional[str], hrefs: Sequence[str]) -> list[str]:
+    """The menu entries' classes: the one whose page is shown is 'active' (/runs/7 marks Runs)."""
+    path = (pathname or "/").rstrip("/") or "/"
+    best = max((h for h in hrefs if path == h or (h != "/" and path.startswith(h + "/"))), key=len, default=None)
+    return ["nav-link active" if h == best else "nav-link" for h in hrefs]
 
 
 def problem_page(title: str, message: str) -> html.Div:
@@ -75,7 +96,7 @@ def scenarios_page(files: Sequence[ScenarioFile], stored: Sequence[StoredScenari
     if selected is not None:
         main.append(scenario_editor(selected, token))
     elif not problem:
-        main.append(html.P("Pick a scenario on the left to edit its key parameters, save a what-if or run it.",
+        main.append(html.P("Pick a scenario from the list to edit its key parameters, save a what-if or run it.",
                            className="muted"))
     return html.Div([html.Aside(listing, className="sidebar"), html.Section(main, className="content")],
                     className="two-columns")
@@ -114,6 +135,7 @@ def scenario_editor(selected: SelectedScenario, token: str) -> html.Div:
         html.P(scenario.description.strip() or "(no description)", className="description"),
         html.P([f"From {selected.title} · hash {scenario.content_hash()} · ", *(
             [html.Span("stored runs: "), *_joined(runs)] if runs else ["not run yet"])], className="muted"),
+        dcc.Store(id=ids.FORM_DIRTY, data=False), dcc.Store(id=ids.FORM_SAVED),
         dcc.Store(id=ids.FORM_BASE, data={"source": selected.source, "name": scenario.name,
                                           "data": form.base_data(scenario), "initial": form.encode_initial(fields)}),
         html.H3("Key parameters"),
@@ -133,12 +155,12 @@ def scenario_editor(selected: SelectedScenario, token: str) -> html.Div:
             ], className="action"),
             html.Div([
                 html.H3("Run"),
-                html.P("Runs in the background; the page stays usable and you can start several.", className="muted"),
+                html.P("Runs in the background; the page stays usable and you can start several. Replications and "
+                       "seed are run settings: changing only them runs the same scenario.", className="muted"),
                 html.Button("Run", id=ids.RUN_BUTTON, n_clicks=0, className="button button-primary"),
                 html.Div(id=ids.RUN_MESSAGE),
                 dcc.Store(id=ids.PAGE_TOKEN, data=token),
-                dcc.Interval(id=ids.JOBS_INTERVAL, interval=JOB_POLL_MS, disabled=True),
-                html.Div(id=ids.JOBS_PROGRESS, className="jobs"),
+                html.P("Progress, Stop and the results link are in the job list.", className="muted small"),
             ], className="action"),
         ], className="actions"),
     ])
@@ -198,25 +220,38 @@ def form_summary(general: Sequence[str], changes: Sequence[str], valid: bool) ->
     return parts
 
 
+def eta_text(done: int, planned: int, elapsed_s: Optional[float]) -> str:
+    """'about 2 min left' from the pace so far (replications done in the time since the job started)."""
+    if not done or elapsed_s is None or elapsed_s <= 0 or planned <= done:
+        return ""
+    left = elapsed_s / done * (planned - done)
+    return f" · about {duration_words(left)} left"
+
+
 def job_rows(rows: Sequence[dict[str, Any]]) -> list[html.Div]:
-    """One line per background job: {title, state, run_id, done, planned, message}."""
+    """One line per background job: {title, state, run_id, done, planned, message, elapsed_s, href}."""
     out = []
     for row in rows:
         run_id = row.get("run_id")
-        link = dcc.Link(f"Open results of run {run_id}", href=f"/runs/{run_id}", className="run-link") if run_id else None
+        href = row.get("href") or (f"/runs/{run_id}" if run_id else None)
+        what = row.get("what") or f"run {run_id}"
+        link = dcc.Link(f"Open results of {what}", href=href, className="run-link") if href else None
+        done, planned = row.get("done", 0), row.get("planned", 1)
         if row["state"] == "failed":
             body: list[Any] = [notice(f"Failed: {row.get('message') or 'see the server log'}", "error")]
         elif row["state"] == "done":
             body = [html.Span("✓ done · ", className="success-text"), link]
         elif row["state"] == "cancelled":
-            body = [html.Span(f"cancelled · {row.get('message') or 'not started'}", className="muted"), link]
+            kept = f" · {done} of {planned} replications kept" if run_id else ""
+            body = [html.Span(f"stopped{kept}" if run_id else "cancelled before it started",
+                              className="muted job-kept"), html.Br(), link]
         elif row["state"] == "queued":
             body = [progress(0, 1, "queued: starts when a running job finishes")]
         elif run_id is None:
             body = [progress(0, 1, "preparing (warm-up pilots, if any)…")]
         else:
-            done, planned = row.get("done", 0), row.get("planned", 1)
-            body = [progress(done, planned, f"{done} of {planned} replications stored"), link]
+            body = [progress(done, planned, f"{done} of {planned} replications stored"
+                             + eta_text(done, planned, row.get("elapsed_s"))), link]
         if row["state"] in ("queued", "running") and row.get("job_id"):
             label = "Cancel" if row["state"] == "queued" else "Stop"
             body.append(html.Button(label, id={"type": ids.JOB_CANCEL, "job": row["job_id"]}, className="job-cancel",
@@ -227,13 +262,32 @@ def job_rows(rows: Sequence[dict[str, Any]]) -> list[html.Div]:
 
 
 # -- Runs -------------------------------------------------------------------------------------
-def runs_page(summaries: Sequence[tuple[RunRecord, str, Any]]) -> html.Div:
+def runs_page(summaries: Sequence[tuple[RunRecord, str, Any]], message: Any = None) -> html.Div:
+    """Stored runs, newest first; the variant runs of improvement rankings are counted, not listed (their
+    evidence is on their base run's page). Refreshes itself while a run is going; a run can be deleted."""
     if not summaries:
-        return html.Div([html.H2("Runs"), html.P(
+        return html.Div([html.H2("Runs"), message, html.P(
             "No runs stored yet: run a scenario from the Scenarios page, or `twin run FILE --db DB`.", className="muted")])
-    return html.Div([html.H2("Runs"), table_block(tables.runs_table(summaries)),
-                     html.P(["To compare runs, open ", dcc.Link("Compare", href="/compare"), " and pick them."],
-                            className="muted")])
+    shown = [s for s in summaries if not is_variant(s[0])]
+    hidden = len(summaries) - len(shown)
+    running = any(status == "running" for _, status, _ in shown)
+    deletable = [(r.id, run_label(r)) for r, status, _ in shown if status != "running"]
+    return html.Div([
+        html.Div([html.H2("Runs"), html.Span("refreshing while runs are going" if running else "",
+                                             className="muted small")], className="title-row"),
+        message,
+        table_block(tables.runs_table(shown)),
+        html.P((f"{hidden} variant runs of improvement rankings are not listed: each ranking shows them on its base "
+                "run's page. " if hidden else "") + "To compare runs, open Compare and pick them.", className="muted"),
+        html.Div([
+            html.Label("Delete a stored run (with its replications and analyses):", htmlFor=ids.RUN_DELETE_SELECT),
+            dcc.Dropdown(id=ids.RUN_DELETE_SELECT, options=options(deletable), placeholder="run to delete",
+                         className="delete-select"),
+            dcc.ConfirmDialogProvider(html.Button("Delete run", className="button button-danger"),
+                                      id=ids.RUN_DELETE_BUTTON, message="Delete this run and its replications? "
+                                      "This cannot be undone."),
+        ], className="delete-row"),
+    ])
 
 
 # -- Results of one run -----------------------------------------------------------------------
@@ -261,7 +315,8 @@ def run_page(view: RunView) -> html.Div:
         kpi_cards(view),
         bottleneck_sentence(view),
         graph(figures.flow_figure(result, view.scenario, view.verdict), "flow"),
-        html.Div([graph(figures.series_figure(result), "series"), graph(figures.states_figure(result, order), "states")],
+        html.Div([graph(figures.series_figure(result, reference_lines(
+            record.scenario_name, wh_of(view.scenario), "throughput_per_h")), "series"), graph(figures.states_figure(result, order), "states")],
                  className="two-graphs"),
     ]
     if view.waterfall is not None:
@@ -270,7 +325,10 @@ def run_page(view: RunView) -> html.Div:
             "Losses are negative; 'not yet out' closes the sum exactly (cells processed at the bottleneck but still "
             "in the line at the end).")]
     parts.append(improvements_section(view))
-    parts += [table_block(tables.kpi_table(result)), table_block(tables.station_table(result, order, view.bottleneck)),
+    parts += [table_block(tables.kpi_table(result)), table_block(
+        tables.station_table(result, order, view.bottleneck, station_units(view.scenario)),
+        "Counts are rolls at the electrode stations (before the winder) and cells after. Hover a ? header for its "
+        "definition; performance can exceed 100 % by chance (random cycle times shorter than their mean)."),
               table_block(tables.state_table(result, order))]
     parts.append(html.Div([
         html.Button("Download all replications (CSV)", id=ids.REPLICATIONS_BUTTON, n_clicks=0, className="button-small"),
@@ -279,11 +337,24 @@ def run_page(view: RunView) -> html.Div:
     return html.Div(parts)
 
 
+def per_day_text(estimate: Any) -> str:
+    """Good cells/h as cells/day and cells/min (ppm), rounded to the CI like the headline."""
+    if estimate is None or estimate.mean is None:
+        return ""
+    lo, hi = estimate.ci95
+
+    def at(scale: float) -> str:
+        return rounded(estimate.mean * scale, None if lo is None else lo * scale, None if hi is None else hi * scale)
+    return f"= {at(24)} cells/day · {at(1 / 60)} cells/min"
+
+
 def kpi_cards(view: RunView) -> html.Div:
     result = view.result
     if result is None:
         return html.Div()
-    cards = [kpi_card(kpi(key).label, result.kpis.get(key), kpi(key).unit, kpi(key).scale) for key in HEADLINE_KPIS[:3]]
+    cards = [kpi_card(kpi(key).label, result.kpis.get(key), kpi(key).unit, kpi(key).scale,
+                      also=per_day_text(result.kpis.get(key)) if key == "throughput_per_h" else "")
+             for key in HEADLINE_KPIS[:3]]
     station = view.bottleneck or (view.verdict.momentary if view.verdict is not None else None)
     oee = result.stations[station].oee if station in result.stations else None
     leader_only = view.bottleneck is None and station is not None
@@ -307,7 +378,11 @@ def improvements_section(view: RunView) -> html.Div:
     `twin` can); else nothing. The button, job store and interval always exist so the page's
     callback has its components."""
     show_button = view.analysis is None and view.record.status == "complete"
+    variants = [dcc.Link(f"run {r.id}: {r.label.removeprefix('variant: ')}", href=f"/runs/{r.id}", className="run-link")
+                for r in view.variants]
     return html.Div([
+        html.P(["Variant runs of this ranking: ", *_joined(variants, " · ")], className="muted small variants")
+        if variants else None,
         html.Div(improvements_panel(view.analysis) if view.analysis is not None else (
             [html.H3("Improvement ranking"),
              html.P("Tries a fair +10% capacity step at the most constraining stations with paired runs (same seed) "
@@ -344,13 +419,15 @@ def run_label(record: RunRecord) -> str:
             f"seed {record.seed} · {record.done} reps")
 
 
-def compare_page(view: Optional[CompareView], choices: Sequence[RunRecord], selected: Sequence[int]) -> html.Div:
+def compare_page(view: Optional[CompareView], choices: Sequence[RunRecord], selected: Sequence[int],
+                 grid: Any = None) -> html.Div:
+    """`grid`: the form that runs a scenario grid (dashboard.grid_form)."""
     picker = html.Div([
         html.Label("Runs to compare (the first is the base):"),
         dcc.Dropdown(id=ids.COMPARE_SELECT, options=options([(r.id, run_label(r)) for r in reversed(choices)]),
                      value=list(selected), multi=True, placeholder="pick two or more runs"),
     ], className="picker")
-    parts: list[Any] = [html.H2("Compare runs"), picker]
+    parts: list[Any] = [html.H2("Compare runs"), grid, picker]
     if view is None or len(view.runs) < 2:
         parts.append(html.P("Pick at least two runs with finished replications.", className="muted"))
         if view is not None:
@@ -387,17 +464,21 @@ def pairing_notes(view: CompareView) -> list[str]:
 
 
 # -- Sweep ------------------------------------------------------------------------------------
-def sweep_page(groups: Sequence[SweepGroup], view: Optional[SweepView], kpi_key: str) -> html.Div:
-    parts: list[Any] = [html.H2("Sweeps")]
+def sweep_page(groups: Sequence[SweepGroup], view: Optional[SweepView], kpi_key: str,
+               start: Any = None, wh: Optional[float] = None) -> html.Div:
+    """`start`: the form that starts a sweep (dashboard.sweep_form); `wh`: Wh per cell of the swept
+    scenario (for the nameplate line in cells/h)."""
+    parts: list[Any] = [html.H2("Sweeps"), start]
     if not groups:
-        parts.append(html.P(["No sweeps stored yet. Run one with ",
+        parts.append(html.P(["No sweeps stored yet. Start one above, or with ",
                              html.Code("twin sweep FILE --set stations.formation.machines=60,70,80 --db DB"),
                              " (two --set options give a heatmap)."], className="muted"))
         return html.Div(parts)
     parts.append(html.Div([
         html.Div([html.Label("Sweep"), dcc.Dropdown(
             id=ids.SWEEP_GROUP, clearable=False, value=view.group.group if view else None,
-            options=options([(g.group, f"{g.scenario}: {', '.join(g.parameters) or '?'} ({len(g.run_ids)} points, "
+            options=options([(g.group, f"{g.scenario}: {' × '.join(path_words(p) for p in g.parameters) or '?'} "
+                                       f"({len(g.run_ids)} points, "
                                        f"runs {min(g.run_ids)}–{max(g.run_ids)})") for g in groups]))], className="grow"),
         html.Div([html.Label("KPI"), dcc.Dropdown(
             id=ids.SWEEP_KPI, clearable=False, value=kpi_key,
@@ -409,7 +490,10 @@ def sweep_page(groups: Sequence[SweepGroup], view: Optional[SweepView], kpi_key:
     if view.pending:
         parts.append(notice(f"{view.pending} of {len(view.group.run_ids)} points have no finished replication yet.",
                             "info"))
-    parts.append(graph(figures.sweep_figure(view.points, view.group.parameters, kpi_key), "sweep"))
+    references = reference_lines(view.group.scenario, wh, kpi_key) if wh is not None or kpi_key == "gwh_per_year" \
+        else []
+    parts.append(graph(figures.sweep_figure(view.points, view.group.parameters, kpi_key, view.against_base,
+                                            references), "sweep"))
     parts.append(table_block(tables.sweep_table(view.points, view.group.parameters)))
     return html.Div(parts)
 

@@ -16,7 +16,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from twin.experiments.plan import LINE_KPIS, KpiCheck, PlanError, PlanResult, parse_target, parse_vary
 
-from dashboard import data, ids
+from dashboard import data, guard, ids
 from dashboard.components import graph, notice
 from dashboard.jobs import JobManager
 
@@ -143,7 +143,7 @@ def _chosen(plans: Sequence[tuple[int, str, PlanResult]], wanted: Optional[str])
 
 # -- callbacks as plain functions ---------------------------------------------------------------
 def start_plan(settings: data.Settings, jobs: JobManager, filename: Any, kpi: Any, value: Any, confidence: Any,
-               vary_text: Any, budget: Any) -> tuple[Any, Optional[str], bool]:
+               vary_text: Any, budget: Any, owner: str = "") -> tuple[Any, Optional[str], bool]:
     """(message, job id, whether polling stays off) after checking every value the browser sent."""
     def refuse(text: str) -> tuple[Any, Optional[str], bool]:
         return notice(text, "error"), None, True
@@ -174,7 +174,7 @@ def start_plan(settings: data.Settings, jobs: JobManager, filename: Any, kpi: An
     except PlanError as exc:
         return refuse(str(exc))
     job = jobs.start_plan(found.scenario.model_dump_json(by_alias=True), filename, f"{target.kpi}={target.value!r}",
-                          float(confidence), lines, budget)
+                          float(confidence), lines, budget, owner=owner)
     return notice(f"Planning {filename} for {target.kpi} >= {target.value:g} in the background…", "info"), job, False
 
 
@@ -200,9 +200,11 @@ def register(app: Dash, settings: data.Settings, jobs: JobManager) -> JobManager
                   Output(ids.PLAN_INTERVAL, "disabled"), Input(ids.PLAN_BUTTON, "n_clicks"),
                   State(ids.PLAN_FILE, "value"), State(ids.PLAN_KPI, "value"), State(ids.PLAN_VALUE, "value"),
                   State(ids.PLAN_CONFIDENCE, "value"), State(ids.PLAN_VARY, "value"), State(ids.PLAN_BUDGET, "value"),
-                  prevent_initial_call=True)
-    def _start(_: int, filename: Any, kpi: Any, value: Any, confidence: Any, vary: Any, budget: Any) -> Any:
-        return start_plan(settings, jobs, filename, kpi, value, confidence, vary, budget)
+                  State(ids.BROWSER, "data"), prevent_initial_call=True)
+    def _start(_: int, filename: Any, kpi: Any, value: Any, confidence: Any, vary: Any, budget: Any,
+               browser: Any) -> Any:
+        owner = guard.browser_id(browser) or ""  # the job list shows it among this browser's jobs
+        return start_plan(settings, jobs, filename, kpi, value, confidence, vary, budget, owner)
 
     @app.callback(Output(ids.PLAN_MESSAGE, "children", allow_duplicate=True),
                   Output(ids.PLAN_INTERVAL, "disabled", allow_duplicate=True),

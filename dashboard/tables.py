@@ -18,7 +18,7 @@ from twin.store.database import RunRecord
 from twin.experiments.sweep import SweepPoint
 
 from twin.sim.results import HEADLINE_KPIS
-from dashboard.labels import KPIS, STATE_LABELS, kpi, number, when
+from dashboard.labels import KPIS, STATE_LABELS, STATION_NOTES, kpi, number, path_words, when
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class Table:
     rows: list[list[Any]]
     marked: list[bool] = field(default_factory=list)  # rows to highlight (significant, bottleneck)
     links: dict[str, str] = field(default_factory=dict)  # column -> URL template, '{}' = the cell
+    notes: dict[str, str] = field(default_factory=dict)  # column -> what it means (the header's tooltip)
 
     def as_data(self) -> dict[str, Any]:
         """What the page keeps for the CSV export (JSON-ready)."""
@@ -61,23 +62,25 @@ def kpi_table(result: RunResult) -> Table:
                  ["KPI", "unit", "mean", "CI low", "CI high", "field"], rows)
 
 
-STATION_COLUMNS = (
-    ("utilization", "utilisation %", 100.0), ("availability", "availability %", 100.0),
+STATION_COLUMNS = (  # utilisation is not shown apart: it equals availability here (see STATION_NOTES)
+    ("availability", "availability %", 100.0),
     ("performance", "performance %", 100.0), ("quality", "quality %", 100.0), ("oee", "OEE %", 100.0),
-    ("throughput_per_h", "out cells/h", 1.0), ("wip_cells", "WIP cells", 1.0), ("queue_cells", "queue cells", 1.0),
-    ("waiting_time_h", "wait h", 1.0), ("failures", "failures", 1.0), ("scrapped_cells", "scrapped cells", 1.0),
+    ("throughput_per_h", "out /h", 1.0), ("wip_cells", "WIP", 1.0), ("queue_cells", "queue", 1.0),
+    ("waiting_time_h", "wait h", 1.0), ("failures", "failures", 1.0), ("scrapped_cells", "scrapped", 1.0),
 )
 
 
-def station_table(result: RunResult, order: Sequence[str], bottleneck: Optional[str]) -> Table:
+def station_table(result: RunResult, order: Sequence[str], bottleneck: Optional[str],
+                  units: Optional[dict[str, str]] = None) -> Table:
     """Station KPIs (means), stations in flow order, the bottleneck (the stored constraint) marked,
-    with each station's stored load against calendar capacity and active-period share."""
+    with each station's stored load against calendar capacity and active-period share. `units`:
+    what each station's counts count (dashboard.labels.station_units: rolls or cells)."""
     rows, marked = [], []
     for name in order:
         station = result.stations[name]
         share = result.bottleneck.share.get(name)
         load = result.bottleneck.load.get(name)
-        row: list[Any] = [name]
+        row: list[Any] = [name, (units or {}).get(name, "cells")]
         row += [None if getattr(station, attr).mean is None else getattr(station, attr).mean * scale
                 for attr, _, scale in STATION_COLUMNS]
         row.append(None if load is None or load.load_ratio.mean is None else load.load_ratio.mean * 100)
@@ -85,8 +88,8 @@ def station_table(result: RunResult, order: Sequence[str], bottleneck: Optional[
         rows.append(row)
         marked.append(name == bottleneck)
     return Table("stations", "Stations (means over replications)",
-                 ["station", *(label for _, label, _ in STATION_COLUMNS), "load / capacity %", "active share %"], rows,
-                 marked)
+                 ["station", "unit", *(label for _, label, _ in STATION_COLUMNS), "load / capacity %", "active share %"],
+                 rows, marked, notes=STATION_NOTES)
 
 
 def state_table(result: RunResult, order: Sequence[str]) -> Table:
@@ -191,5 +194,6 @@ def sweep_table(points: Sequence[SweepPoint], parameters: Sequence[str]) -> Tabl
         row.append(point.bottleneck)
         rows.append(row)
     kpi_columns = [f"{KPIS[k].label} {KPIS[k].unit}{suffix}" for k in HEADLINE_KPIS for suffix in ("", " CI low", " CI high")]
-    return Table("sweep", "Sweep points (mean and 95% CI)", ["run", *parameters, *kpi_columns, "bottleneck"], rows,
+    return Table("sweep", "Sweep points (mean and 95% CI)", ["run", *(path_words(p) for p in parameters), *kpi_columns,
+                                                             "bottleneck"], rows,
                  links={"run": "/runs/{}"})

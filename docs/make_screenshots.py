@@ -1,11 +1,12 @@
 """Regenerate the dashboard screenshots in docs/ (referenced from the README).
 
-    python docs/make_screenshots.py            # about two minutes
+    python docs/make_screenshots.py            # several minutes on two cores
 
-Runs the cylindrical line (scenarios/cylindrical_line.yaml, fewer replications) with the real
+First photographs the home page over an empty database (the first-run offer). Then runs the
+cylindrical line (scenarios/cylindrical_line.yaml, fewer replications) with the real
 `twin` commands into a temporary results database: the line as it is, a what-if with a second
-winder (paired, same seed) with its improvement ranking (`twin bottleneck`) and a sweep of the
-formation racks; then serves the dashboard over it and
+winder (paired, same seed) with its improvement ranking (`twin bottleneck`), a sweep of the
+formation racks and a two-field sweep (a heatmap); then serves the dashboard over it and
 photographs each page with the same Playwright + Chromium set-up as the browser tests
 (dashboard.live). Nothing in the repository changes except the PNGs.
 """
@@ -13,6 +14,7 @@ photographs each page with the same Playwright + Chromium set-up as the browser 
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -40,12 +42,16 @@ def populate(db: Path, scenarios: Path) -> dict[str, int]:
     whatif = apply_overrides(line, {"stations.winding.machines": 2})
     whatif = form.as_whatif(whatif, "cylindrical-line, two winders", line.name, ["winding machines: 1 -> 2"])
     whatif_path = scenarios / "two_winders.yaml"
-    whatif_path.write_text(form.scenario_yaml(whatif, ["What-if made by docs/make_screenshots.py"]), encoding="utf-8")
+    overlay = form.whatif_overlay(form.base_data(line), form.base_data(whatif))  # a small `base:` file
+    whatif_path.write_text(form.whatif_file(LINE, whatif, overlay, ["What-if made by docs/make_screenshots.py"]),
+                           encoding="utf-8")
     common = ["--db", str(db), "--workers", "2", "--replications", "5"]
     twin("compare", str(scenarios / LINE), str(whatif_path), *common)  # runs 1 (base) and 2 (what-if)
     twin("sweep", str(scenarios / LINE), "--set", "stations.formation.machines=60,65,70,75,80,90", "--db", str(db),
          "--workers", "2", "--replications", "3")
     twin("bottleneck", "--run", "2", "--top", "3", "--workers", "2", "--db", str(db))
+    twin("sweep", str(scenarios / LINE), "--set", "stations.formation.machines=60,90", "--set",
+         "stations.winding.machines=1,2", "--db", str(db), "--workers", "2", "--replications", "3")
     return {"base": 1, "whatif": 2}
 
 
@@ -77,9 +83,23 @@ def photograph(url: str, runs: dict[str, int], out: Path) -> list[Path]:
                 page.screenshot(path=str(target), full_page=full_page)
             shots.append(target)
 
+        shot("/", "dashboard-home.png", full_page=False)
+        page.set_viewport_size({"width": 1024, "height": 900})
+        shot("/", "dashboard-home-1024.png", full_page=False)
+        page.set_viewport_size(VIEWPORT)
         shot(f"/runs/{runs['whatif']}", "dashboard-results.png", down_to='[data-table="improvements"]')
         shot(f"/compare?runs={runs['base']},{runs['whatif']}", "dashboard-compare.png")
-        shot("/sweep", "dashboard-sweep.png")
+        shot("/sweep", "dashboard-sweep-heatmap.png")  # the newest sweep: two fields, a heatmap
+        page.locator(".picker-row button.dash-dropdown").first.click()  # the one-field sweep: its line chart
+        page.get_by_role("option", name=re.compile(r"formation machines \(6 points")).click()
+        page.wait_for_url(re.compile(r"group="))
+        settle(page)
+        page.keyboard.press("Escape")  # the picker's list closed
+        page.get_by_text("Start a sweep", exact=True).click()  # and the form that starts one, open
+        page.wait_for_timeout(500)
+        target = out / "dashboard-sweep.png"
+        page.screenshot(path=str(target), full_page=True)
+        shots.append(target)
         shot("/runs", "dashboard-runs.png", full_page=False)
 
         # the form: an edit, a run in progress, and a bad value with its message
@@ -103,6 +123,17 @@ def photograph(url: str, runs: dict[str, int], out: Path) -> list[Path]:
     return shots
 
 
+def photograph_empty(out: Path, scenarios: Path, root: Path) -> Path:
+    """The home page over an empty database: the first-run offer with its estimate."""
+    target = out / "dashboard-home-empty.png"
+    with live_server(Path("empty.sqlite"), Path(scenarios.name), cwd=root) as url, chromium() as browser:
+        page = browser.new_page(viewport=VIEWPORT, device_scale_factor=1)
+        page.goto(url + "/")
+        settle(page)
+        page.screenshot(path=str(target))
+    return target
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=REPO / "docs", help="where the PNGs go (default: docs/)")
@@ -114,8 +145,9 @@ def main() -> None:
         scenarios = root / "scenarios"
         shutil.copytree(REPO / "scenarios", scenarios)
         db = root / "results.sqlite"
-        runs = populate(db, scenarios)
         arguments.out.mkdir(parents=True, exist_ok=True)
+        print(f"wrote {photograph_empty(arguments.out, scenarios, root)}", file=sys.stderr)
+        runs = populate(db, scenarios)
         with live_server(Path(db.name), Path(scenarios.name), cwd=root) as url:  # the header shows short names
             for path in photograph(url, runs, arguments.out):
                 print(f"wrote {path}", file=sys.stderr)

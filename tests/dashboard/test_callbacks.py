@@ -13,8 +13,9 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import callbacks, data, ids
 from dashboard.callbacks import Context
-from dashboard.jobs import JobStatus
+from dashboard.jobs import JobLimits, JobStatus
 from twin.spec.scenario import Scenario
+from twin.spec.yaml_io import load_scenario
 
 
 def walk(component: Any) -> Iterator[Any]:
@@ -59,14 +60,17 @@ def with_class(component: Any, name: str) -> list[Any]:
 class FakeJobs:
     """Records what would be started; statuses set by the test."""
 
+    limits = JobLimits()
+
     def __init__(self) -> None:
         self.started: list[tuple[str, str]] = []
         self.statuses: dict[str, JobStatus] = {}
         self.owners: dict[str, str] = {}
         self.cancelled: list[tuple[str, Optional[str]]] = []
 
-    def start_run(self, scenario_yaml: str, title: str, owner: str = "") -> str:
+    def start_run(self, scenario_yaml: str, title: str, owner: str = "", **settings: Any) -> str:
         self.started.append((scenario_yaml, title))
+        self.settings = settings
         job_id = f"job-{len(self.started)}"
         self.owners[job_id] = owner
         self.statuses[job_id] = JobStatus(job_id, "run", title, "running")
@@ -117,7 +121,8 @@ def test_the_results_page_shows_kpi_cards_and_marks_the_bottleneck(context):
     cards = with_class(content, "kpi-card")
     assert len(cards) == 6
     titles = [text_of(with_class(c, "kpi-title")) for c in cards]
-    assert titles == ["Throughput", "Energy", "Yield", "OEE of the bottleneck", "WIP", "Lead time"]
+    assert titles == ["Throughput", "Output", "Yield", "OEE of the bottleneck", "WIP", "Lead time"]
+    assert "cells/day" in text_of(with_class(cards[0], "kpi-also"))  # beside cells/h
     assert all("95% CI" in text_of(with_class(c, "kpi-ci")) for c in cards)
     sentence = with_class(content, "bottleneck-sentence")[0]
     assert getattr(sentence, "data-bottleneck") == "formation" and "formation limits output" in text_of(sentence)
@@ -195,8 +200,11 @@ def test_validation_puts_the_message_next_to_the_field(context):
     messages, classes, summary = callbacks.validate_form(base, field_ids, bad, error_ids)
     slot = next(i for i, e in enumerate(error_ids) if e["name"] == "formation" and e["param"] == "machines")
     assert "valid integer" in messages[slot] and sum(bool(m) for m in messages) == 1
-    assert classes.count("field-input invalid") == 1
+    assert classes.count("field-input invalid changed") == 1 and classes.count("field-input") == len(classes) - 1
     assert "Some values need fixing" in text_of(summary)
+    edited = set_value(field_ids, values, "formation", "machines", "8")
+    _, classes, _ = callbacks.validate_form(base, field_ids, edited, error_ids)
+    assert classes.count("field-input changed") == 1  # the changed field is highlighted
 
 
 def test_validation_survives_any_input(context):
@@ -215,11 +223,15 @@ def test_save_writes_a_new_file_and_never_overwrites(fake):
     message = callbacks.save_whatif(ctx, base, field_ids, edited, "Eight racks!")
     assert "Saved as" in text_of(message)
     saved = ctx.settings.scenarios_dir / "eight-racks.yaml"
-    scenario = Scenario.model_validate(yaml.safe_load(saved.read_text()))
+    written = yaml.safe_load(saved.read_text())  # a small `base:` file: the base keeps its comments
+    assert written["base"] == "tiny_line.yaml" and written["stations"] == [{"name": "formation", "machines": 8}]
+    assert set(written) == {"base", "name", "description", "stations"}
+    scenario = load_scenario(saved)
     assert scenario.name == "Eight racks!" and scenario.station("formation").machines == 8
+    assert scenario.station("winding") == load_scenario(ctx.settings.scenarios_dir / "tiny_line.yaml").station("winding")
     again = callbacks.save_whatif(ctx, base, field_ids, values, "eight racks")
     assert "already exists" in text_of(again)
-    assert Scenario.model_validate(yaml.safe_load(saved.read_text())).station("formation").machines == 8
+    assert load_scenario(saved).station("formation").machines == 8
     assert "Give the what-if a name" in text_of(callbacks.save_whatif(ctx, base, field_ids, values, " ?! "))
     bad = set_value(field_ids, values, "filling", "yield", "2")
     assert "nothing was saved" in text_of(callbacks.save_whatif(ctx, base, field_ids, bad, "broken"))
@@ -235,15 +247,20 @@ def test_run_starts_a_background_job_with_the_edited_scenario(fake):
     assert unchanged.name == "fast-line" and jobs.started[0][1] == "fast-line"
     edited = set_value(field_ids, values, "formation", "machines", "8")
     _, rows, _ = callbacks.start_run(ctx, base, field_ids, edited, "", "page-1")
-    assert len(rows) == 2 and "edited" in text_of(rows[0])  # newest first
+    assert len(rows) == 2 and "formation machines 6 → 8" in text_of(rows[0])  # newest first
     scenario = Scenario.model_validate(yaml.safe_load(jobs.started[1][0]))
-    assert scenario.name == "fast-line (edited)" and scenario.station("formation").machines == 8
-    assert "formation machines: 6 -> 8" in jobs.started[1][1]
+    assert scenario.name == "fast-line · formation machines 6 → 8" and scenario.station("formation").machines == 8
+    assert jobs.started[1][1] == "fast-line · formation machines 6 → 8"
     named, _, _ = callbacks.start_run(ctx, base, field_ids, edited, "Eight racks", "page-2")
-    assert Scenario.model_validate(yaml.safe_load(jobs.started[2][0])).name == "Eight racks"
+    # the what-if box names saved files only: a run is named by what it changed
+    assert Scenario.model_validate(yaml.safe_load(jobs.started[2][0])).name == "fast-line · formation machines 6 → 8"
+    settings_only = set_value(field_ids, set_value(field_ids, values, "run", "replications", "2"), "run", "seed", "9")
+    callbacks.start_run(ctx, base, field_ids, settings_only, "", "page-1")  # run settings, not scenario edits
+    assert Scenario.model_validate(yaml.safe_load(jobs.started[3][0])) == unchanged
+    assert jobs.settings == {"replications": 2, "seed": 9} and jobs.started[3][1] == "fast-line (2 replications, seed 9)"
     bad = set_value(field_ids, values, "formation", "machines", "0")
     message, _, _ = callbacks.start_run(ctx, base, field_ids, bad, "", "page-1")
-    assert "nothing was started" in text_of(message) and len(jobs.started) == 3
+    assert "nothing was started" in text_of(message) and len(jobs.started) == 4
     with pytest.raises(PreventUpdate):
         callbacks.start_run(ctx, base, field_ids, values, "", None)
 

@@ -145,11 +145,25 @@ def test_a_one_parameter_sweep_is_a_line_with_a_ci_band(stored):
 def test_a_two_parameter_sweep_is_a_heatmap(stored):
     group = next(g for g in data.sweep_groups(stored) if len(g.parameters) == 2)
     view = data.sweep_view(stored, group.group)
-    figure = figures.sweep_figure(view.points, group.parameters, "yield")
+    figure = figures.sweep_figure(view.points, group.parameters, "throughput_per_h", view.against_base)
     heatmap = figure.data[0]
     assert heatmap.type == "heatmap"
     assert list(heatmap.y) == ["5", "8"] and list(heatmap.x) == ["5", "20"]
-    assert all(z is not None and 0 < z <= 100 for row in heatmap.z for z in row)  # yield in %
+    assert figure.layout.xaxis.title.text == "filling buffer (lots)"  # words, not dotted paths
+    assert figure.layout.yaxis.title.text == "formation machines"
+    assert heatmap.text[0][0].endswith("base") and heatmap.z[0][0] == 0
+    # colour (z) is the paired difference from the base where significant, else 0 (white): noise is not signal
+    for i in range(2):
+        for j in range(2):
+            if (i, j) == (0, 0):
+                continue
+            run_id = next(p.run_id for p in view.points if (str(p.settings["stations.formation.machines"]),
+                                                              str(p.settings["stations.filling.buffer"])) == (heatmap.y[i], heatmap.x[j]))
+            difference = view.against_base[run_id].kpis["throughput_per_h"]
+            assert heatmap.z[i][j] == (difference.difference if difference.significant else 0.0)
+            assert ("vs base" in heatmap.text[i][j]) == difference.significant
+    # two replications (t with 1 degree of freedom) cannot tell 8 racks from 5: the cells stay white
+    assert heatmap.z[1] == [0.0, 0.0] and "≈ base" in heatmap.text[1][0]
 
 
 def test_empty_inputs_say_why(stored):

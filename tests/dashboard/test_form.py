@@ -171,3 +171,17 @@ def test_every_scenario_file_opens_in_the_form_and_saves_back_unchanged(path):
     outcome = edit(scenario)
     assert outcome.scenario == scenario and not outcome.errors and not outcome.general
     assert parse_model(form.scenario_yaml(scenario), Scenario) == scenario
+
+
+def test_a_whatif_overlay_lists_only_the_changes_or_says_it_cannot():
+    from dashboard.form import whatif_overlay
+
+    before = {"name": "a", "run": {"length": 10, "seed": 1}, "stations": [{"name": "x", "machines": 1, "buffer": 4},
+                                                                          {"name": "y", "machines": 2}]}
+    after = {"name": "b", "run": {"length": 20, "seed": 1}, "stations": [{"name": "x", "machines": 1, "buffer": 4},
+                                                                         {"name": "y", "machines": 3}]}
+    assert whatif_overlay(before, after) == {"run": {"length": 20}, "stations": [{"name": "y", "machines": 3}]}
+    assert whatif_overlay(before, {**after, "calendar": {"shifts_per_day": 2}})["calendar"] == {"shifts_per_day": 2}
+    dropped = {**after, "stations": [{"name": "x", "machines": 1}, {"name": "y", "machines": 3}]}
+    assert whatif_overlay(before, dropped) is None  # a key cannot be removed from one station: write it all
+    assert whatif_overlay(before, {"name": "a", "stations": before["stations"]}) == {"run": None}

@@ -113,3 +113,53 @@ def test_a_page_can_stop_only_the_jobs_it_started(tmp_path):
     assert jobs.cancel(queued, owner="page-b") is None and jobs.status(queued).state == "queued"
     assert jobs.cancel(queued, owner="page-a").state == "cancelled"
     jobs.stop_all()
+
+
+def test_a_sweep_job_stores_one_run_per_point_with_its_settings_and_is_reaped_unasked(tmp_path):
+    jobs = JobManager(tmp_path / "results.sqlite")
+    data = tiny_line_data()
+    job_id = jobs.start_sweep(yaml.safe_dump(data), [("stations.formation.machines", [5, 6])], "sweep of formation", owner="me",
+                              replications=2, seed=5)
+    process = jobs._jobs[job_id].process
+    deadline = time.monotonic() + 60
+    while process.exitcode is None and time.monotonic() < deadline:  # nobody asks for the status meanwhile
+        time.sleep(0.1)
+    time.sleep(1.5)
+    assert jobs._jobs[job_id].state == "done"  # the reaper collected it without a page asking ...
+    assert jobs._jobs[job_id].pipe.closed  # ... and joined the worker (no zombie)
+    status = jobs.status(job_id)
+    assert status.kind == "sweep" and status.run_ids == [1, 2] and status.started_at <= status.ended_at
+    with Store(tmp_path / "results.sqlite", create=False) as store:
+        records = [store.run(1), store.run(2)]
+    assert [r.details["sweep_settings"] for r in records] == [{"stations.formation.machines": 5}, {"stations.formation.machines": 6}]
+    assert {r.kind for r in records} == {"sweep"} and records[0].group == records[1].group
+    assert all(r.seed == 5 and r.done == 2 for r in records)
+
+
+def test_run_settings_are_not_scenario_edits(tmp_path):
+    """Replications and seed given as run settings keep the scenario's hash (so the run lists with its file)."""
+    jobs = JobManager(tmp_path / "results.sqlite")
+    data = tiny_line_data()
+    status = wait(jobs, jobs.start_run(yaml.safe_dump(data), "tiny", replications=2, seed=9))
+    assert status.state == "done", status.message
+    from twin.spec.scenario import Scenario
+    with Store(tmp_path / "results.sqlite", create=False) as store:
+        record = store.run(status.run_ids[0])
+        assert record.scenario_hash == Scenario.model_validate(data).content_hash()
+        assert record.seed == 9 and record.planned == 2 and record.done == 2
+        store.delete_run(record.id)
+        assert store.runs() == []
+
+
+def test_a_grid_job_runs_the_base_and_its_whatifs_with_the_bases_seed(tmp_path):
+    jobs = JobManager(tmp_path / "results.sqlite")
+    base = tiny_line_data()
+    whatif = tiny_line_data()
+    whatif["name"], whatif["run"]["seed"] = "eight racks", 99
+    whatif["stations"][2]["machines"] = 8
+    status = wait(jobs, jobs.start_grid(yaml.safe_dump(base), [yaml.safe_dump(whatif)], "grid", replications=2))
+    assert status.state == "done" and status.kind == "grid" and status.run_ids == [1, 2], status.message
+    with Store(tmp_path / "results.sqlite", create=False) as store:
+        records = [store.run(1), store.run(2)]
+    assert [r.label for r in records] == ["base", "what-if"] and records[0].group == records[1].group
+    assert [r.seed for r in records] == [7, 7] and [r.done for r in records] == [2, 2]  # paired with the base

@@ -34,6 +34,21 @@ def test_station_table_marks_the_bottleneck(baseline):
     assert [row[0] for row in table.rows] == order
     assert table.marked == [False, False, True, False]
     assert len(table.columns) == len(table.rows[0])
+    assert "cycle times" in table.notes["performance %"] and "Above 100 %" in table.notes["performance %"]
+
+
+def test_electrode_stations_count_rolls_and_the_rest_cells():
+    from dashboard.labels import station_units
+    from twin.spec.yaml_io import load_scenario
+    from tests.dashboard.conftest import FAST_LINE
+
+    line = load_scenario(FAST_LINE.parents[2] / "scenarios" / "cylindrical_line.yaml")
+    units = station_units(line)
+    rolls = {name for name, unit in units.items() if unit == "rolls"}
+    assert rolls == {f"{step}_{side}" for step in ("mixing", "coating", "calendering", "slitting", "vacuum_drying")
+                     for side in ("cathode", "anode")}
+    assert units["winding"] == units["grading"] == "cells"
+    assert set(station_units(load_scenario(FAST_LINE)).values()) == {"cells"}  # no material source: all cells
 
 
 def test_waterfall_table_shows_losses_as_negative_with_ordered_intervals(baseline):

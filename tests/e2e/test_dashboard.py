@@ -46,16 +46,16 @@ def test_run_a_whatif_see_its_bottleneck_and_compare_it_with_the_baseline(page):
     expect(jobs).to_have_count(2)
     expect(page.locator("progress").first).to_be_attached()
     expect(page.locator('.job[data-state="done"]')).to_have_count(2, timeout=RUN_TIMEOUT_MS)
-    baseline_id = run_id_of(jobs.filter(has_not_text="edited"))
-    whatif_job = jobs.filter(has_text="edited")
+    baseline_id = run_id_of(jobs.filter(has_not_text="formation machines"))
+    whatif_job = jobs.filter(has_text="formation machines 6 → 8")
     whatif_id = run_id_of(whatif_job)
 
     whatif_job.get_by_role("link", name=re.compile("Open results")).click()
     expect(page).to_have_url(re.compile(rf"/runs/{whatif_id}$"))
-    expect(page.get_by_role("heading", name=f"Run {whatif_id} · fast-line (edited)")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"Run {whatif_id} · fast-line · formation machines 6 → 8")).to_be_visible()
     cards = page.locator(".kpi-card")
     expect(cards).to_have_count(6)
-    for title in ("Throughput", "Energy", "Yield", "OEE of the bottleneck", "WIP", "Lead time"):
+    for title in ("Throughput", "Output", "Yield", "OEE of the bottleneck", "WIP", "Lead time"):
         expect(cards.filter(has_text=title).locator(".kpi-ci")).to_contain_text("95% CI")
     # eight formation racks move the bottleneck to the winder, marked in the flow diagram
     expect(page.locator(".bottleneck-sentence")).to_have_attribute("data-bottleneck", "winding")

@@ -1,4 +1,4 @@
-"""The work behind `twin run` and `twin bottleneck`, callable by any front end.
+"""The work behind `twin run`, `twin bottleneck` and `twin sweep`, callable by any front end.
 
 The CLI calls these in its own process; the dashboard calls them in a worker process
 (dashboard.jobs). Both learn a stored run's id the moment it exists through `on_run`, as data,
@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Callable, Literal, Optional
+from typing import Any, Callable, Literal, Optional, Sequence
 
 from twin.analysis.bottleneck import BottleneckAnalysis, analyse
 from twin.experiments.compare import ComparedRun, ComparisonResult, compare_replications
 from twin.experiments.replications import Plan, PrecisionOutcome, with_warmup
+from twin.experiments.sweep import SweepError, SweepResult, label, sweep_point, sweep_points
 from twin.service.session import Session
 from twin.sim.results import ReplicationResult, RunResult
 from twin.spec.scenario import Scenario
@@ -124,7 +125,11 @@ def rank_improvements(session: Session, *, scenario: Optional[Scenario] = None, 
 
     def replicate(variant: Scenario) -> list[ReplicationResult]:
         variant_plan = session.plan([with_warmup(variant, fixed)], [root])[0]
-        variant_id = session.begin(variant_plan, count, kind="bottleneck", label="variant", group=group)
+        change = describe_change(plan.scenario, variant)
+        variant_id = session.begin(variant_plan, count, kind="bottleneck", label=f"variant: {change}", group=group,
+                                   details={"variant_of": run_id, "change": change})
+        if variant_id is not None:
+            on_run(variant_id)  # a front end follows the ranking's progress run by run
         runs = session.replicate([variant_plan], [count], [variant_id])[0]
         session.finish(variant_plan, variant_id, runs)
         return runs
@@ -134,3 +139,91 @@ def rank_improvements(session: Session, *, scenario: Optional[Scenario] = None, 
     if session.store is not None and run_id is not None:
         session.store.save_analysis(run_id, analysis)
     return analysis
+
+
+def describe_change(base: Scenario, variant: Scenario) -> str:
+    """What a variant changed, in words: 'winding machines 1 → 2', 'winding +10 % rate' (a shorter
+    mean cycle time), else the station's name; stations compared field by field."""
+    said = []
+    for old in base.stations:
+        new = next((s for s in variant.stations if s.name == old.name), None)
+        if new is None or new == old:
+            continue
+        before, after = old.model_dump(by_alias=True), new.model_dump(by_alias=True)
+        if before.get("machines") != after.get("machines"):
+            said.append(f"{old.name} machines {before.get('machines')} → {after.get('machines')}")
+        elif before.get("cycle_time") != after.get("cycle_time"):
+            old_mean, new_mean = _mean_s(old), _mean_s(new)
+            said.append(f"{old.name} {old_mean / new_mean - 1:+.0%} rate" if old_mean and new_mean
+                        else f"{old.name} cycle time")
+        else:
+            said.append(f"{old.name} " + ", ".join(k for k in after if before.get(k) != after.get(k)))
+    return "; ".join(said) or "no change"
+
+
+def _mean_s(station: Any) -> Optional[float]:
+    cycle = getattr(station, "cycle_time", None)
+    mean = getattr(cycle, "mean", None) if cycle is not None else None
+    try:
+        return float(mean() if callable(mean) else mean) if mean is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class SweepOutcome:
+    run_ids: list[Optional[int]]
+    result: SweepResult
+
+
+def run_sweep(session: Session, scenario: Scenario, assignments: Sequence[tuple[str, list[Any]]], *,
+              replications: Optional[int] = None, seed: Optional[int] = None,
+              on_run: OnRun = lambda run_id: None) -> SweepOutcome:
+    """Every combination of the assignments' values (full factorial, twin.experiments.sweep) with the
+    same seed at every point (common random numbers), each point stored as a run of kind 'sweep'
+    in one group with its settings as data; as `twin sweep` does. Raises TaskError for a bad path."""
+    try:
+        points = sweep_points(scenario, [(path, list(values)) for path, values in assignments])
+    except SweepError as exc:
+        raise TaskError(str(exc)) from None
+    scenarios = [point for _, point in points]
+    seeds = [point.run.seed if seed is None else seed for point in scenarios]
+    counts = [replications or point.run.replications for point in scenarios]
+    group = uuid.uuid4().hex[:12]
+    plans = session.plan(scenarios, seeds)
+    ids = [session.begin(p, n, kind="sweep", label=label(settings), group=group, details={"sweep_settings": settings})
+           for p, n, (settings, _) in zip(plans, counts, points)]
+    for run_id in ids:
+        if run_id is not None:
+            on_run(run_id)
+    results = session.replicate(plans, counts, ids)
+    finished = [session.finish(p, run_id, reps) for p, run_id, reps in zip(plans, ids, results)]
+    result = SweepResult(scenario=scenario.name, seed=seeds[0], parameters=[path for path, _ in assignments],
+                         points=[sweep_point(settings, r, run_id)
+                                 for (settings, _), r, run_id in zip(points, finished, ids)])
+    return SweepOutcome(ids, result)
+
+
+def run_grid(session: Session, base: Scenario, whatifs: Sequence[Scenario], *, replications: Optional[int] = None,
+             seed: Optional[int] = None, on_run: OnRun = lambda run_id: None) -> list[Optional[int]]:
+    """A scenario grid: the base and every what-if with the base's seed (common random numbers, so
+    each what-if pairs with the base replication by replication), stored as one group of kind
+    'compare' (labels 'base' and 'what-if'); returns the run ids, base first."""
+    if not whatifs:
+        raise TaskError("a grid needs at least one what-if beside its base")
+    root = base.run.seed if seed is None else seed
+    count = replications or base.run.replications
+    if count < 2:
+        raise TaskError("a comparison needs at least 2 replications for a confidence interval")
+    group = uuid.uuid4().hex[:12]
+    scenarios = [base, *whatifs]
+    plans = session.plan(scenarios, [root] * len(scenarios))
+    ids = [session.begin(p, count, kind="compare", label="base" if i == 0 else "what-if", group=group)
+           for i, p in enumerate(plans)]
+    for run_id in ids:
+        if run_id is not None:
+            on_run(run_id)
+    results = session.replicate(plans, [count] * len(plans), ids)
+    for plan, run_id, reps in zip(plans, ids, results):
+        session.finish(plan, run_id, reps)
+    return ids

@@ -322,6 +322,17 @@ class Store:
             db.execute("INSERT INTO analyses (run_id, kind, created_at, result_json) VALUES (?, ?, ?, ?)",
                        (run_id, kind, _now(), to_json(analysis)))
 
+    def delete_run(self, run_id: int) -> None:
+        """Forget a run with its replications and analyses (the user's clean-up). A run still being
+        written by a live process is refused: its worker would go on adding replications."""
+        record = self._record(self._row(run_id))
+        if record.status == "running" and not record.process_gone:
+            raise StoreError(f"run {run_id} is still running: stop it first")
+        with self._transaction() as db:
+            db.execute("DELETE FROM analyses WHERE run_id = ?", (run_id,))
+            db.execute("DELETE FROM replications WHERE run_id = ?", (run_id,))
+            db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+
     def save_plan(self, run_id: int, plan: BaseModel) -> None:
         """Keep a plan (twin.experiments.plan.PlanResult) with the run that checked its choice."""
         self.save_analysis(run_id, plan, kind="plan")
