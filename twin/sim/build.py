@@ -18,7 +18,7 @@ from stations.machine import MachineStation
 from stations.sink import Exit
 from stations.source import LotMaker, start_source
 from stations.flow import Expiry, Router
-from stations.monitors import Item, LineMonitor, StationMonitor
+from stations.monitors import Item, Level, LineMonitor, StationMonitor
 from twin.spec.rng import Streams
 from twin.spec.scenario import (
     EXIT, AssemblyStationSpec, BatchStationSpec, CalendarSpec, DwellStationSpec, MachineStationSpec, Scenario,
@@ -42,6 +42,36 @@ class Model:
             station.reset(now)
         for crew in self.crews.values():
             crew.reset(now)
+
+
+class PlantMonitor(LineMonitor):
+    """A line monitor that also keeps cells in the line and good cells per grade for each item, so a
+    plant's lines (told apart by their items) get their own WIP and grades."""
+
+    def __init__(self, items: list[Item], grades: tuple[str, ...] = ()) -> None:
+        super().__init__(items, grades)
+        self.wip_of = [Level() for _ in items]
+        self.grade_of = [[0] * len(grades) for _ in items]
+        self.wip_baseline = [0.0] * len(items)
+        self.grade_baseline = [[0] * len(grades) for _ in items]
+
+    def _enter(self, lot, now: float) -> None:
+        super()._enter(lot, now)
+        self.wip_of[lot.item].add(lot.cells, now)
+
+    def _leave(self, lot, units: int, now: float) -> None:
+        super()._leave(lot, units, now)
+        self.wip_of[lot.item].add(-units, now)
+
+    def exit(self, lot, now: float) -> None:
+        if lot.grade >= 0:
+            self.grade_of[lot.item][lot.grade] += lot.cells
+        super().exit(lot, now)
+
+    def reset(self, now: float) -> None:
+        super().reset(now)
+        self.wip_baseline = [level.area_until(now) for level in self.wip_of]
+        self.grade_baseline = [list(g) for g in self.grade_of]
 
 
 def line_items(scenario: Scenario) -> tuple[list[Item], list[int]]:
@@ -138,7 +168,7 @@ def build(scenario: Scenario, streams: Streams) -> Model:
     env = Environment()
     items, units = line_items(scenario)
     item_index = {item.name: i for i, item in enumerate(items)}
-    line = LineMonitor(items, scenario.grade_names())
+    line = (PlantMonitor if scenario.plant is not None else LineMonitor)(items, scenario.grade_names())
     horizon = scenario.run.warmup + scenario.run.length + 7 * 86400.0
     calendar = build_calendar(scenario.calendar, horizon) if scenario.calendar else None
     crews = {

@@ -9,6 +9,7 @@ YAML order or on which process runs the replication.
 from __future__ import annotations
 
 import hashlib
+from typing import Mapping
 
 import numpy as np
 
@@ -32,13 +33,20 @@ def name_key(name: str) -> int:
 
 
 class Streams:
-    """Factory of independent generators for one replication of one scenario."""
+    """Factory of independent generators for one replication of one scenario.
 
-    def __init__(self, seed: int, replication: int) -> None:
+    `keys` renames owners before hashing: a plant (twin.spec.plant) keys `line.station` by the
+    station's name in its line file, so a line draws the same numbers in a plant as alone. An owner
+    'station/product' (a per-product stream) is renamed part by part."""
+
+    def __init__(self, seed: int, replication: int, keys: Mapping[str, str] | None = None) -> None:
         self.seed = seed
         self.replication = replication
+        self.keys = dict(keys or {})
 
     def generator(self, owner: str, purpose: str, index: int = 0) -> np.random.Generator:
         """The generator for `purpose` at station (or source) `owner`, machine `index`."""
+        if self.keys:
+            owner = "/".join(self.keys.get(part, part) for part in owner.split("/", 1))
         key = (self.replication, name_key(owner), index, PURPOSES[purpose])
         return np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=key)))
