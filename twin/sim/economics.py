@@ -114,11 +114,12 @@ def ledger(model, window_s: float, started: dict[str, float], started_by_line: d
         result[CELL_MATERIAL + line] = StationLedger()
         result[CELL_MATERIAL + line].cost["material"] = prices.cell_material * count
     cells = cell_stations(scenario)
+    order = {spec.name: i for i, spec in enumerate(scenario.stations)}
     for name, feeders in upstream(scenario).items():
         if name not in cells:
             continue
         value = prices.cell_material
-        for feeder in feeders:
+        for feeder in sorted(feeders, key=order.__getitem__):  # file order: the same sum in a plant as alone
             per = processed[feeder] if feeder in cells else started.get(feeder, cells_started)
             value += _gross(result[feeder]) / per if per > 0 else 0.0
         entry = result[name]

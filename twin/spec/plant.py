@@ -58,7 +58,8 @@ class PlantSpec(Spec):
     shared: tuple[SharedSpec, ...] = Field((), description="Stations that become one pool serving several lines.")
     crews: Annotated[dict[str, CrewSpec], BeforeValidator(_crew_shorthand)] = Field(
         default_factory=dict, description="Plant-wide crews: they replace the lines' crews of the same name.")
-    facility: dict[str, FacilityLoadSpec] = Field(default_factory=dict, description="Plant loads of no station.")
+    facility: dict[str, FacilityLoadSpec] = Field(
+        default_factory=dict, description="Plant loads of no station; they replace the lines' loads of the same name.")
     prices: Optional[PricesSpec] = Field(None, description="Cost inputs (default: the first line's).")
     run: RunSpec = Field(description="Run length, warm-up, replications and seed of the plant.")
 
@@ -175,6 +176,8 @@ def compile_plant(plant: PlantSpec, lines: dict[str, Scenario]) -> tuple[dict, d
         for product in scenario.all_products:
             products.append({**product.model_dump(mode="json"), "name": f"{line}.{product.name}"})
         for fname, load in scenario.facility.items():
+            if fname in plant.facility:
+                continue  # the plant's load of that name replaces the line's (one dry room serves both)
             facility[f"{line}.{fname}"] = load.model_dump(mode="json")
         info_lines[line] = {
             "file": plant.lines[line].file,

@@ -47,6 +47,18 @@ class Streams:
     def generator(self, owner: str, purpose: str, index: int = 0) -> np.random.Generator:
         """The generator for `purpose` at station (or source) `owner`, machine `index`."""
         if self.keys:
-            owner = "/".join(self.keys.get(part, part) for part in owner.split("/", 1))
+            owner = self._key(owner)
         key = (self.replication, name_key(owner), index, PURPOSES[purpose])
         return np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=key)))
+
+    def _key(self, owner: str) -> str:
+        """`owner` renamed by `keys`; 'station/product' (names may hold '/') renamed part by part."""
+        if owner in self.keys:
+            return self.keys[owner]
+        cut = owner.find("/")
+        while cut >= 0:
+            head, tail = owner[:cut], owner[cut + 1:]
+            if head in self.keys and (tail in self.keys or "/" not in tail):
+                return f"{self.keys[head]}/{self.keys.get(tail, tail)}"
+            cut = owner.find("/", cut + 1)
+        return owner
