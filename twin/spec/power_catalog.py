@@ -1,4 +1,4 @@
-"""Power draw defaults per process step: the energy side of the catalogue, kept in its own table.
+"""Power draw and cost defaults per process step: the energy and money side of the catalogue, in its own table.
 
 A station naming a catalogue template and giving no `power:` draws its step's defaults below (per
 machine, or per place of a dwell store, in each state); formation also gets a default `recovery`.
@@ -60,11 +60,44 @@ RECOVERY: dict[str, tuple[float, str]] = {
 """Template name -> (share of discharge energy recovered, its source)."""
 
 
-def defaults(template: str) -> Mapping[str, Any]:
-    """The energy keys a station of `template` gets when it does not give them (a fresh dict)."""
+COST_SOURCE = ("capital per machine: order-of-magnitude equipment prices scaled from BatPaC's process capital "
+               "[S16] (formation ~1/3 of process capital, e.1): assumption; life 10 yr straight line: assumption; "
+               "operators per machine and shift: assumption")
+
+COST: dict[str, tuple[float, float, float]] = {
+    # template: (capital per machine or place, GBP; operators per machine per shift; material added per cell, GBP)
+    "mixing": (1.0e6, 1.0, 0.0),
+    "coating_drying": (8.0e6, 2.0, 0.0),
+    "calendering": (2.0e6, 1.0, 0.0),
+    "slitting": (0.5e6, 0.5, 0.0),
+    "vacuum_drying": (0.3e6, 0.25, 0.0),
+    "notching": (0.8e6, 0.5, 0.0),
+    "winding": (1.5e6, 1.0, 0.0),
+    "stacking": (1.5e6, 1.0, 0.0),
+    "can_welding": (0.8e6, 0.5, 0.08),   # the can and cap: 0.08 GBP per 21700 cell, assumption
+    "filling": (1.2e6, 0.5, 0.10),       # electrolyte ~5 g per 21700 cell at ~20 GBP/kg, assumption
+    "crimping": (0.6e6, 0.5, 0.0),
+    "wetting": (100.0, 0.0, 0.0),        # per tray place of rack
+    "formation": (0.1e6, 0.02, 0.0),     # per rack
+    "degassing": (0.8e6, 0.5, 0.0),
+    "aging": (200.0, 0.0, 0.0),          # per tray place of tower
+    "eol_test": (0.3e6, 0.5, 0.0),
+    "grading": (0.4e6, 0.5, 0.0),
+}
+"""Template name -> (capital per machine (per place of a dwell store), operators per machine and shift,
+material per cell); see COST_SOURCE."""
+
+
+def defaults(template: str, units: int = 1) -> Mapping[str, Any]:
+    """The energy and cost keys a station of `template` with `units` machines (places) gets when it
+    does not give them (a fresh dict)."""
     found: dict[str, Any] = {}
     if template in POWER:
         found["power"] = dict(POWER[template][0])
     if template in RECOVERY:
         found["recovery"] = RECOVERY[template][0]
+    if template in COST:
+        capex, operators, material = COST[template]
+        found["cost"] = {"capex": f"{capex * units:g} GBP", "life": "10 yr",
+                         "labour_per_shift": operators * units, "material_per_cell": f"{material:g} GBP"}
     return found

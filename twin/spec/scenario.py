@@ -413,7 +413,8 @@ class BaseStationSpec(Spec):
                 data = catalog.merge(data)
             except catalog.UnknownTemplate as exc:
                 raise located_error(("template",), str(exc), data.get("template")) from None
-            data = {**power_catalog.defaults(data["template"]), **data}
+            units = data.get("capacity") or data.get("machines") or 1
+            data = {**power_catalog.defaults(data["template"], units if isinstance(units, int) else 1), **data}
         kind = station_kind(data)
         own = _KEYS_OF_KIND.get(kind, ())
         for key in (k for keys in _KEYS_OF_KIND.values() for k in keys):
