@@ -20,6 +20,7 @@ from dashboard.components import graph, kpi_card, notice, options, progress, sta
 from dashboard.data import CompareView, RunView, ScenarioFile, StoredScenario, SweepGroup, SweepView
 from dashboard.labels import kpi, number, when
 from dashboard.verdict import verdict_panel
+from dashboard import plant_view
 
 JOB_POLL_MS = 1000
 PAGE_REFRESH_MS = 2000
@@ -269,6 +270,7 @@ def run_page(view: RunView) -> html.Div:
             tables.waterfall_table(view.waterfall),
             "Losses are negative; 'not yet out' closes the sum exactly (cells processed at the bottleneck but still "
             "in the line at the end).")]
+    parts += plant_view.sections(result, view.scenario)
     parts.append(improvements_section(view))
     parts += [table_block(tables.kpi_table(result)), table_block(tables.station_table(result, order, view.bottleneck)),
               table_block(tables.state_table(result, order))]
