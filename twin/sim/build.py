@@ -19,6 +19,7 @@ from stations.sink import Exit
 from stations.source import LotMaker, start_source
 from stations.flow import Expiry, Router
 from stations.monitors import Item, Level, LineMonitor, StationMonitor
+from twin.sim.priority import PriorityBatchBuffer, PriorityBuffer, ranks
 from twin.spec.rng import Streams
 from twin.spec.scenario import (
     EXIT, AssemblyStationSpec, BatchStationSpec, CalendarSpec, DwellStationSpec, MachineStationSpec, Scenario,
@@ -130,22 +131,34 @@ class BuildContext:
         )
 
 
+    def queue(self, spec: StationSpec, capacity: float, monitor: StationMonitor, *batch: int) -> Buffer:
+        """The station's input buffer: first come, first served, or by line for a shared station
+        with `priority:` (twin.sim.priority)."""
+        plant = self.scenario.plant
+        shared = plant.shared.get(spec.name) if plant is not None else None
+        if shared is None or not shared.priority:
+            return (BatchBuffer if batch else Buffer)(self.env, capacity, monitor, self.line, *batch)
+        buffer = (PriorityBatchBuffer if batch else PriorityBuffer)(self.env, capacity, monitor, self.line, *batch)
+        buffer.rank = ranks(list(shared.priority), {k: list(v.items) for k, v in plant.lines.items()}, self.item_index)
+        return buffer
+
+
 def _capacity(spec: StationSpec) -> float:
     return math.inf if spec.buffer is None else spec.buffer
 
 
 def _machine(ctx: BuildContext, spec: MachineStationSpec, monitor: StationMonitor) -> StationRuntime:
-    buffer = Buffer(ctx.env, _capacity(spec), monitor, ctx.line)
+    buffer = ctx.queue(spec, _capacity(spec), monitor)
     return MachineStation(ctx.env, spec, buffer, monitor, ctx.line, ctx.streams, **ctx.options(spec))
 
 
 def _batch(ctx: BuildContext, spec: BatchStationSpec, monitor: StationMonitor) -> StationRuntime:
-    buffer = BatchBuffer(ctx.env, _capacity(spec), monitor, ctx.line, spec.batch.min, spec.batch.max)
+    buffer = ctx.queue(spec, _capacity(spec), monitor, spec.batch.min, spec.batch.max)
     return BatchStation(ctx.env, spec, buffer, monitor, ctx.line, ctx.streams, **ctx.options(spec))
 
 
 def _dwell(ctx: BuildContext, spec: DwellStationSpec, monitor: StationMonitor) -> StationRuntime:
-    buffer = Buffer(ctx.env, _capacity(spec), monitor, ctx.line)
+    buffer = ctx.queue(spec, _capacity(spec), monitor)
     return DwellStation(ctx.env, spec, buffer, monitor, ctx.line, ctx.streams, item_index=ctx.item_index)
 
 
