@@ -71,3 +71,10 @@ def test_twin_validate_takes_a_plant_file_and_refuses_a_bad_one_in_one_line(tmp_
     assert good.exit_code == 0 and "valid scenario 'plant' (4 stations" in good.output
     bad = CliRunner().invoke(main, ["validate", str(_files(tmp_path, "shared:\n  - {name: x, from: [c.test]}\n"))])
     assert bad.exit_code == 2 and len(bad.output.strip().splitlines()) == 1 and "unknown line in 'c.test'" in bad.output
+
+
+def test_a_sweep_path_names_a_plant_station_by_its_line_dot_name(tmp_path):
+    from twin.experiments.sweep import apply_overrides
+
+    scenario = load_scenario(_files(tmp_path, ""))
+    assert apply_overrides(scenario, {"stations.b.test.machines": 3}).station("b.test").machines == 3
