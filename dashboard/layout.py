@@ -22,6 +22,7 @@ from dashboard.facts import reference_lines, wh_of
 from dashboard.data import CompareView, RunView, ScenarioFile, StoredScenario, SweepGroup, SweepView
 from dashboard.labels import duration_words, kpi, number, path_words, rounded, station_units, when
 from dashboard.verdict import verdict_panel
+from dashboard import plant_view
 
 JOB_POLL_MS = 1000
 PAGE_REFRESH_MS = 2000
@@ -324,6 +325,7 @@ def run_page(view: RunView) -> html.Div:
             tables.waterfall_table(view.waterfall),
             "Losses are negative; 'not yet out' closes the sum exactly (cells processed at the bottleneck but still "
             "in the line at the end).")]
+    parts += plant_view.sections(result, view.scenario)
     parts.append(improvements_section(view))
     parts += [table_block(tables.kpi_table(result)), table_block(
         tables.station_table(result, order, view.bottleneck, station_units(view.scenario)),

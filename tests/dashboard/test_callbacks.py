@@ -128,7 +128,7 @@ def test_the_results_page_shows_kpi_cards_and_marks_the_bottleneck(context):
     assert getattr(sentence, "data-bottleneck") == "formation" and "formation limits output" in text_of(sentence)
     assert any(getattr(t, "data-table", None) == "verdict-evidence" for t in with_class(sentence, "verdict-evidence"))
     graphs = {getattr(c, "data-graph") for c in with_class(content, "graph")}
-    assert graphs == {"flow", "series", "states", "waterfall"}  # no improvement ranking stored
+    assert graphs == {"flow", "series", "states", "waterfall", "energy", "cost"}  # no improvement ranking stored
     assert {t.id["table"] for t in of_type(content, ids.TABLE_DATA)} == {"losses", "kpis", "stations", "states"}
     assert with_id(content, ids.RANK_BUTTON).style is None  # not ranked yet: the button offers it
     links = [c.href for c in with_class(content, "compare-link")]

@@ -17,7 +17,7 @@ from twin.analysis.verdict import verdict
 from twin.analysis.periods import milestones, period_results
 from twin.sim.results import (
     HEADLINE_KPIS,
-    BottleneckResult, Estimate, ReplicationResult, RunResult, SeriesReplication, StationResult,
+    BottleneckResult, Estimate, LineResult, ReplicationResult, RunResult, SeriesReplication, StationResult,
 )
 from twin.analysis.statistics import estimate
 
@@ -45,9 +45,15 @@ def aggregate_replications(
         }
         share_values[name] = [s.bottleneck_sole + s.bottleneck_shifting for s in per_rep]
         shares[name] = estimate(share_values[name])
-        stations[name] = StationResult(states=states, bottleneck=bottleneck, **scalars)
+        costs = {kind: estimate([s.cost_by_kind[kind] for s in per_rep]) for kind in per_rep[0].cost_by_kind}
+        stations[name] = StationResult(states=states, bottleneck=bottleneck, cost_by_kind=costs, **scalars)
     judged = verdict(share_values)
     kpis = _line_estimates([r.line for r in replications])
+    lines = {
+        line: LineResult(kpis=_line_estimates([r.lines[line] for r in replications]),
+                         stations=[name for name in stations if name.startswith(line + ".")])
+        for line in replications[0].lines
+    }
     warnings, withheld = stuck_warnings(kpis, stations, length_h)
     groups = {  # per-product and per-crew KPIs, for result models that have them
         key: {name: _estimates([getattr(r, key)[name] for r in replications]) for name in getattr(replications[0], key)}
@@ -66,6 +72,7 @@ def aggregate_replications(
         bottleneck=_withheld(judge_by_load(replications, judged.primary, judged.candidates, judged.ranking, shares),
                              withheld),
         warnings=warnings,
+        lines=lines,
         series=_mean_series([r.series for r in replications]),
         periods=period_results(replications),
         milestones=milestones(replications, targets_per_day, target_by_h),
@@ -82,11 +89,17 @@ def _withheld(judged: BottleneckResult, reason: Optional[str]) -> BottleneckResu
                                      "why": None, "next": None, "reason": reason})
 
 
+GROUPED_LINE_KPIS = ("grades", "facility_kwh", "cost_by_kind")
+"""Mappings of a line's replication flattened into kpis as '<group>.<name>' (kpis stays one flat mapping)."""
+
+
 def _line_estimates(lines: Sequence[BaseModel]) -> dict[str, Estimate]:
-    """The line KPIs, and good output per grade as 'grades.<name>' (kpis stays one flat mapping)."""
+    """The line KPIs, with good output per grade as 'grades.<name>', facility energy as
+    'facility_kwh.<load>' and cost per good cell as 'cost_by_kind.<kind>'."""
     kpis = _estimates(lines)
-    for grade in getattr(lines[0], "grades", {}):
-        kpis[f"grades.{grade}"] = estimate([line.grades[grade] for line in lines])  # type: ignore[attr-defined]
+    for group in GROUPED_LINE_KPIS:
+        for name in getattr(lines[0], group, {}):
+            kpis[f"{group}.{name}"] = estimate([getattr(line, group)[name] for line in lines])
     return kpis
 
 

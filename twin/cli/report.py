@@ -67,6 +67,7 @@ def print_report(result: RunResult, console: Console) -> None:
             continue
         line.add_row(label, _with_ci(result.kpis[key]))
     console.print(line)
+    print_plant(result, console)
 
     used_states = [s for s in STATE_NAMES if any((st.states[s].mean or 0) > 5e-4 for st in result.stations.values())]
     verdict = result.bottleneck
@@ -94,6 +95,41 @@ def print_report(result: RunResult, console: Console) -> None:
         console.print(line)
     for warning in result.warnings:
         console.print(f"[bold yellow]warning:[/bold yellow] {warning}", highlight=False)
+
+
+ECONOMY_ROWS = (
+    ("energy_kwh_per_kwh", "energy kWh / kWh of cells"),
+    ("energy_kwh_per_good_cell", "energy kWh / good cell"),
+    ("cost_per_good_cell_gbp", "cost GBP / good cell"),
+    ("cost_per_kwh_gbp", "cost GBP / kWh of cells"),
+    ("wip_capital_gbp", "WIP working capital GBP"),
+)
+"""Energy and cost rows of a run's report (a result stored before issue 16 has none of them)."""
+
+
+def print_plant(result: RunResult, console: Console) -> None:
+    """Energy and cost (the plant, and each line of a plant, side by side), and the cost by kind."""
+    if "energy_kwh_per_kwh" not in result.kpis:
+        return
+    columns = {"plant" if result.lines else "line": result.kpis, **{name: r.kpis for name, r in result.lines.items()}}
+    if result.lines:
+        table = Table(title="Lines of the plant (mean ± 95% CI half-width)", title_justify="left")
+        rows = LINE_ROWS + ECONOMY_ROWS
+    else:
+        table = Table(title="Energy and cost (mean ± 95% CI half-width)", title_justify="left")
+        rows = ECONOMY_ROWS
+    table.add_column("KPI")
+    for name in columns:
+        table.add_column(name, justify="right")
+    for key, label in rows:
+        table.add_row(label, *(_with_ci(kpis[key]) if key in kpis else "n/a" for kpis in columns.values()))
+    for key in (k for k in result.kpis if k.startswith("cost_by_kind.")):
+        table.add_row(f"  {key.split('.', 1)[1]} GBP / good cell", *(_with_ci(k[key]) if key in k else "n/a"
+                                                                   for k in columns.values()))
+    for key in (k for k in result.kpis if k.startswith("facility_kwh.")):
+        table.add_row(f"facility {key.split('.', 1)[1]} kWh", _with_ci(result.kpis[key]),
+                      *("" for _ in result.lines))
+    console.print(table)
 
 
 WALK_ARROWS = {"upstream": "← starved", "downstream": "→ blocked", None: "·"}

@@ -15,6 +15,7 @@ from typing import Optional, Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from twin.analysis.aggregate import LINE_KPIS
+from twin.sim.results import HEADLINE_KPIS
 from twin.sim.results import ReplicationResult
 from twin.analysis.statistics import estimate
 
@@ -80,13 +81,26 @@ def _kpi_names(lines: list[tuple[dict, dict]]) -> list[str]:
     return [k for k, v in base.items() if k in whatif and isinstance(v, (int, float)) and not isinstance(v, bool)]
 
 
+PER_LINE_KPIS = (*HEADLINE_KPIS, "energy_kwh_per_kwh", "cost_per_good_cell_gbp")
+"""A plant's per-line KPIs a comparison reports, as 'lines.<line>.<kpi>' after the plant totals."""
+
+
+def _flat(result: ReplicationResult) -> dict:
+    """The line (plant total) KPIs, then each plant line's PER_LINE_KPIS."""
+    flat = result.line.model_dump(by_alias=True)
+    for name, line in result.lines.items():
+        dumped = line.model_dump(by_alias=True)
+        flat.update({f"lines.{name}.{key}": dumped[key] for key in PER_LINE_KPIS})
+    return flat
+
+
 def compare_replications(
     base: list[ReplicationResult], whatif: list[ReplicationResult], base_run: ComparedRun, whatif_run: ComparedRun,
 ) -> ComparisonResult:
     """Line KPIs of the two scenarios, replication by replication (matched by index)."""
     by_index = {r.replication: r for r in whatif}
     pairs = [(b, by_index[b.replication]) for b in sorted(base, key=lambda r: r.replication) if b.replication in by_index]
-    lines = [(b.line.model_dump(by_alias=True), w.line.model_dump(by_alias=True)) for b, w in pairs]
+    lines = [(_flat(b), _flat(w)) for b, w in pairs]
     return ComparisonResult(
         base=base_run,
         whatif=whatif_run,

@@ -89,6 +89,10 @@ def _describe(error: Any, data: dict) -> str:
 def _assign(data: dict, full: dict, path: str, value: Any) -> None:
     """Set `path` in `data` (the fields the file set); `full` (every field) says which paths exist."""
     keys = path.split(".")
+    if len(keys) > 2 and isinstance(full.get(keys[0]), list):  # a plant's 'line.station' holds a dot
+        names = {item.get("name") for item in full[keys[0]] if isinstance(item, dict)}
+        if keys[1] not in names and f"{keys[1]}.{keys[2]}" in names:
+            keys = [keys[0], f"{keys[1]}.{keys[2]}", *keys[3:]]
     node, shape = data, full
     for depth, key in enumerate(keys):
         where = ".".join(keys[:depth]) or "the scenario"

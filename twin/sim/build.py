@@ -18,8 +18,9 @@ from stations.machine import MachineStation
 from stations.sink import Exit
 from stations.source import LotMaker, start_source
 from stations.flow import Expiry, Router
-from stations.monitors import Item, LineMonitor, StationMonitor
+from stations.monitors import Item, Level, LineMonitor, StationMonitor
 from stations.ramp import apply_ramp
+from twin.sim.priority import PriorityBatchBuffer, PriorityBuffer, ranks
 from twin.spec.rng import Streams
 from twin.spec.scenario import (
     EXIT, AssemblyStationSpec, BatchStationSpec, CalendarSpec, DwellStationSpec, MachineStationSpec, Scenario,
@@ -43,6 +44,36 @@ class Model:
             station.reset(now)
         for crew in self.crews.values():
             crew.reset(now)
+
+
+class PlantMonitor(LineMonitor):
+    """A line monitor that also keeps cells in the line and good cells per grade for each item, so a
+    plant's lines (told apart by their items) get their own WIP and grades."""
+
+    def __init__(self, items: list[Item], grades: tuple[str, ...] = ()) -> None:
+        super().__init__(items, grades)
+        self.wip_of = [Level() for _ in items]
+        self.grade_of = [[0] * len(grades) for _ in items]
+        self.wip_baseline = [0.0] * len(items)
+        self.grade_baseline = [[0] * len(grades) for _ in items]
+
+    def _enter(self, lot, now: float) -> None:
+        super()._enter(lot, now)
+        self.wip_of[lot.item].add(lot.cells, now)
+
+    def _leave(self, lot, units: int, now: float) -> None:
+        super()._leave(lot, units, now)
+        self.wip_of[lot.item].add(-units, now)
+
+    def exit(self, lot, now: float) -> None:
+        if lot.grade >= 0:
+            self.grade_of[lot.item][lot.grade] += lot.cells
+        super().exit(lot, now)
+
+    def reset(self, now: float) -> None:
+        super().reset(now)
+        self.wip_baseline = [level.area_until(now) for level in self.wip_of]
+        self.grade_baseline = [list(g) for g in self.grade_of]
 
 
 def line_items(scenario: Scenario) -> tuple[list[Item], list[int]]:
@@ -101,22 +132,34 @@ class BuildContext:
         )
 
 
+    def queue(self, spec: StationSpec, capacity: float, monitor: StationMonitor, *batch: int) -> Buffer:
+        """The station's input buffer: first come, first served, or by line for a shared station
+        with `priority:` (twin.sim.priority)."""
+        plant = self.scenario.plant
+        shared = plant.shared.get(spec.name) if plant is not None else None
+        if shared is None or not shared.priority:
+            return (BatchBuffer if batch else Buffer)(self.env, capacity, monitor, self.line, *batch)
+        buffer = (PriorityBatchBuffer if batch else PriorityBuffer)(self.env, capacity, monitor, self.line, *batch)
+        buffer.rank = ranks(list(shared.priority), {k: list(v.items) for k, v in plant.lines.items()}, self.item_index)
+        return buffer
+
+
 def _capacity(spec: StationSpec) -> float:
     return math.inf if spec.buffer is None else spec.buffer
 
 
 def _machine(ctx: BuildContext, spec: MachineStationSpec, monitor: StationMonitor) -> StationRuntime:
-    buffer = Buffer(ctx.env, _capacity(spec), monitor, ctx.line)
+    buffer = ctx.queue(spec, _capacity(spec), monitor)
     return MachineStation(ctx.env, spec, buffer, monitor, ctx.line, ctx.streams, **ctx.options(spec))
 
 
 def _batch(ctx: BuildContext, spec: BatchStationSpec, monitor: StationMonitor) -> StationRuntime:
-    buffer = BatchBuffer(ctx.env, _capacity(spec), monitor, ctx.line, spec.batch.min, spec.batch.max)
+    buffer = ctx.queue(spec, _capacity(spec), monitor, spec.batch.min, spec.batch.max)
     return BatchStation(ctx.env, spec, buffer, monitor, ctx.line, ctx.streams, **ctx.options(spec))
 
 
 def _dwell(ctx: BuildContext, spec: DwellStationSpec, monitor: StationMonitor) -> StationRuntime:
-    buffer = Buffer(ctx.env, _capacity(spec), monitor, ctx.line)
+    buffer = ctx.queue(spec, _capacity(spec), monitor)
     return DwellStation(ctx.env, spec, buffer, monitor, ctx.line, ctx.streams, item_index=ctx.item_index)
 
 
@@ -139,7 +182,7 @@ def build(scenario: Scenario, streams: Streams) -> Model:
     env = Environment()
     items, units = line_items(scenario)
     item_index = {item.name: i for i, item in enumerate(items)}
-    line = LineMonitor(items, scenario.grade_names())
+    line = (PlantMonitor if scenario.plant is not None else LineMonitor)(items, scenario.grade_names())
     horizon = scenario.run.warmup + scenario.run.length + 7 * 86400.0
     calendar = build_calendar(scenario.calendar, horizon) if scenario.calendar else None
     crews = {

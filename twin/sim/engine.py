@@ -155,7 +155,8 @@ def simulate(scenario: Scenario, replication: int, seed: int | None = None,
              observers: Sequence[Observer] = ()) -> tuple[Model, Series]:
     """Run replication `replication` of `scenario` and return the finished model and its series."""
     run = scenario.run
-    streams = Streams(run.seed if seed is None else seed, replication)
+    keys = scenario.plant.stream_keys if scenario.plant is not None else None
+    streams = Streams(run.seed if seed is None else seed, replication, keys)
     model = build(scenario, streams)
     for observer in observers:
         observer.attach(model)

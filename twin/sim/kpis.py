@@ -7,12 +7,15 @@ ISO 22400 availability x performance x quality, the bottleneck by the active per
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
 from stations.states import OFF_SHIFT, STATE_NAMES, WORKING
 from twin.sim.active_period import active_period_shares
-from twin.sim.build import Model
+from twin.sim.build import Model, PlantMonitor
+from twin.sim.economics import CELL_MATERIAL, COST_KINDS, FACILITY, StationLedger, Totals, ledger, totals
 from stations.monitors import Series
 from twin.sim.results import (
     CrewReplication, LineReplication, ProductReplication, ReplicationResult, SeriesReplication, StationReplication,
@@ -25,49 +28,145 @@ def _ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator > 0 else math.nan
 
 
-def line_kpis(model: Model) -> LineReplication:
+def line_kpis(model: Model, economy: Optional["Economy"] = None) -> LineReplication:
+    """The scenario's line KPIs (a plant's totals), energy and cost included."""
+    economy = economy or Economy.of(model)
     line = model.line
     window = line.snapshot(model.env.now).since(line.baseline)
-    return window_kpis(line, window, material_yield=_material_yield(model, window.good))
+    cells = [i for i, item in enumerate(line.items) if item.is_cells]
+    return _line_replication(line, window, cells, window.wip_area, list(window.good_by_grade), economy.plant,
+                             _material_yield(model, window.good))
 
 
-def window_kpis(line, window, material_yield: float = math.nan) -> LineReplication:
-    """The line KPIs of one window of counts (`LineSnapshot.since`): the run after its warm-up, or a period.
-    The material yield is a steady-state ratio of the whole run (cells out were coated weeks earlier), so a
-    period leaves it NaN."""
+def window_kpis(line, window) -> LineReplication:
+    """The line KPIs of one period of a transient run (`LineSnapshot.since`). Energy, cost and the material
+    yield are whole-run figures (the material yield is a steady-state ratio: cells out were coated weeks
+    earlier), so a period leaves them NaN."""
+    cells = [i for i, item in enumerate(line.items) if item.is_cells]
+    return _line_replication(line, window, cells, window.wip_area, list(window.good_by_grade), None, math.nan)
+
+
+def plant_line_kpis(model: Model, economy: Optional["Economy"] = None) -> dict[str, LineReplication]:
+    """Each line of a plant measured as a line run is, from its lots' items (a line file: {})."""
+    plant = model.scenario.plant
+    line = model.line
+    if plant is None or not isinstance(line, PlantMonitor):
+        return {}
+    economy = economy or Economy.of(model)
+    now = model.env.now
+    window = line.snapshot(now).since(line.baseline)
+    index = {item.name: i for i, item in enumerate(line.items)}
+    result = {}
+    for name, info in plant.lines.items():
+        cells = [index[n] for n in info.items if n in index and line.items[index[n]].is_cells]
+        wip_area = sum(line.wip_of[i].area_until(now) - line.wip_baseline[i] for i in cells)
+        grades = [sum(line.grade_of[i][g] - line.grade_baseline[i][g] for i in cells) for g in range(len(line.grades))]
+        result[name] = _line_replication(line, window, cells, wip_area, grades, economy.lines[name],
+                                         _material_yield(model, window.good, cells, set(info.stations)))
+    return result
+
+
+def _line_replication(line, window, cells: list[int], wip_area: float, grades: list[int],
+                      totals: Optional[Totals], material_yield: float) -> LineReplication:
     window_h = window.time / 3600
-    good = line.cells(window.good)
-    scrapped = line.cells(window.scrapped)
-    energy_wh = sum(g * item.wh_per_cell for g, item in zip(window.good, line.items) if item.is_cells)
-    return LineReplication(
+    good = sum(window.good[i] for i in cells)
+    scrapped = sum(window.scrapped[i] for i in cells)
+    good_kwh = sum(window.good[i] * line.items[i].wh_per_cell for i in cells) / 1000
+    counts = dict(
         throughput_per_h=_ratio(good, window_h),
-        gwh_per_year=_ratio(energy_wh, window_h) * HOURS_PER_YEAR / 1e9,
+        gwh_per_year=_ratio(good_kwh * 1000, window_h) * HOURS_PER_YEAR / 1e9,
         yield_=_ratio(good, good + scrapped),
-        wip_cells=_ratio(window.wip_area, window.time),
-        lead_time_h=_ratio(line.cells(window.good_lead_time_s), good) / 3600,
-        released_cells=line.cells(window.released) + line.cells(window.created),
+        wip_cells=_ratio(wip_area, window.time),
+        lead_time_h=_ratio(sum(window.good_lead_time_s[i] for i in cells), good) / 3600,
+        released_cells=sum(window.released[i] + window.created[i] for i in cells),
         good_cells=good,
         scrapped_cells=scrapped,
         material_yield=material_yield,
-        grades={name: _ratio(g, window_h) for name, g in zip(line.grades, window.good_by_grade)},
+        grades={name: _ratio(g, window_h) for name, g in zip(line.grades, grades)},
+    )
+    if totals is None:
+        return LineReplication(**counts)
+    return LineReplication(
+        **counts,
+        energy_kwh=totals.energy_kwh,
+        energy_kwh_per_good_cell=_ratio(totals.energy_kwh, good),
+        energy_kwh_per_kwh=_ratio(totals.energy_kwh, good_kwh),
+        facility_kwh=totals.facility_kwh,
+        cost_gbp=totals.cost_gbp,
+        cost_per_good_cell_gbp=_ratio(totals.cost_gbp, good),
+        cost_per_kwh_gbp=_ratio(totals.cost_gbp, good_kwh),
+        cost_by_kind={kind: _ratio(gbp, good) for kind, gbp in totals.cost_by_kind_gbp.items()},
+        wip_capital_gbp=totals.wip_capital_gbp,
     )
 
 
-def _material_yield(model: Model, good: list) -> float:
+def _material_yield(model: Model, good: list, cells: Optional[list[int]] = None,
+                    stations: Optional[set[str]] = None) -> float:
     """Electrode m2 in the window's good cells / m2 coated in the window (NaN unless the scenario
-    gives both areas). A steady-state ratio: the cells out were coated ~3 weeks earlier."""
+    gives both areas), over the given items and coaters (default: all; a plant line: its own).
+    A steady-state ratio: the cells out were coated ~3 weeks earlier."""
     scenario = model.scenario
+    items = model.line.items
+    cells = [i for i, item in enumerate(items) if item.is_cells] if cells is None else cells
     per_cell = {p.name: p.electrode_m2_per_cell for p in scenario.all_products}
-    coaters = [s for s in scenario.stations if getattr(s, "coated_m2_per_lot", None)]
-    if not coaters or any(per_cell[item.name] is None for item in model.line.items if item.is_cells):
+    coaters = [s for s in scenario.stations if getattr(s, "coated_m2_per_lot", None)
+               and (stations is None or s.name in stations)]
+    if not coaters or any(per_cell.get(items[i].name) is None for i in cells):
         return math.nan
-    in_cells = sum(g * per_cell[item.name] for g, item in zip(good, model.line.items) if item.is_cells)
+    in_cells = sum(good[i] * per_cell[items[i].name] for i in cells)
     now = model.env.now
     coated = 0.0
     for spec in coaters:
         monitor = model.stations[spec.name].monitor
         coated += monitor.snapshot(now).minus(monitor.baseline).processed_cells * spec.coated_m2_per_lot
     return _ratio(in_cells, coated)
+
+
+@dataclass(frozen=True)
+class Economy:
+    """Energy and cost of one replication: the ledger rows and their totals for the plant and each line."""
+
+    rows: dict[str, StationLedger]
+    plant: Totals
+    lines: dict[str, Totals]
+
+    @staticmethod
+    def of(model: Model) -> "Economy":
+        scenario = model.scenario
+        line = model.line
+        window = line.snapshot(model.env.now).since(line.baseline)
+        index = {item.name: i for i, item in enumerate(line.items)}
+        started_item = [window.released[i] + window.created[i] if item.is_cells else 0
+                        for i, item in enumerate(line.items)]
+        plant = scenario.plant
+        if plant is None:
+            started_by_line = {"": float(sum(started_item))}
+            started = {s.name: started_by_line[""] for s in scenario.stations}
+        else:
+            started_by_line = {name: float(sum(started_item[index[n]] for n in info.items if n in index))
+                               for name, info in plant.lines.items()}
+            started = {s: started_by_line[name] for name, info in plant.lines.items() for s in info.stations}
+        rows = ledger(model, window.time, started, started_by_line)
+        facility = {name: rows[FACILITY + name].energy_kwh for name in scenario.facility}
+        whole = totals(rows, dict.fromkeys(rows, 1.0), facility)
+        lines: dict[str, Totals] = {}
+        if plant is not None:
+            good_kwh = {name: sum(window.good[index[n]] * line.items[index[n]].wh_per_cell
+                                  for n in info.items if n in index) for name, info in plant.lines.items()}
+            all_kwh = sum(good_kwh.values())
+            for name, info in plant.lines.items():
+                share = good_kwh[name] / all_kwh if all_kwh > 0 else 1.0 / len(plant.lines)
+                weights = dict.fromkeys(info.stations, 1.0)
+                weights[CELL_MATERIAL + name] = 1.0
+                for shared in plant.shared:
+                    weights[shared] = share
+                for load in scenario.facility:
+                    weights[FACILITY + load] = 1.0 if load.startswith(name + ".") else (
+                        0.0 if "." in load and load.split(".", 1)[0] in plant.lines else share)
+                own_facility = {load: rows[FACILITY + load].energy_kwh * weights[FACILITY + load]
+                                for load in scenario.facility if weights[FACILITY + load] > 0}
+                lines[name] = totals(rows, weights, own_facility)
+        return Economy(rows, whole, lines)
 
 
 def product_kpis(model: Model) -> dict[str, ProductReplication]:
@@ -154,11 +253,22 @@ def series_kpis(series: Series) -> SeriesReplication:
 
 
 def replication_kpis(model: Model, series: Series, replication: int) -> ReplicationResult:
+    economy = Economy.of(model)
+    good = model.line.cells(model.line.snapshot(model.env.now).since(model.line.baseline).good)
+    stations = {
+        name: station.model_copy(update={
+            "energy_kwh": economy.rows[name].energy_kwh,
+            "cost_by_kind": {kind: _ratio(gbp, good) for kind, gbp in economy.plant.station_cost_gbp.get(
+                name, dict.fromkeys(COST_KINDS, 0.0)).items()},
+        })
+        for name, station in station_kpis(model).items()
+    }
     return ReplicationResult(
         replication=replication,
-        line=line_kpis(model),
+        line=line_kpis(model, economy),
+        lines=plant_line_kpis(model, economy),
         products=product_kpis(model),
         crews=crew_kpis(model),
-        stations=station_kpis(model),
+        stations=stations,
         series=series_kpis(series),
     )

@@ -52,6 +52,20 @@ class LineReplication(Result):
         default_factory=dict, description="Good cells out per hour by grade (lines with a grading station); "
         "aggregated into the run's kpis as 'grades.<name>'."
     )
+    energy_kwh: Real = Field(math.nan, description="Electricity used in the window: stations (less formation's "
+                             "recovery) and facility loads, kWh.")
+    energy_kwh_per_good_cell: Real = Field(math.nan, description="energy_kwh / good cells.")
+    energy_kwh_per_kwh: Real = Field(math.nan, description="energy_kwh / kWh of good cells (reference d.4: 20-40).")
+    facility_kwh: dict[str, Real] = Field(default_factory=dict, description="Energy of each facility load, kWh; "
+                                          "aggregated as 'facility_kwh.<name>'.")
+    cost_gbp: Real = Field(math.nan, description="Cost of the window: capital, labour, energy, material, GBP.")
+    cost_per_good_cell_gbp: Real = Field(math.nan, description="cost_gbp / good cells.")
+    cost_per_kwh_gbp: Real = Field(math.nan, description="cost_gbp / kWh of good cells.")
+    cost_by_kind: dict[str, Real] = Field(
+        default_factory=dict, description="GBP per good cell by kind (capital, labour, energy, material, scrap; "
+        "they sum to cost_per_good_cell_gbp); aggregated as 'cost_by_kind.<kind>'.")
+    wip_capital_gbp: Real = Field(math.nan, description="Working capital in WIP: time-average cells at each "
+                                  "step x the value added to them up to it, GBP.")
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, ser_json_inf_nan="null")
 
@@ -80,6 +94,10 @@ class StationReplication(Result):
         math.nan, description="Cells per hour the station makes when all its machines (places) work at ideal speed."
     )
     processed_per_h: Real = Field(math.nan, description="Cells whose processing finished here per hour (good or not).")
+    energy_kwh: Real = Field(math.nan, description="Electricity the station used in the window, kWh.")
+    cost_by_kind: dict[str, Real] = Field(
+        default_factory=dict, description="The station's cost per good cell of its line(s) by kind, GBP (scrap: "
+        "the value of the cells scrapped here).")
 
 
 class ProductReplication(Result):
@@ -111,6 +129,8 @@ class PeriodReplication(Result):
 class ReplicationResult(Result):
     replication: int
     line: LineReplication
+    lines: dict[str, LineReplication] = Field(default_factory=dict, description="A plant's lines, each measured "
+                                              "as a line run is (a line file: empty).")
     products: dict[str, ProductReplication] = Field(default_factory=dict)
     crews: dict[str, CrewReplication] = Field(default_factory=dict)
     stations: dict[str, StationReplication]
@@ -138,6 +158,8 @@ class StationResult(Result):
     repair_wait_h: Estimate
     capacity_per_h: Optional[Estimate] = None  # absent in results stored before it was measured
     processed_per_h: Optional[Estimate] = None
+    energy_kwh: Optional[Estimate] = None
+    cost_by_kind: dict[str, Estimate] = Field(default_factory=dict)
 
 
 class StationLoad(Result):
@@ -233,6 +255,8 @@ class RunResult(Result):
         default_factory=dict, description="Per product: throughput_per_h, gwh_per_year, lead_time_h, scrapped_cells."
     )
     crews: dict[str, dict[str, Estimate]] = Field(default_factory=dict, description="Per crew: utilization, repairs.")
+    lines: dict[str, "LineResult"] = Field(default_factory=dict, description="A plant's lines: the same KPIs as a "
+                                           "line run, under 'lines.<line>.kpis' (a line file: empty).")
     stations: dict[str, StationResult]
     bottleneck: BottleneckResult
     series: SeriesReplication = Field(description="Mean over replications of the time series.")
@@ -285,3 +309,11 @@ class MilestoneResult(Result):
 
 RunResult.model_rebuild()
 
+
+
+class LineResult(Result):
+    kpis: dict[str, Estimate] = Field(description="The line's KPIs, as a line run's `kpis`.")
+    stations: list[str] = Field(default_factory=list, description="The line's own stations (shared ones not included).")
+
+
+RunResult.model_rebuild()

@@ -9,6 +9,7 @@ YAML order or on which process runs the replication.
 from __future__ import annotations
 
 import hashlib
+from typing import Mapping
 
 import numpy as np
 
@@ -32,13 +33,32 @@ def name_key(name: str) -> int:
 
 
 class Streams:
-    """Factory of independent generators for one replication of one scenario."""
+    """Factory of independent generators for one replication of one scenario.
 
-    def __init__(self, seed: int, replication: int) -> None:
+    `keys` renames owners before hashing: a plant (twin.spec.plant) keys `line.station` by the
+    station's name in its line file, so a line draws the same numbers in a plant as alone. An owner
+    'station/product' (a per-product stream) is renamed part by part."""
+
+    def __init__(self, seed: int, replication: int, keys: Mapping[str, str] | None = None) -> None:
         self.seed = seed
         self.replication = replication
+        self.keys = dict(keys or {})
 
     def generator(self, owner: str, purpose: str, index: int = 0) -> np.random.Generator:
         """The generator for `purpose` at station (or source) `owner`, machine `index`."""
+        if self.keys:
+            owner = self._key(owner)
         key = (self.replication, name_key(owner), index, PURPOSES[purpose])
         return np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=key)))
+
+    def _key(self, owner: str) -> str:
+        """`owner` renamed by `keys`; 'station/product' (names may hold '/') renamed part by part."""
+        if owner in self.keys:
+            return self.keys[owner]
+        cut = owner.find("/")
+        while cut >= 0:
+            head, tail = owner[:cut], owner[cut + 1:]
+            if head in self.keys and (tail in self.keys or "/" not in tail):
+                return f"{self.keys[head]}/{self.keys.get(tail, tail)}"
+            cut = owner.find("/", cut + 1)
+        return owner

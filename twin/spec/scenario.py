@@ -19,10 +19,11 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from twin.spec import catalog
+from twin.spec import catalog, power_catalog
 from twin.spec.distributions import DistSpec, Duration
 from twin.spec.errors import SPEC_ERROR, located_error
 from twin.spec.ramp import RampSpec
+from twin.spec.quantities import GBPPerHour, GBPPerKWh, MoneyGBP, PowerKW
 from twin.spec.numbers import (MAX_CELLS_PER_LOT, MAX_COUNT, MAX_MACHINES, MAX_REPLICATIONS, MAX_RUN_S, MAX_RUN_YEARS,
                                MAX_SEED, MAX_WH_PER_CELL, MAX_ELECTRODE_M2, MAX_COATED_M2, MIN_REPEAT_S,
                                Count, Real)
@@ -230,6 +231,77 @@ class BatchSpec(Spec):
         return self
 
 
+class PowerSpec(Spec):
+    """Power drawn per machine (or per place of a dwell store) in each state; a state left out draws nothing."""
+
+    working: PowerKW = Field(0.0, description="Power while processing, e.g. '45 kW'.")
+    setup: PowerKW = Field(0.0, description="Power during changeovers.")
+    starved: PowerKW = Field(0.0, description="Power while waiting for work.")
+    blocked: PowerKW = Field(0.0, description="Power while holding a finished lot that cannot leave.")
+    down: PowerKW = Field(0.0, description="Power while broken down or in repair.")
+    off_shift: PowerKW = Field(0.0, description="Power off shift and in planned maintenance.")
+    waiting_batch: PowerKW = Field(0.0, description="Power of a batch machine waiting for a full load.")
+
+    def kw(self, state: str) -> float:
+        """kW drawn in `state` (one of stations.states.STATE_NAMES)."""
+        return float(getattr(self, state))
+
+
+class CostSpec(Spec):
+    """What a station costs: its capital, its people and the material it adds to each cell."""
+
+    capex: MoneyGBP = Field(0.0, description="Installed capital of the whole station (all its machines), e.g. '2.4 M GBP'.")
+    life: Duration = Field(10 * 365 * 86400.0, gt=0, le=MAX_RUN_S,
+                           description="Depreciation life (straight line), e.g. '10 yr'.")
+    labour_per_shift: Real = Field(0.0, ge=0, le=MAX_COUNT, description="Operators at the station while it is on shift.")
+    material_per_cell: MoneyGBP = Field(0.0, description="Material added to each cell processed here, e.g. '1.10 GBP'.")
+
+    @property
+    def capital_per_year_gbp(self) -> float:
+        """Straight-line depreciation, GBP per year of 365 days."""
+        return self.capex / (self.life / (365 * 86400.0))
+
+
+def capital_cost_per_year_gbp(station: "BaseStationSpec") -> float:
+    """A station's capital cost per year (GBP; 0 without a `cost:`): what a capacity planner weighs."""
+    return station.cost.capital_per_year_gbp if station.cost is not None else 0.0
+
+
+class FacilityLoadSpec(Spec):
+    power: PowerKW = Field(description="Constant load round the clock (dry room HVAC, compressed air ...), e.g. '350 kW'.")
+
+
+class PricesSpec(Spec):
+    """Plant inputs of the cost model."""
+
+    energy: GBPPerKWh = Field(0.0, description="Electricity price, e.g. '0.20 GBP/kWh'.")
+    labour: GBPPerHour = Field(0.0, description="Cost of one operator hour, e.g. '35 GBP/h'.")
+    cell_material: MoneyGBP = Field(0.0, description="Bought-in material of one cell (cathode and anode active "
+                                    "material, can, electrolyte ...), charged when a cell is made, e.g. '4.50 GBP'.")
+
+
+class PlantLineSpec(Spec):
+    file: str = Field(description="The line file, as the plant file names it.")
+    stations: tuple[str, ...] = Field(description="The line's own stations (plant names, 'line.station').")
+    sources: tuple[str, ...] = Field(description="The line's sources (plant names).")
+    items: tuple[str, ...] = Field(description="The line's products and materials (plant names).")
+
+
+class PlantSharedSpec(Spec):
+    from_: tuple[str, ...] = Field(alias="from", description="The line stations merged into this one.")
+    priority: tuple[str, ...] = Field((), description="Lines whose lots go first (empty: first come, first served).")
+
+
+class PlantInfoSpec(Spec):
+    """What a plant file was compiled from (twin.spec.plant writes it; a line file leaves it out)."""
+
+    lines: dict[str, PlantLineSpec] = Field(description="Each line: its file, stations, sources and items.")
+    shared: dict[str, PlantSharedSpec] = Field(default_factory=dict, description="Shared stations and their lines.")
+    stream_keys: dict[str, str] = Field(
+        default_factory=dict, description="Random-stream key per plant name: a station keeps the streams it draws "
+        "in its line run alone unless an earlier line already draws them (then its plant name is the key).")
+
+
 STATION_KINDS = ("machine", "batch", "dwell", "assembly")
 
 _PROCESSING_KEYS = ("machines", "failures", "rework", "setup", "split", "transfer_time", "regroup", "grades",
@@ -307,6 +379,11 @@ class BaseStationSpec(Spec):
     on_expiry: Optional[str] = Field(
         None, description="Station that receives lots whose `max_wait` ran out, instead of scrapping them."
     )
+    power: Optional[PowerSpec] = Field(None, description="Power per machine (per place of a dwell store) in each "
+                                       "state; default: the template's (twin.spec.power_catalog).")
+    recovery: Optional[Real] = Field(None, ge=0, le=1, description="Formation: share of the discharge energy (one "
+                                     "discharge of each cell processed) that regenerative cyclers return.")
+    cost: Optional[CostSpec] = Field(None, description="Capital, labour and material of the station.")
     by_product: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Station fields per product, for lots of that product: "
         + ", ".join(BY_PRODUCT_KEYS) + " (e.g. `power: {cycle_time: 14 h, yield: 0.985}`)."
@@ -386,6 +463,8 @@ class BaseStationSpec(Spec):
                 data = catalog.merge(data)
             except catalog.UnknownTemplate as exc:
                 raise located_error(("template",), str(exc), data.get("template")) from None
+            units = data.get("capacity") or data.get("machines") or 1
+            data = {**power_catalog.defaults(data["template"], units if isinstance(units, int) else 1), **data}
         kind = station_kind(data)
         own = _KEYS_OF_KIND.get(kind, ())
         for key in (k for keys in _KEYS_OF_KIND.values() for k in keys):
@@ -571,6 +650,10 @@ class Scenario(Spec):
         None, ge=0, le=MAX_RUN_S, exclude_if=lambda v: v is None, description="Start of production of the whole "
         "line: every machine, batch and assembly station without its own `start` makes nothing before it."
     )
+    facility: dict[str, FacilityLoadSpec] = Field(
+        default_factory=dict, description="Loads that belong to no station (dry room, HVAC), by name.")
+    prices: PricesSpec = Field(default_factory=PricesSpec, description="Energy price, labour rate, cell material.")
+    plant: Optional[PlantInfoSpec] = Field(None, description="Set when the scenario was compiled from a plant file.")
 
     @model_validator(mode="after")
     def _references(self) -> "Scenario":
@@ -673,7 +756,7 @@ class Scenario(Spec):
             if station.shifts and self.calendar is None and station.calendar is None:
                 raise located_error(("stations", i, "shifts"), "'shifts: true' but the scenario has no calendar")
             for product in station.by_product:
-                if product not in product_names:
+                if product not in product_names and product not in units:
                     raise located_error(("stations", i, "by_product", product),
                                         f"unknown product {product!r}{_hint(product, product_names)}")
         if self.run.warmup == "auto" and (self.start is not None or any(

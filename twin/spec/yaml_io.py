@@ -13,12 +13,13 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Any, Optional, TypeVar
+from typing import Any, Callable, Optional, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from twin.spec.errors import SPEC_ERROR
+from twin.spec.plant import PlantSpec, compile_plant
 from twin.spec.scenario import Scenario, field_path
 
 M = TypeVar("M", bound=BaseModel)
@@ -74,8 +75,67 @@ def read_merged(path: Path, model: type[M]) -> dict:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file; raises ScenarioError with readable messages."""
-    return load_model(Path(path), Scenario)
+    """Read and validate a scenario file, or a plant file (it has `lines:`) compiled into one
+    Scenario (twin.spec.plant); raises ScenarioError with readable messages."""
+    path = Path(path)
+    data, lines = _read_mapping(path)
+    if PLANT_KEY in data:
+        return _load_plant(path, data, lines)
+    if BASE in data:
+        data, lines = _on_base(path, data, lines, Scenario, (path.resolve(),))
+    return _validate(data, lines, Scenario, str(path))
+
+
+# -- plants: `lines:` -------------------------------------------------------------------------------
+PLANT_KEY = "lines"
+
+
+def _load_plant(path: Path, data: dict, lines: dict[tuple, int]) -> Scenario:
+    """Each line file is read and validated on its own (its errors point into it), then the plant is
+    compiled and validated as one scenario; an error in the result is reported at the plant file's
+    `shared:` entry or the line file's station it comes from."""
+    plant = _validate(data, lines, PlantSpec, str(path))
+    scenarios: dict[str, Scenario] = {}
+    line_files: dict[str, tuple[str, dict[tuple, int]]] = {}
+    for name, ref in plant.lines.items():
+        where = f"{path}:{lines.get((PLANT_KEY, name, 'file'), lines.get((PLANT_KEY, name), 1))}: lines.{name}.file"
+        line_path = path.parent / ref.file
+        try:
+            exists = line_path.is_file()
+        except (OSError, ValueError) as exc:
+            raise ScenarioError([f"{where}: cannot use {ref.file!r} as a file name ({_one_line(exc)})"]) from None
+        if not exists:
+            raise ScenarioError([f"{where}: no such file {ref.file!r} (looked for {line_path})"])
+        line_data, line_lines = _read_mapping(line_path)
+        if PLANT_KEY in line_data:
+            raise ScenarioError([f"{where}: {ref.file!r} is a plant file; a plant's lines are line files"])
+        if BASE in line_data:
+            line_data, line_lines = _on_base(line_path, line_data, line_lines, Scenario, (line_path.resolve(),))
+        scenarios[name] = _validate(line_data, line_lines, Scenario, str(line_path))
+        line_files[name] = (str(line_path), line_lines)
+    try:
+        compiled, origin = compile_plant(plant, scenarios)
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(exc, PlantSpec, str(path), lines)) from None
+
+    def locate(loc: tuple) -> tuple[str, dict[tuple, int], tuple]:
+        if len(loc) >= 2 and loc[0] in ("stations", "sources") and isinstance(loc[1], int):
+            items = compiled[loc[0]]
+            if loc[1] < len(items):
+                name = items[loc[1]]["name"]
+                if loc[0] == "stations" and isinstance(origin.get(name), int):
+                    return str(path), lines, ("shared", origin[name], *loc[2:])
+                line, local = name.split(".", 1)
+                if loc[0] == "stations":
+                    return (*line_files[line], ("stations", origin[name][1], *loc[2:]))
+                index = next(i for i, s in enumerate(scenarios[line].sources) if s.name == local)
+                return (*line_files[line], ("sources", index, *loc[2:]))
+        return str(path), lines, loc
+
+    try:
+        return Scenario.model_validate(compiled)
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(exc, Scenario, str(path), lines, locate)) from None
 
 
 def parse_model(text: str, model: type[M], source: str = "<text>") -> M:
@@ -378,22 +438,35 @@ def _collect_lines(node: yaml.Node, path: tuple, lines: dict[tuple, int], inside
             _collect_lines(item, path + (index,), lines, inside)
 
 
+Locate = Callable[[tuple], tuple[str, dict[tuple, int], tuple]]
+"""A pydantic location -> (file, its line map, location in that file): a compiled plant's errors
+belong to the plant file or to one of its line files."""
+
+
 def format_validation_error(
-    exc: ValidationError, model: type[BaseModel], source: str, lines: dict[tuple, int]
+    exc: ValidationError, model: type[BaseModel], source: str, lines: dict[tuple, int],
+    locate: Optional[Locate] = None,
 ) -> list[str]:
     """One line per problem; the branches of a scalar union (e.g. warm-up 'auto' or a duration)
     that all failed at the same place become one line ('... or: ...')."""
     merged: dict[str, list[str]] = {}
-    for where_field, message in _error_lines(exc, model, source, lines):
+    for where_field, message in _error_lines(exc, model, source, lines, locate):
         merged.setdefault(where_field, []).append(message)
     return [f"{where_field}: {' or: '.join(messages)}" for where_field, messages in merged.items()]
 
 
 def _error_lines(
-    exc: ValidationError, model: type[BaseModel], source: str, lines: dict[tuple, int]
+    exc: ValidationError, model: type[BaseModel], source: str, lines: dict[tuple, int],
+    locate: Optional[Locate] = None,
 ) -> list[tuple[str, str]]:
     messages = []
+    top_source, top_lines = source, lines
     for error in exc.errors(include_url=False):
+        if locate is not None:
+            source, lines, moved = locate(field_path(tuple(error["loc"])))
+            error = {**error, "loc": moved}
+        else:
+            source, lines = top_source, top_lines
         if error["type"] == "too_short" and _data_path(field_path(tuple(error["loc"])), lines, "") + (0,) in lines:
             continue  # the list is not empty: its only items failed and have their own messages
         loc = _data_path(field_path(tuple(error["loc"])), lines, error["type"])

@@ -1,0 +1,80 @@
+"""Plant files: composed from line files, every reference error located in the file and line it is in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from twin.cli.main import main
+from twin.spec.yaml_io import ScenarioError, load_scenario
+
+LINE = """name: {name}
+run: {{length: 10 h, seed: 1}}
+sources: [{{name: arrivals, to: station, interarrival: {{dist: exponential, mean: 2 h}}}}]
+stations:
+  - {{name: station, cycle_time: {{dist: exponential, mean: 1 h}}, power: {{working: 12 kW}}}}
+  - {{name: test, cycle_time: 6 min, next: {next}}}
+facility: {{dry_room: {{power: 5 kW}}}}
+"""
+
+
+def _files(tmp_path: Path, plant: str, next_a: str = "exit") -> Path:
+    (tmp_path / "a.yaml").write_text(LINE.format(name="a", next=next_a))
+    (tmp_path / "b.yaml").write_text(LINE.format(name="b", next="exit"))
+    path = tmp_path / "plant.yaml"
+    path.write_text("name: plant\nlines:\n  a: {file: a.yaml}\n  b: {file: b.yaml}\n" + plant
+                    + "run: {length: 10 h, seed: 1}\n")
+    return path
+
+
+def _error(path: Path) -> str:
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    return str(caught.value)
+
+
+def test_stations_sources_and_loads_are_named_line_dot_name_and_a_shared_station_serves_both(tmp_path):
+    scenario = load_scenario(_files(tmp_path, "shared:\n  - {name: test, from: [a.test, b.test], machines: 1}\n"))
+    assert [s.name for s in scenario.stations] == ["a.station", "test", "b.station"]
+    assert [s.name for s in scenario.sources] == ["a.arrivals", "b.arrivals"]
+    assert set(scenario.facility) == {"a.dry_room", "b.dry_room"}
+    assert scenario.station("b.station").next == "test"
+    assert scenario.plant.lines["b"].stations == ("b.station",)
+    assert scenario.plant.stream_keys["a.station"] == "station" and "b.station" not in scenario.plant.stream_keys
+
+
+def test_a_plant_load_replaces_the_lines_loads_of_that_name(tmp_path):
+    scenario = load_scenario(_files(tmp_path, "facility: {dry_room: {power: 8 kW}}\n"))
+    assert set(scenario.facility) == {"dry_room"}
+
+
+def test_an_unknown_station_in_from_names_the_plant_file_line_and_the_closest_station(tmp_path):
+    path = _files(tmp_path, "shared:\n  - name: test\n    from: [a.test, b.tset]\n")
+    assert _error(path) == f"{path}:7: shared[0].from[1]: line 'b' has no station 'tset' (did you mean 'test'?)"
+
+
+def test_a_reference_error_inside_a_line_file_names_that_file_and_line(tmp_path):
+    path = _files(tmp_path, "", next_a="nowhere")
+    assert _error(path).startswith(f"{tmp_path / 'a.yaml'}:6: stations[1].next: unknown station 'nowhere'")
+
+
+def test_a_missing_line_file_is_named_at_its_plant_line(tmp_path):
+    path = _files(tmp_path, "")
+    (tmp_path / "b.yaml").unlink()
+    assert _error(path).startswith(f"{path}:4: lines.b.file: no such file 'b.yaml'")
+
+
+def test_twin_validate_takes_a_plant_file_and_refuses_a_bad_one_in_one_line(tmp_path):
+    good = CliRunner().invoke(main, ["validate", str(_files(tmp_path, ""))])
+    assert good.exit_code == 0 and "valid scenario 'plant' (4 stations" in good.output
+    bad = CliRunner().invoke(main, ["validate", str(_files(tmp_path, "shared:\n  - {name: x, from: [c.test]}\n"))])
+    assert bad.exit_code == 2 and len(bad.output.strip().splitlines()) == 1 and "unknown line in 'c.test'" in bad.output
+
+
+def test_a_sweep_path_names_a_plant_station_by_its_line_dot_name(tmp_path):
+    from twin.experiments.sweep import apply_overrides
+
+    scenario = load_scenario(_files(tmp_path, ""))
+    assert apply_overrides(scenario, {"stations.b.test.machines": 3}).station("b.test").machines == 3
