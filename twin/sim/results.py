@@ -307,10 +307,6 @@ class MilestoneResult(Result):
                                                "each period (a cumulative distribution of the milestone date).")
 
 
-RunResult.model_rebuild()
-
-
-
 class LineResult(Result):
     kpis: dict[str, Estimate] = Field(description="The line's KPIs, as a line run's `kpis`.")
     stations: list[str] = Field(default_factory=list, description="The line's own stations (shared ones not included).")
