@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from dashboard import data, tables
+from dashboard import data, labels, tables
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,8 @@ def test_sweep_table_has_a_column_per_parameter(stored):
     group = next(g for g in data.sweep_groups(stored) if len(g.parameters) == 2)
     view = data.sweep_view(stored, group.group)
     table = tables.sweep_table(view.points, group.parameters)
-    assert table.columns[1:3] == group.parameters and len(table.rows) == 4
+    assert table.columns[1:3] == [labels.path_words(p) for p in group.parameters] and len(table.rows) == 4
+    assert table.columns[1] != group.parameters[0]  # in words, not the dotted path
 
 
 def test_csv_is_the_table_as_shown():
