@@ -12,7 +12,7 @@ vacuum and controls on; a machine that is down or off shift keeps only its contr
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 
 def _draw(working: float, idle: float, down: float, off_shift: float) -> dict[str, str]:
@@ -88,16 +88,23 @@ COST: dict[str, tuple[float, float, float]] = {
 material per cell); see COST_SOURCE."""
 
 
-def defaults(template: str, units: int = 1) -> Mapping[str, Any]:
-    """The energy and cost keys a station of `template` with `units` machines (places) gets when it
-    does not give them (a fresh dict)."""
+def defaults(template: str) -> Mapping[str, Any]:
+    """The energy keys a station of `template` gets when it does not give them (a fresh dict). Its cost
+    is not among them: that depends on the station's machines (places), so `cost_default` gives it
+    once they are known, and a what-if that changes them gets the cost of its own size."""
     found: dict[str, Any] = {}
     if template in POWER:
         found["power"] = dict(POWER[template][0])
     if template in RECOVERY:
         found["recovery"] = RECOVERY[template][0]
-    if template in COST:
-        capex, operators, material = COST[template]
-        found["cost"] = {"capex": f"{capex * units:g} GBP", "life": "10 yr",
-                         "labour_per_shift": operators * units, "material_per_cell": f"{material:g} GBP"}
     return found
+
+
+def cost_default(template: str, units: int) -> Optional[dict[str, Any]]:
+    """The `cost:` of a station of `template` with `units` machines (places), or None if the
+    catalogue has no cost for the step."""
+    if template not in COST:
+        return None
+    capex, operators, material = COST[template]
+    return {"capex": f"{capex * units:g} GBP", "life": "10 yr",
+            "labour_per_shift": operators * units, "material_per_cell": f"{material:g} GBP"}

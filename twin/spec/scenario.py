@@ -426,6 +426,18 @@ class BaseStationSpec(Spec):
         return self
 
     @model_validator(mode="after")
+    def _catalogue_cost(self) -> "BaseStationSpec":
+        """A template station without its own `cost:` costs what the catalogue says for its size. Set
+        after validation and left out of `model_fields_set`, so a what-if that changes the machines
+        (places) is costed at its own size, not at the base file's."""
+        if self.cost is None and self.template is not None:
+            units = getattr(self, "capacity", None) or getattr(self, "machines", 1)
+            found = power_catalog.cost_default(self.template, units)
+            if found is not None:
+                self.__dict__["cost"] = CostSpec.model_validate(found)
+        return self
+
+    @model_validator(mode="after")
     def _ramp_fits(self) -> "BaseStationSpec":
         """A failure ramp needs failures; a dwell store is never commissioned on its own."""
         if self.ramp is not None:
@@ -463,8 +475,7 @@ class BaseStationSpec(Spec):
                 data = catalog.merge(data)
             except catalog.UnknownTemplate as exc:
                 raise located_error(("template",), str(exc), data.get("template")) from None
-            units = data.get("capacity") or data.get("machines") or 1
-            data = {**power_catalog.defaults(data["template"], units if isinstance(units, int) else 1), **data}
+            data = {**power_catalog.defaults(data["template"]), **data}
         kind = station_kind(data)
         own = _KEYS_OF_KIND.get(kind, ())
         for key in (k for keys in _KEYS_OF_KIND.values() for k in keys):
