@@ -51,7 +51,7 @@ def frontier_figure(plan: PlanResult) -> go.Figure:
     figure.update_layout(
         title={"text": f"Cost against {plan.target.kpi} of the evaluated plans", "x": 0, "font": {"size": 15}},
         template="plotly_white", height=420, margin={"l": 60, "r": 20, "t": 50, "b": 40},
-        xaxis_title="cost", yaxis_title=plan.target.kpi, legend={"orientation": "h", "y": -0.2},
+        xaxis_title=f"cost ({plan.cost_basis})", yaxis_title=plan.target.kpi, legend={"orientation": "h", "y": -0.2},
     )
     return figure
 
@@ -85,7 +85,7 @@ def plan_view(plan: PlanResult, run_id: int) -> html.Div:
     facts = [f"{plan.evaluations} configurations, {plan.replications_run} replications, seed {plan.seed}"]
     if check is not None:
         facts.append(f"check on fresh seeds ({check.replications} replications): {plan.target.kpi} {_interval(check)} "
-                     f"(95% CI), one-sided {plan.confidence:.0%} lower bound {check.lower_bound:.4g}; cost {plan.cost:g}")
+                     f"(95% CI), one-sided {plan.confidence:.0%} lower bound {check.lower_bound:.4g}; cost {plan.cost:,.6g} {plan.cost_basis}")
     return html.Div([
         notice(plan.message, "success" if plan.feasible else "warning"),
         html.Ul([html.Li(f) for f in facts], className="muted"),

@@ -14,7 +14,7 @@ from tests.experiments.lines import build, exponential, write
 from twin.cli.main import main
 from twin.experiments.plan import (
     CostModel, PlanError, PlanOptions, Target, VaryRange, capacity_bounds, expand_ranges, find_plan, load_costs,
-    parse_target, parse_vary,
+    parse_target, parse_vary, station_costs,
 )
 from twin.service.planning import StoreMemory
 from twin.store.database import Store
@@ -125,6 +125,36 @@ def test_costs_steer_the_plan_and_bad_cost_files_are_clear(tmp_path):
     bad.write_text("stations.s1.machines: cheap\n", encoding="utf-8")
     with pytest.raises(PlanError, match="the cost must be a non-negative number"):
         load_costs(bad)
+
+
+def test_declared_capital_costs_the_plan_in_gbp_per_year():
+    """Every varied station declares a `cost:`: the plan is costed at capital per machine per year (the
+    station's capex over its machines in the file, over its life); the answer is still (4, 9, 3),
+    because capacity forces each count, and its cost is the exact sum. One station without a cost
+    makes the plan count units instead (GBP and counts do not add)."""
+    data = three_stations()
+    for station, capex in zip(data["stations"], ("1 M GBP", "6 M GBP", "0.5 M GBP")):
+        station["cost"] = {"capex": capex, "life": "10 yr"}
+    data["stations"][1]["machines"] = 2  # 6 M GBP for 2 machines: 0.3 M GBP per machine-year
+    plan = find_plan(build(data), parse_target("throughput_per_h=20"), [parse_vary(t) for t in MACHINES])
+    assert plan.best == {"stations.s1.machines": 4, "stations.s2.machines": 9, "stations.s3.machines": 3}
+    assert plan.cost_basis == "GBP/yr"
+    assert plan.cost == pytest.approx(4 * 100_000 + 9 * 300_000 + 3 * 50_000)
+    del data["stations"][2]["cost"]
+    ranges = expand_ranges(build(data), [parse_vary(t) for t in MACHINES])
+    assert station_costs(build(data), ranges) is None
+
+
+def test_a_template_station_is_costed_at_its_own_size_in_a_what_if():
+    """The catalogue's cost is per machine: a what-if with more racks carries their capital."""
+    from twin.experiments.sweep import apply_overrides
+    from twin.spec.yaml_io import load_scenario
+
+    base = load_scenario("scenarios/power_cell_line.yaml")
+    bigger = apply_overrides(base, {"stations.formation.machines": 200})
+    capex = {s.name: s.cost.capex for s in bigger.stations if s.cost is not None}
+    assert capex["formation"] == pytest.approx(
+        next(s.cost.capex for s in base.stations if s.name == "formation") * 200 / 180)
 
 
 def test_vary_and_target_texts_are_checked():

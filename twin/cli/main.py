@@ -344,8 +344,9 @@ def sweep(file: str, assignments: tuple[str, ...], replications: Optional[int], 
               help="A whole-number field to choose, e.g. stations.formation.machines=150..260 (':STEP' after HI "
                    "for a step; stations.*.buffer for every station's buffer); repeat.")
 @click.option("--cost", "cost_file", type=click.Path(dir_okay=False), metavar="PATH",
-              help="YAML cost file: 'path-or-pattern: cost per unit' (default: 1 per machine, rack or place; "
-                   "0.01 per buffer slot).")
+              help="YAML cost file: 'path-or-pattern: cost per unit' (default: the stations' declared capital per "
+                   "year, GBP, when every varied station has a `cost:`; else 1 per machine, rack or place and 0.01 "
+                   "per buffer slot).")
 @click.option("--budget-runs", type=click.IntRange(min=1), default=400, show_default=True,
               help="Most replications of the short-run search (full runs of the candidates, the evidence and "
                    "the check come on top).")
@@ -364,14 +365,14 @@ def plan(file: str, target_text: str, confidence: float, vary_texts: tuple[str, 
     capacity arithmetic, short runs under common random numbers, full runs for close calls, and a
     check on fresh seeds. Each field one step lower is shown to miss."""
     from twin.cli.plan_report import print_plan
-    from twin.experiments.plan import CostModel, PlanError, PlanOptions, expand_ranges, load_costs, parse_target, parse_vary
+    from twin.experiments.plan import PlanError, PlanOptions, expand_ranges, load_costs, parse_target, parse_vary
     from twin.service.planning import plan_in_session
 
     scenario = _load(file)
     try:
         target = parse_target(target_text)
         ranges = expand_ranges(scenario, [parse_vary(text) for text in vary_texts])
-        costs = load_costs(cost_file) if cost_file else CostModel()
+        costs = load_costs(cost_file) if cost_file else None
         if not 0.5 <= confidence < 1:
             raise PlanError(f"--confidence {confidence}: give a probability in [0.5, 1)")
         if total_buffer is not None and not all(r.path.endswith(".buffer") for r in ranges):

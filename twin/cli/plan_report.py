@@ -36,13 +36,13 @@ def print_plan(plan: PlanResult, console: Console) -> None:
         check = plan.check
         console.print(f"check on fresh seeds ({check.replications} replications): {target.kpi} "
                       f"{_interval(check)} (95% CI); one-sided {plan.confidence:.0%} lower bound "
-                      f"{_fmt(check.lower_bound)} {'>=' if check.meets else '<'} {target.value:g}; cost {plan.cost:g}")
+                      f"{_fmt(check.lower_bound)} {'>=' if check.meets else '<'} {target.value:g}; cost {plan.cost:,.6g} {plan.cost_basis}")
     if plan.runners_up:
         others = Table(title="Runners-up (full runs, meeting the target)", title_justify="left")
-        others.add_column("cost", justify="right")
+        others.add_column(f"cost ({plan.cost_basis})", justify="right")
         others.add_column("settings")
         others.add_column(f"{target.kpi} (95% CI)", justify="right")
         for item in plan.runners_up:
-            others.add_row(f"{item.cost:g}", ", ".join(f"{p.split('.')[-2]}.{p.split('.')[-1]}={v}"
+            others.add_row(f"{item.cost:,.6g}", ", ".join(f"{p.split('.')[-2]}.{p.split('.')[-1]}={v}"
                                                        for p, v in item.settings.items()), _interval(item))
         console.print(others)

@@ -50,12 +50,15 @@ from twin.experiments.executors import Executor, InlineExecutor
 from twin.experiments.replications import Task, plan_experiment, run_tasks, with_warmup
 from twin.experiments.sweep import SweepError, apply_overrides
 from twin.sim.results import Estimate, LineReplication, ReplicationResult
-from twin.spec.scenario import Scenario
+from twin.spec.scenario import Scenario, capital_cost_per_year_gbp
 
 UNIT_FIELDS = ("machines", "capacity")
 """Fields that count machines, racks or places: capacity arithmetic bounds them, cost 1 per unit."""
 BUFFER_UNIT_COST = 0.01
 """Default cost of one buffer slot, against 1 for a machine: small, so that buffers break ties."""
+BUFFER_SLOT_CAPEX_GBP = 200.0
+"""Capital of one buffer slot (a tray place on a conveyor or in a store) when the plan is costed in
+GBP: the catalogue's price of an aging tower place (assumption); small against any machine."""
 THROUGHPUT_KPIS = ("throughput_per_h", "gwh_per_year")
 """KPIs proportional to good output: the only ones capacity arithmetic can bound."""
 CHECK_SEED_OFFSET = 7_919
@@ -183,6 +186,8 @@ class CostModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     unit_costs: dict[str, float] = Field(default_factory=dict, description="Path or fnmatch pattern -> cost per unit.")
+    basis: str = Field("units", description="What a cost counts: 'units' (machines, racks and places; buffer "
+                       "slots 0.01), 'GBP/yr' (the stations' declared capital per year) or 'cost file'.")
 
     def unit(self, path: str) -> float:
         for pattern, cost in self.unit_costs.items():
@@ -192,6 +197,29 @@ class CostModel(BaseModel):
 
     def of(self, settings: dict[str, int]) -> float:
         return float(sum(self.unit(path) * value for path, value in settings.items()))
+
+
+def station_costs(scenario: Scenario, ranges: Sequence["VaryRange"]) -> Optional[CostModel]:
+    """The plan costed by the stations' own `cost:` (capital per year, straight line), when every
+    station with a varied machine or place field declares one: per unit, the station's capital per
+    year over its machines (places) in the file; a buffer slot BUFFER_SLOT_CAPEX_GBP over 10 years.
+    None when any of them has no capital (then counting units is the only fair common measure)."""
+    by_name = {s.name: s for s in scenario.stations}
+    costs: dict[str, float] = {}
+    for r in ranges:
+        name, _, key = r.path.removeprefix("stations.").rpartition(".")
+        station = by_name.get(name)
+        if station is None:
+            return None
+        if key == "buffer":
+            costs[r.path] = BUFFER_SLOT_CAPEX_GBP / 10
+            continue
+        units = getattr(station, key, None)
+        capital = capital_cost_per_year_gbp(station)
+        if not isinstance(units, int) or units < 1 or capital <= 0:
+            return None
+        costs[r.path] = capital / units
+    return CostModel(unit_costs=costs, basis="GBP/yr") if costs else None
 
 
 def load_costs(path: str | Path) -> CostModel:
@@ -211,7 +239,7 @@ def load_costs(path: str | Path) -> CostModel:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
             raise PlanError(f"--cost {path}: {key}: the cost must be a non-negative number (got {value!r})")
         costs[str(key)] = float(value)
-    return CostModel(unit_costs=costs)
+    return CostModel(unit_costs=costs, basis="cost file")
 
 
 # -- results -------------------------------------------------------------------------------------
@@ -272,7 +300,9 @@ class PlanResult(BaseModel):
     message: str = Field(description="One line: the answer, or why there is none.")
     best: Optional[dict[str, int]] = Field(description="The chosen value of each varied field.")
     kpis: dict[str, Estimate] = Field(default_factory=dict, description="Line KPIs of the chosen plan's check run.")
-    cost: Optional[float] = Field(description="Cost of the chosen plan.")
+    cost: Optional[float] = Field(description="Cost of the chosen plan, in `cost_basis`.")
+    cost_basis: str = Field("units", description="What the costs count: 'units' (machines, racks, places; buffer "
+                            "slots 0.01 each), 'GBP/yr' (declared capital per year) or 'cost file'.")
     evaluations: int = Field(description="Distinct configurations evaluated (simulated, or read back from the store).")
     replications_run: int = Field(description="Replications behind the answer (screening, full and check runs).")
     replications_recalled: int = Field(0, description="Of those, read back from the results store (a resumed plan).")
@@ -306,7 +336,8 @@ class PlanOptions:
     """Full-run replications to start with (default: the file's, at least 5)."""
     max_replications: int = 20
     seed: Optional[int] = None
-    costs: CostModel = field(default_factory=CostModel)
+    costs: Optional[CostModel] = None
+    """None: the stations' declared capital (`station_costs`) where every varied station has one, else units."""
     total_buffer: Optional[int] = None
 
 
@@ -476,6 +507,8 @@ def find_plan(
     if not 0.5 <= options.confidence < 1:
         raise PlanError(f"--confidence {options.confidence}: give a probability in [0.5, 1)")
     ranges = expand_ranges(scenario, ranges)
+    if options.costs is None:
+        options = dataclasses.replace(options, costs=station_costs(scenario, ranges) or CostModel())
     seed = scenario.run.seed if options.seed is None else options.seed
     running = executor or InlineExecutor()
     if scenario.run.warmup == "auto":
@@ -673,7 +706,7 @@ def _result(runner: _Runner, scenario: Scenario, bounds: dict[str, int], chosen:
                         key=lambda c: c.cost)[:3]
     target = runner.target
     if check.meets:
-        message = (f"cheapest plan found: {_label(runner.settings(chosen))} (cost {costs.of(runner.settings(chosen)):g}); "
+        message = (f"cheapest plan found: {_label(runner.settings(chosen))} (cost {costs.of(runner.settings(chosen)):,.6g} {costs.basis}); "
                    f"{target.kpi} {_show(check)} on fresh seeds meets {target.value:g} at {runner.options.confidence:.0%}")
     else:
         message = (f"the chosen plan {_label(runner.settings(chosen))} did not pass the independent check: {target.kpi} "
@@ -682,6 +715,7 @@ def _result(runner: _Runner, scenario: Scenario, bounds: dict[str, int], chosen:
         scenario=scenario.name, scenario_hash=scenario.content_hash(), seed=runner.seed, target=target,
         confidence=runner.options.confidence, vary=runner.ranges, feasible=check.meets, message=message,
         best=runner.settings(chosen), kpis=dict(checked.kpis), cost=costs.of(runner.settings(chosen)),
+        cost_basis=costs.basis,
         evaluations=_evaluations(runner), replications_run=_replications_run(runner),
         replications_recalled=runner.recalled, bounds=bounds, check=check,
         lowered=lowered, runners_up=runners_up, frontier=_frontier(runner), total_buffer=runner.options.total_buffer,
@@ -693,6 +727,7 @@ def _infeasible(runner: _Runner, scenario: Scenario, bounds: dict[str, int], why
         scenario=scenario.name, scenario_hash=scenario.content_hash(), seed=runner.seed, target=runner.target,
         confidence=runner.options.confidence, vary=runner.ranges, feasible=False,
         message=f"no plan meets {runner.target.kpi} >= {runner.target.value:g}: {why}", best=None, cost=None,
+        cost_basis=runner.options.costs.basis,
         evaluations=_evaluations(runner), replications_run=_replications_run(runner),
         replications_recalled=runner.recalled, bounds=bounds, check=None,
         frontier=_frontier(runner), total_buffer=runner.options.total_buffer,
