@@ -32,7 +32,8 @@ VIEWS: list[tuple[str, Optional[str], str]] = [  # (title, href or None while it
     ("Plan", "/plan", "How many machines reach a target output, with stated confidence."),
     ("Sweeps", "/sweep", "One or two parameters over a range: output with CI bands, or a heatmap."),
     ("Compare", "/compare", "Runs side by side against a base, paired by common random numbers."),
-    ("Plant", None, "Both lines with shared stations, crews and facility loads (coming)."),
+    ("Plant", "/scenarios?file=ukbic_plant.yaml", "Both lines with shared formation, aging, dry room and crews; "
+     "its results page shows the plant, energy per kWh and cost per cell."),
     ("Ramp-up", "/rampup", "Good cells per day from start of production, week by week, and when nameplate is reached."),
 ]
 
