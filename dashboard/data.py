@@ -465,10 +465,11 @@ class LineFile:
 
 
 def _names_a_base(path: Path) -> bool:
-    """Whether the file is a what-if (a top-level `base:` key); read as text, cheaply."""
+    """Whether the file is a what-if (a top-level `base:` key) or a plant of several lines (`lines:`),
+    not a line of its own; read as text, cheaply."""
     try:
         with open(path, encoding="utf-8") as text:
-            return any(line.startswith("base:") for line in text)
+            return any(line.startswith(("base:", "lines:")) for line in text)
     except (OSError, UnicodeDecodeError):
         return False
 

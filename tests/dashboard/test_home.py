@@ -95,3 +95,13 @@ def test_charts_draw_the_nameplate_and_target_lines():
     assert [round(v) for v, _ in power] == [5708, 5708]  # 1 GWh/yr of 20 Wh cells = 137,000 cells/day
     assert reference_lines("power-cell-line", 20.0, "gwh_per_year") == [(1.0, "nameplate 1 GWh/yr")]
     assert reference_lines("fast-line", 18.0, "throughput_per_h") == []
+
+
+def test_what_ifs_and_plants_are_not_line_cards(tmp_path):
+    from dashboard.data import _names_a_base
+
+    for name, text, composed in (("line.yaml", "name: a\nrun: {length: 1 h}\n", False),
+                                 ("whatif.yaml", "# a what-if\nbase: line.yaml\nname: b\n", True),
+                                 ("plant.yaml", "name: p\nlines:\n  a: {file: line.yaml}\n", True)):
+        (tmp_path / name).write_text(text)
+        assert _names_a_base(tmp_path / name) == composed, name
