@@ -78,3 +78,42 @@ def test_a_sweep_path_names_a_plant_station_by_its_line_dot_name(tmp_path):
 
     scenario = load_scenario(_files(tmp_path, ""))
     assert apply_overrides(scenario, {"stations.b.test.machines": 3}).station("b.test").machines == 3
+
+
+def test_a_shared_station_takes_one_station_from_each_of_two_lines(tmp_path):
+    """Two stations of one line (or a single line) merged would reroute that line's lots."""
+    path = _files(tmp_path, "shared:\n  - name: pool\n    from: [a.station, a.test]\n")
+    assert _error(path) == (f"{path}:7: shared[0].from: a shared station takes one station from each of two or "
+                            "more lines (got lines a, a)")
+
+
+def test_stations_that_differ_in_what_a_shared_station_applies_to_all_must_be_settled_on_the_entry(tmp_path):
+    """Without this the merged station would take the first `from` station's power (or ramp, failures,
+    start), so the answer would depend on the order of `from`."""
+    (tmp_path / "a.yaml").write_text(LINE.format(name="a", next="exit"))
+    (tmp_path / "b.yaml").write_text(LINE.format(name="b", next="exit").replace("working: 12 kW", "working: 20 kW"))
+    path = tmp_path / "plant.yaml"
+    head = "name: plant\nlines:\n  a: {file: a.yaml}\n  b: {file: b.yaml}\nshared:\n  - name: pool\n"
+    path.write_text(head + "    from: [a.station, b.station]\nrun: {length: 10 h, seed: 1}\n")
+    assert _error(path) == (f"{path}:7: shared[0].from: the stations differ in 'power', which the shared station "
+                            "applies to every line's lots: give 'power' on the shared entry")
+    path.write_text(head + "    from: [a.station, b.station]\n    power: {working: 15 kW}\nrun: {length: 10 h, seed: 1}\n")
+    assert load_scenario(path).station("pool").power.working == 15
+
+
+def test_a_lines_start_of_production_holds_in_the_plant(tmp_path):
+    (tmp_path / "a.yaml").write_text(LINE.format(name="a", next="exit").replace("run: {", "start: 1 d\nrun: {"))
+    (tmp_path / "b.yaml").write_text(LINE.format(name="b", next="exit"))
+    path = tmp_path / "plant.yaml"
+    path.write_text("name: plant\nlines:\n  a: {file: a.yaml}\n  b: {file: b.yaml}\nrun: {length: 10 h, seed: 1}\n")
+    scenario = load_scenario(path)
+    assert [s.start for s in scenario.stations] == [86400, 86400, None, None]
+
+
+def test_a_merged_station_of_catalogue_stations_is_costed_at_its_merged_size():
+    """Line 2 on Line 1's coaters: one coater left, so one coater's capital (not the two lines')."""
+    plant = load_scenario("scenarios/ukbic_plant_shared_coaters.yaml")
+    line = load_scenario("scenarios/cylindrical_line.yaml")
+    coater = plant.station("coating_cathode")
+    assert coater.machines == 1
+    assert coater.cost.capex == line.station("coating_cathode").cost.capex / line.station("coating_cathode").machines

@@ -64,6 +64,8 @@ def test_a_station_without_ramp_or_start_keeps_its_content_hash_keys():
     ({}, {"warmup": "auto"}, {"start": "10 h"}, "no warm-up cut"),
     ({}, {"warmup": "auto", "period": "1 wk"}, {}, "no steady state"),
     ({}, {"target_per_day": [100]}, {}, "milestones need periods"),
+    ({}, {"period": "200 h"}, {}, "longer than the run's length"),
+    ({}, {"period": "10 h", "target_per_day": [10], "target_by": "10 yr"}, {}, "after the run's end"),
 ])
 def test_bad_ramps_and_transient_runs_are_refused_with_a_reason(station, run, top, said):
     with pytest.raises(ValueError, match=said):

@@ -15,6 +15,7 @@ line's good output in kWh.
 from __future__ import annotations
 
 import math
+from typing import Optional
 from dataclasses import dataclass, field
 
 from stations.states import OFF_SHIFT, STATE_NAMES
@@ -115,13 +116,34 @@ def ledger(model, window_s: float, started: dict[str, float], started_by_line: d
         result[CELL_MATERIAL + line].cost["material"] = prices.cell_material * count
     cells = cell_stations(scenario)
     order = {spec.name: i for i, spec in enumerate(scenario.stations)}
+    def value_along(feeders, own: Optional[set[str]]) -> float:
+        """Material plus the cost each feeder adds per cell, over the feeders a line's cells pass
+        (own: that line's stations and the shared ones; None: a line file, every feeder)."""
+        value = prices.cell_material
+        for feeder in sorted(feeders, key=order.__getitem__):  # file order: the same sum in a plant as alone
+            if own is not None and feeder not in own:
+                continue
+            per = processed[feeder] if feeder in cells else started.get(feeder, cells_started)
+            value += _gross(result[feeder]) / per if per > 0 else 0.0
+        return value
+
+    plant = scenario.plant
+    shared = set(plant.shared) if plant is not None else set()
+    own_of = {line: set(info.stations) | shared for line, info in plant.lines.items()} if plant is not None else {}
+    line_of = {s: line for line, info in plant.lines.items() for s in info.stations} if plant is not None else {}
     for name, feeders in upstream(scenario).items():
         if name not in cells:
             continue
-        value = prices.cell_material
-        for feeder in sorted(feeders, key=order.__getitem__):  # file order: the same sum in a plant as alone
-            per = processed[feeder] if feeder in cells else started.get(feeder, cells_started)
-            value += _gross(result[feeder]) / per if per > 0 else 0.0
+        if plant is None:
+            value = value_along(feeders, None)
+        elif name in line_of:
+            value = value_along(feeders, own_of[line_of[name]])
+        else:  # a shared station: its lines' values, weighted by the cells each line started
+            lines = [ref.split(".", 1)[0] for ref in plant.shared[name].from_]
+            weights = [started_by_line.get(line, 0.0) for line in lines]
+            total = sum(weights)
+            value = sum(w * value_along(feeders, own_of[line]) for w, line in zip(weights, lines)) / total \
+                if total > 0 else value_along(feeders, own_of[lines[0]])
         entry = result[name]
         entry.value_per_cell = value
         entry.cost["scrap"] = entry.scrapped_cells * value

@@ -90,6 +90,10 @@ def _line_stations(line: str, scenario: Scenario, calendar_name: Optional[str], 
     for index, spec in enumerate(scenario.stations):
         data = spec.model_dump(mode="json", by_alias=True)
         data["name"] = name(spec.name)
+        if "cost" not in spec.model_fields_set:
+            data.pop("cost", None)  # the catalogue's: costed again at the station's size in the plant
+        if scenario.start is not None and spec.start is None and spec.kind != "dwell":
+            data["start"] = f"{scenario.start!r} s"  # the line's start of production holds in the plant too
         data["next"] = _renamed_next(spec.next if spec.next is not None else scenario.next_of(index), name)
         if spec.on_expiry:
             data["on_expiry"] = name(spec.on_expiry)
@@ -232,12 +236,16 @@ def _merge_shared(plant: PlantSpec, lines: dict[str, Scenario], stations: list[d
             if line not in {r.split(".", 1)[0] for r in shared.from_}:
                 raise located_error(("shared", j, "priority", k), f"{line!r} is not one of the lines this station "
                                     "serves (the lines in 'from')")
+        served = [r.split(".", 1)[0] for r in shared.from_]
+        if len(set(served)) < 2 or len(set(served)) < len(served):
+            raise located_error(("shared", j, "from"), "a shared station takes one station from each of two or more "
+                                f"lines (got lines {', '.join(served)})")
         merged_from = [by_name[ref] for ref in shared.from_]
         kinds = {d["kind"] for d in merged_from}
         if len(kinds) > 1:
             raise located_error(("shared", j, "from"), f"the stations are of different kinds ({', '.join(sorted(kinds))})")
         merged = _merged_station(shared, merged_from, {ref: info_lines[ref.split('.', 1)[0]]["items"]
-                                                      for ref in shared.from_})
+                                                      for ref in shared.from_}, j)
         _redirect(stations, sources, set(shared.from_), shared.name)
         position = stations.index(merged_from[0])
         for ref in shared.from_:
@@ -252,15 +260,32 @@ def _merge_shared(plant: PlantSpec, lines: dict[str, Scenario], stations: list[d
     return shared_info
 
 
-def _merged_station(shared: SharedSpec, parts: list[dict], items_of: dict[str, list[str]]) -> dict:
+SAME_FOR_ALL = ("ramp", "failures", "power", "recovery", "start", "template")
+"""Fields of the merged station that serve every line's lots alike: the `from` stations must agree on
+them, or the shared entry must give them (else the result would depend on the order of `from`)."""
+
+
+def _merged_station(shared: SharedSpec, parts: list[dict], items_of: dict[str, list[str]], j: int) -> dict:
+    extra_keys = set(shared.model_extra or {})
+    for key in SAME_FOR_ALL:
+        values = [p.get(key) for p in parts]
+        if key not in extra_keys and any(v != values[0] for v in values[1:]):
+            raise located_error(("shared", j, "from"), f"the stations differ in '{key}', which the shared station "
+                                f"applies to every line's lots: give '{key}' on the shared entry")
     merged = {**parts[0], "name": shared.name}
+    areas = {p.get("coated_m2_per_lot") for p in parts}
+    if len(areas) > 1:
+        merged["coated_m2_per_lot"] = None  # rolls of different areas: the plant's material yield is not measured
     for key in ("machines", "capacity"):
         if key in merged and merged[key] is not None:
             merged[key] = sum(p[key] for p in parts)
     if all(p.get("buffer") is not None for p in parts):
         merged["buffer"] = sum(p["buffer"] for p in parts)
     costs = [p["cost"] for p in parts if p.get("cost")]
-    if costs:
+    if costs and len(costs) < len(parts):
+        raise located_error(("shared", j, "from"), "some of the stations declare a 'cost' and some take the "
+                            "catalogue's: give 'cost' on the shared entry")
+    if costs:  # declared by the lines: their sum (else the catalogue costs the merged size)
         merged["cost"] = {**costs[0], "capex": f"{sum(_gbp(c['capex']) for c in costs)!r} GBP",
                           "labour_per_shift": sum(c["labour_per_shift"] for c in costs)}
     by_product: dict[str, dict] = {}

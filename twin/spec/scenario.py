@@ -145,6 +145,13 @@ class RunSpec(Spec):
         if self.target_per_day is not None and self.period is None:
             raise located_error(("target_per_day",), "milestones need periods: add 'period' (e.g. '1 wk')",
                                 list(self.target_per_day))
+        if self.period is not None and self.period > self.length:
+            raise located_error(("period",), f"a period longer than the run's length ({self.length / 3600:g} h) "
+                                "would report one cut-short period: shorten it or lengthen the run", self.period)
+        end = self.length + (self.warmup if self.warmup != "auto" else 0.0)
+        if self.target_by is not None and self.target_by > end:
+            raise located_error(("target_by",), f"the date is after the run's end ({end / 3600:g} h from its start): "
+                                "a probability of reaching a milestone by then would be a guess", self.target_by)
         return self
 
 
@@ -444,6 +451,12 @@ class BaseStationSpec(Spec):
             for key in ("mtbf", "mttr"):
                 if getattr(self.ramp, key) is not None and getattr(self, "failures", None) is None:
                     raise located_error(("ramp", key), f"ramp.{key} needs the station's 'failures'", None)
+            if self.ramp.yield_ is not None or self.ramp.wright is not None:
+                for product, override in self.by_product.items():
+                    if "yield" in override or "yield_" in override:
+                        raise located_error(("ramp", "yield" if self.ramp.yield_ is not None else "wright"),
+                                            "a yield ramp applies to every lot of the station, and by_product."
+                                            f"{product} gives its own yield: drop one of them", None)
         if self.start is not None and self.kind == "dwell":
             raise located_error(("start",), "a dwell store has no commissioning date: give 'start' to the "
                                 "station that feeds it", self.start)
