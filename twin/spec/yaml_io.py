@@ -544,5 +544,5 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
 
 
 def _closest_key(key: str, model: type[BaseModel]) -> str:
-    close = difflib.get_close_matches(key, sorted(_all_field_names(model)), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(key, sorted(_all_field_names(model) - {key}), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
