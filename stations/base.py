@@ -26,13 +26,15 @@ if TYPE_CHECKING:
 
 
 
-def schedule_at(env: Environment, event: Event, at: float) -> None:
+def schedule_at(env: Environment, event: Event, at: float, eid: Optional[int] = None) -> None:
     """Schedule a triggered `event` at the absolute time `at` with SimPy's normal priority.
 
     `env.timeout(at - env.now)` would land at `env.now + (at - env.now)`, which rounding can move
-    off `at`; a timer that stands for an earlier-computed due time must fire exactly then.
+    off `at`; a timer that stands for an earlier-computed due time must fire exactly then. `eid`:
+    the place in line among events due at the same instant, reserved (`next(env._eid)`) when the
+    timer's own timeout would have been created, so that ties resolve as they would have.
     """
-    heappush(env._queue, (at, NORMAL, next(env._eid), event))
+    heappush(env._queue, (at, NORMAL, next(env._eid) if eid is None else eid, event))
 
 
 class QTime(Protocol):

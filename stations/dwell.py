@@ -63,7 +63,7 @@ class DwellStation(StationRuntime):
         self.stats_since = 0.0
         # a constant dwell per lot ends in arrival order: one pending timer, for the head (a wrapped,
         # time-varying cycle time keeps one timer per lot)
-        self.fifo: Optional[deque[tuple[float, Lot]]] = deque() if all(
+        self.fifo: Optional[deque[tuple[float, int, Lot]]] = deque() if all(
             type(cycle) is CycleTime and isinstance(cycle.sampler, ConstantSampler) and not cycle.per_cell
             for cycle in self.cycle_of
         ) else None
@@ -106,21 +106,22 @@ class DwellStation(StationRuntime):
         if fifo is None or (fifo and end < fifo[-1][0]):  # out of order: a timer of its own
             env.timeout(duration).callbacks.append(lambda _, lot=lot: self._dwell_over(lot))
             return
-        fifo.append((end, lot))
+        fifo.append((end, next(env._eid), lot))  # its place among same-instant events, as its own timeout's
         if len(fifo) == 1:
             self._time_head()
 
     def _time_head(self) -> None:
-        """One timer, due exactly when the head lot's dwell ends (as its own timeout would be)."""
+        """One timer, due exactly when the head lot's dwell ends and in its place among events due at
+        that instant (as its own timeout would be), so results equal one timeout per lot."""
         timer = Event(self.env)
         timer._ok, timer._value = True, None  # a triggered timeout, scheduled by hand at an absolute time
         timer.callbacks.append(self._head_over)
-        schedule_at(self.env, timer, self.fifo[0][0])  # type: ignore[index]
+        end, eid, _ = self.fifo[0]  # type: ignore[index]
+        schedule_at(self.env, timer, end, eid)
 
     def _head_over(self, _event: Event) -> None:
-        fifo, now = self.fifo, self.env.now
-        while fifo and fifo[0][0] <= now:  # type: ignore[union-attr]
-            self._dwell_over(fifo.popleft()[1])  # type: ignore[union-attr]
+        fifo = self.fifo
+        self._dwell_over(fifo.popleft()[2])  # type: ignore[union-attr]
         if fifo:
             self._time_head()
 

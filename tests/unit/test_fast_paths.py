@@ -73,7 +73,7 @@ def test_a_constant_dwell_releases_each_lot_its_dwell_after_it_entered_with_one_
     timers = [event for _, priority, _, event in model.env._queue
               if priority == NORMAL and event.callbacks and store._head_over in event.callbacks]
     assert len(timers) == 1 and len(store.fifo) > 10  # many lots dwell, one timer for the head
-    ends = [end for end, _ in store.fifo]
+    ends = [end for end, _, _ in store.fifo]
     assert ends == sorted(ends)
     # Little's law holds exactly for a constant dwell: every lot out stayed exactly 10 h
     monitor = store.monitor

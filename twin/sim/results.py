@@ -17,7 +17,11 @@ HEADLINE_KPIS = ("throughput_per_h", "gwh_per_year", "yield", "wip_cells", "lead
 
 
 def _null_is_nan(value: Any) -> Any:
-    return math.nan if value is None else value
+    """null and every NaN become the one `math.nan` object, so a result read back from JSON equals the
+    result that was written (containers compare NaN by identity)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return math.nan
+    return value
 
 
 Real = Annotated[float, BeforeValidator(_null_is_nan)]
