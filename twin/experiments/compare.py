@@ -74,11 +74,13 @@ def _defined(value: Optional[float]) -> bool:
 
 
 def _kpi_names(lines: list[tuple[dict, dict]]) -> list[str]:
-    """The numeric line KPIs both scenarios report, in the result model's order."""
+    """The numeric line KPIs both scenarios report, in the result model's order; a KPI neither scenario
+    measures (NaN in every replication of both, e.g. the material yield without electrode areas) is left out."""
     if not lines:
         return list(LINE_KPIS)
     base, whatif = lines[0]
-    return [k for k, v in base.items() if k in whatif and isinstance(v, (int, float)) and not isinstance(v, bool)]
+    numeric = [k for k, v in base.items() if k in whatif and isinstance(v, (int, float)) and not isinstance(v, bool)]
+    return [k for k in numeric if not all(math.isnan(b[k]) and math.isnan(w[k]) for b, w in lines)]
 
 
 PER_LINE_KPIS = (*HEADLINE_KPIS, "energy_kwh_per_kwh", "cost_per_good_cell_gbp")
