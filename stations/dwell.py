@@ -67,6 +67,7 @@ class DwellStation(StationRuntime):
             type(cycle) is CycleTime and isinstance(cycle.sampler, ConstantSampler) and not cycle.per_cell
             for cycle in self.cycle_of
         ) else None
+        self.head_timed = False  # the one pending timer of the FIFO is scheduled
 
     def capacity_units(self) -> int:
         return self.capacity
@@ -107,7 +108,7 @@ class DwellStation(StationRuntime):
             env.timeout(duration).callbacks.append(lambda _, lot=lot: self._dwell_over(lot))
             return
         fifo.append((end, next(env._eid), lot))  # its place among same-instant events, as its own timeout's
-        if len(fifo) == 1:
+        if not self.head_timed:
             self._time_head()
 
     def _time_head(self) -> None:
@@ -118,11 +119,13 @@ class DwellStation(StationRuntime):
         timer.callbacks.append(self._head_over)
         end, eid, _ = self.fifo[0]  # type: ignore[index]
         schedule_at(self.env, timer, end, eid)
+        self.head_timed = True
 
     def _head_over(self, _event: Event) -> None:
         fifo = self.fifo
+        self.head_timed = False
         self._dwell_over(fifo.popleft()[2])  # type: ignore[union-attr]
-        if fifo:
+        if fifo and not self.head_timed:  # (a lot loaded by the freed place may have timed itself)
             self._time_head()
 
     def _dwell_over(self, lot: Lot) -> None:

@@ -80,7 +80,8 @@ def test_a_constant_ramp_equals_the_plain_parameter_value_for_value(data, replic
 @given(data=_with_ramps(constant=False), replication=replications(), warm=st.booleans(),
        period_h=st.integers(5, 120))
 def test_periods_partition_the_good_cells_of_the_run(data, replication, warm, period_h):
-    data["run"]["period"] = f"{period_h} h"
+    length_h = Scenario.model_validate(data).run.length / 3600
+    data["run"]["period"] = f"{min(period_h, length_h)!r} h"  # a period longer than the run is refused
     if warm:
         data["run"]["warmup"] = "20 h"
     result = run_replication(Scenario.model_validate(data), replication)
