@@ -93,3 +93,20 @@ def test_a_line_start_holds_every_machine_off_shift():
     assert result.line.good_cells == 198  # a's first lot at 101 h, b's at 102 h, ..., last at 299 h
     for name in ("a", "b"):
         assert result.stations[name].states["off_shift"] == pytest.approx(100 / 300)
+
+
+def test_the_wright_curve_gives_the_yield_of_its_experience_curve_per_period():
+    """Scrap 0.5 over the first 250 cells, cut by 30 % per doubling of volume, down to the station's
+    0.95: the expected yield of each 1,000-lot period is the mean of the curve at the lots' middle cells."""
+    from twin.spec.ramp import WrightSpec
+
+    wright = {"initial_yield": 0.5, "initial_cells": 250, "cut_per_doubling": 0.3}
+    s = scenario(stations=[{"name": "m", "cycle_time": "1 h", "yield": 0.95, "ramp": {"by": "cells", "wright": wright}}],
+                 sources=[saturated("m")], length_h=3000, warmup_h=0, replications=10, run_extra={"period": "1000 h"})
+    results = replicate(s)
+    curve = WrightSpec(**wright)
+    for k in range(3):
+        # lot i (0-based) finishes at i + 1 h; a lot finishing on a boundary counts in the later period
+        lots = range(max(0, 1000 * k - 1), 1000 * (k + 1) - 1)
+        exact = sum(curve.yield_at(i + 0.5, 0.95) for i in lots) / 1000.0
+        assert_matches([r.periods[k].kpis.throughput_per_h for r in results], exact, f"Wright period {k + 1}")
