@@ -27,6 +27,11 @@ def notice(text: Any, kind: str = "info") -> html.Div:
     return html.Div(text, className=f"notice notice-{kind}", role="alert" if kind == "error" else "status")
 
 
+def not_started(text: str) -> html.Div:
+    """Why a job from a browser form was refused (the message every start form shows)."""
+    return notice(f"Not started: {text}", "error")
+
+
 def progress(done: int, planned: int, text: str) -> html.Div:
     """Replications stored of planned, as a bar and in words."""
     return html.Div([

@@ -15,7 +15,7 @@ from dash import Dash, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard import data, form, guard, ids
-from dashboard.components import notice, options
+from dashboard.components import not_started, notice, options
 from dashboard.jobs import JobManager, JobRefused
 
 MAX_WHATIFS = 12
@@ -44,37 +44,34 @@ def panel(settings: data.Settings) -> html.Details:
 
 def start_grid(settings: data.Settings, jobs: JobManager, base_file: Any, whatif_files: Any, replications: Any,
                owner: Optional[str]) -> Any:
-    def refuse(text: str) -> Any:
-        return notice(f"Not started: {text}", "error")
-
     if not owner:
         raise PreventUpdate
     if not isinstance(base_file, str):
-        return refuse("pick the base file.")
+        return not_started("pick the base file.")
     if not isinstance(whatif_files, list) or not whatif_files or not all(isinstance(f, str) for f in whatif_files):
-        return refuse("pick at least one what-if file.")
+        return not_started("pick at least one what-if file.")
     whatif_files = [f for f in dict.fromkeys(whatif_files) if f != base_file]
     if not whatif_files:
-        return refuse("pick at least one what-if other than the base.")
+        return not_started("pick at least one what-if other than the base.")
     if len(whatif_files) > MAX_WHATIFS:
-        return refuse(f"at most {MAX_WHATIFS} what-ifs in one grid.")
+        return not_started(f"at most {MAX_WHATIFS} what-ifs in one grid.")
     if not isinstance(replications, int) or isinstance(replications, bool) or not 2 <= replications <= MAX_REPLICATIONS:
-        return refuse(f"replications: a whole number from 2 to {MAX_REPLICATIONS} (a CI needs two).")
+        return not_started(f"replications: a whole number from 2 to {MAX_REPLICATIONS} (a CI needs two).")
     scenarios = []
     for name in [base_file, *whatif_files]:
         try:
             found = data.scenario_file(settings, name)
         except data.DataError as exc:
-            return refuse(guard.public(str(exc), settings))
+            return not_started(guard.public(str(exc), settings))
         if found.scenario is None:
-            return refuse(f"{name} does not load.")
+            return not_started(f"{name} does not load.")
         scenarios.append(found.scenario)
     title = f"grid: {scenarios[0].name} against " + ", ".join(s.name for s in scenarios[1:])
     try:
         jobs.start_grid(form.scenario_yaml(scenarios[0]), [form.scenario_yaml(s) for s in scenarios[1:]], title,
                         owner=owner, replications=replications)
     except JobRefused as exc:
-        return refuse(f"{exc}.")
+        return not_started(f"{exc}.")
     return notice(f"Started: {len(scenarios)} scenarios × {replications} replications in the background "
                   "(see the job list).", "info")
 

@@ -17,7 +17,7 @@ from dash.exceptions import PreventUpdate
 from twin.experiments.sweep import SweepError, parse_assignment, sweep_points
 
 from dashboard import data, form, guard, ids
-from dashboard.components import notice, options
+from dashboard.components import not_started, notice, options
 from dashboard.jobs import JobManager, JobRefused
 from dashboard.labels import PARAMETER_WORDS, path_words
 
@@ -84,19 +84,16 @@ def stations_of(settings: data.Settings, filename: Any) -> list[dict[str, Any]]:
 def start_sweep(settings: data.Settings, jobs: JobManager, filename: Any, stations: Sequence[Any],
                 parameters: Sequence[Any], values: Sequence[Any], replications: Any, owner: Optional[str]) -> Any:
     """Check every value, then queue the sweep as this browser's job; returns the message."""
-    def refuse(text: str) -> Any:
-        return notice(f"Not started: {text}", "error")
-
     if not owner:
         raise PreventUpdate
     if not isinstance(filename, str):
-        return refuse("choose a scenario file.")
+        return not_started("choose a scenario file.")
     try:
         found = data.scenario_file(settings, filename)
     except data.DataError as exc:
-        return refuse(guard.public(str(exc), settings))
+        return not_started(guard.public(str(exc), settings))
     if found.scenario is None:
-        return refuse(f"{filename} does not load.")
+        return not_started(f"{filename} does not load.")
     scenario = found.scenario
     known = {s.name for s in scenario.stations}
     assignments: list[tuple[str, list[Any]]] = []
@@ -105,42 +102,42 @@ def start_sweep(settings: data.Settings, jobs: JobManager, filename: Any, statio
             continue  # the second field is optional
         which = "first" if axis == 0 else "second"
         if station not in known:
-            return refuse(f"pick the {which} field's station.")
+            return not_started(f"pick the {which} field's station.")
         if parameter not in PARAMETERS:
-            return refuse(f"pick the {which} field's parameter.")
+            return not_started(f"pick the {which} field's parameter.")
         if not isinstance(text, str) or not text.strip() or len(text) > 400:
-            return refuse(f"give the {which} field's values, separated by commas.")
+            return not_started(f"give the {which} field's values, separated by commas.")
         path = f"stations.{station}.{parameter}"
         try:
             _, parsed = parse_assignment(f"{path}={text}")
         except SweepError as exc:
-            return refuse(str(exc).replace(f"--set {path}=", path_words(path) + " "))
+            return not_started(str(exc).replace(f"--set {path}=", path_words(path) + " "))
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in parsed):
-            return refuse(f"{path_words(path)}: the values are numbers, separated by commas.")
+            return not_started(f"{path_words(path)}: the values are numbers, separated by commas.")
         if len(parsed) > MAX_VALUES or len(set(parsed)) != len(parsed):
-            return refuse(f"{path_words(path)}: at most {MAX_VALUES} different values.")
+            return not_started(f"{path_words(path)}: at most {MAX_VALUES} different values.")
         assignments.append((path, parsed))
     if not assignments:
-        return refuse("pick a field to sweep.")
+        return not_started("pick a field to sweep.")
     if len({p for p, _ in assignments}) != len(assignments):
-        return refuse("the two fields are the same; pick two different ones.")
+        return not_started("the two fields are the same; pick two different ones.")
     if not isinstance(replications, int) or isinstance(replications, bool) or not 2 <= replications <= MAX_REPLICATIONS:
-        return refuse(f"replications per point: a whole number from 2 to {MAX_REPLICATIONS} (a CI needs two).")
+        return not_started(f"replications per point: a whole number from 2 to {MAX_REPLICATIONS} (a CI needs two).")
     points = 1
     for _, values_ in assignments:
         points *= len(values_)
     if points > MAX_POINTS:
-        return refuse(f"{points} points: at most {MAX_POINTS} from the dashboard.")
+        return not_started(f"{points} points: at most {MAX_POINTS} from the dashboard.")
     try:
         sweep_points(scenario, assignments)  # every point validates as a scenario file would
     except SweepError as exc:
-        return refuse(str(exc).replace("--set ", ""))
+        return not_started(str(exc).replace("--set ", ""))
     title = f"sweep of {scenario.name}: " + " × ".join(
         f"{path_words(p)} {', '.join(str(v) for v in vs)}" for p, vs in assignments)
     try:
         jobs.start_sweep(form.scenario_yaml(scenario), assignments, title, owner=owner, replications=replications)
     except JobRefused as exc:
-        return refuse(f"{exc}.")
+        return not_started(f"{exc}.")
     return notice(f"Started: {points} points × {replications} replications in the background (see the job list).",
                   "info")
 
