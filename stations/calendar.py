@@ -26,19 +26,28 @@ class ShiftCalendar:
         self.starts = [s for s, _ in merged]
         self.ends = [e for _, e in merged]
         self.finish_lot = finish_lot
+        self._on_from, self._on_until = math.inf, -math.inf  # the on-interval last asked about
 
     def _index(self, t: float) -> int:
         """Index of the last interval starting at or before t (-1 if none)."""
         return bisect.bisect_right(self.starts, t) - 1
 
-    def is_on(self, t: float) -> bool:
+    def _on_interval(self, t: float) -> bool:
+        """Whether t is on shift; remembers its interval, since the next questions are about nearby times."""
         i = self._index(t)
-        return i >= 0 and t < self.ends[i]
+        if i >= 0 and t < self.ends[i]:
+            self._on_from, self._on_until = self.starts[i], self.ends[i]
+            return True
+        return False
+
+    def is_on(self, t: float) -> bool:
+        return self._on_from <= t < self._on_until or self._on_interval(t)
 
     def shift_end(self, t: float) -> float:
         """End of the on-interval containing t (t itself if off)."""
-        i = self._index(t)
-        return self.ends[i] if i >= 0 and t < self.ends[i] else t
+        if self._on_from <= t < self._on_until or self._on_interval(t):
+            return self._on_until
+        return t
 
     def next_on(self, t: float) -> float:
         """Start of the next on-interval at or after t (t if on now; inf if none)."""

@@ -64,6 +64,27 @@ class MachineClock:
         self.breakdowns = breakdowns
         self.pauses_work = calendar is not None and not calendar.finish_lot
         self.timed_idle = calendar is not None or (breakdowns is not None and breakdowns.calendar_clock)
+        self._alarm: Optional[Event] = None  # rings at the deadline of an idle wait (see `wait`)
+        self._alarm_deadline = math.nan
+        self._waiting: Optional[Event] = None  # the request an idle wait is on, while it waits
+        self._cancel: Optional[Callable[[Event], bool]] = None
+
+    def clear_ahead(self, now: float) -> float:
+        """Seconds of processing that can start now and run without a pause: to the end of the shift
+        (when work pauses for shifts) and to the next failure; 0 when off shift. A cycle no longer than
+        this is the first and only step of `work`."""
+        left = math.inf
+        if self.pauses_work:
+            calendar = self.calendar
+            if not calendar.is_on(now):  # type: ignore[union-attr]
+                return 0.0
+            left = calendar.shift_end(now) - now  # type: ignore[union-attr]
+        breakdowns = self.breakdowns
+        if breakdowns is not None:
+            fail_left = breakdowns.left()
+            if fail_left < left:
+                left = fail_left if fail_left > 0.0 else 0.0
+        return left
 
     def off_shift(self, resume_state: int) -> Generator[Event, object, None]:
         self.machine.set_state(OFF_SHIFT)
@@ -108,7 +129,11 @@ class MachineClock:
     ) -> Generator[Event, object, object]:
         """Wait for `request` (a lot to take, or room to hand one over). If the shift ends or a calendar
         failure falls due first, withdraw it, go off shift or get repaired, then ask again through
-        `renew`, which returns (True, value) when it succeeds at once or (False, new_request)."""
+        `renew`, which returns (True, value) when it succeeds at once or (False, new_request).
+
+        The deadline is kept by one alarm per machine and deadline, shared by all the waits before it:
+        a machine that waits a thousand times in a shift schedules one timer, not a thousand, and
+        waits on its request alone (no condition event)."""
         if not self.timed_idle:
             return (yield request)
         env, calendar, breakdowns = self.env, self.calendar, self.breakdowns
@@ -124,8 +149,13 @@ class MachineClock:
             if deadline > now:
                 if math.isinf(deadline):
                     return (yield request)
-                yield request | env.timeout(deadline - now)
-            if request.triggered or not cancel(request):
+                self._set_alarm(deadline, now)
+                self._waiting, self._cancel = request, cancel
+                value = yield request
+                self._waiting = None
+                if value is not _DEADLINE:
+                    return value
+            elif request.triggered or not cancel(request):
                 return request.value
             if failure_first:
                 yield from breakdowns.repair(self.machine, idle_state)  # type: ignore[union-attr]
@@ -137,3 +167,25 @@ class MachineClock:
             if done:
                 return value
             request = value  # type: ignore[assignment]
+
+    def _set_alarm(self, deadline: float, now: float) -> None:
+        """Make sure an alarm rings at `deadline` (the one already set for it, else a new one)."""
+        if self._alarm_deadline == deadline and self._alarm is not None and self._alarm.callbacks is not None:
+            return
+        alarm = self.env.timeout(deadline - now)
+        alarm.callbacks.append(self._ring)
+        self._alarm, self._alarm_deadline = alarm, deadline
+
+    def _ring(self, alarm: Event) -> None:
+        """The deadline has come: a machine still waiting for its request withdraws it and wakes up."""
+        request = self._waiting
+        if alarm is not self._alarm or request is None:
+            return  # an alarm for an older deadline, or the machine is busy
+        if request.triggered or not self._cancel(request):  # type: ignore[misc]
+            return  # the request was met at this instant: the machine takes its lot or room
+        self._waiting = None
+        request.succeed(_DEADLINE)
+
+
+_DEADLINE = object()
+"""What a withdrawn request is answered with: the shift ended or a failure fell due first."""

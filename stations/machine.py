@@ -7,7 +7,7 @@ from typing import Generator, Optional
 from simpy import Event
 
 from stations.base import WORKING, Machine
-from stations.interruptions import Breakdowns
+from stations.interruptions import MachineClock
 from stations.processing import ProcessingStation
 from stations.quality import scrap_bad_cells
 
@@ -15,31 +15,44 @@ from stations.quality import scrap_bad_cells
 class MachineStation(ProcessingStation):
     def start(self) -> None:
         for machine in self.machines:
-            clock = self.clocks[machine.index]
-            lean = clock is None or (clock.calendar is None and not clock.breakdowns.calendar_clock)  # type: ignore[union-attr]
-            self.env.process(self._run_lean(machine, clock and clock.breakdowns) if lean else self._run(machine))
+            self.env.process(self._run(machine, self.clocks[machine.index]))
 
-    def _run_lean(self, machine: Machine, breakdowns: Optional[Breakdowns]) -> Generator[Event, object, None]:
-        """The loop of a machine without shifts or calendar-clock failures, with the
-        moves of `take`, `process` and `MachineClock.work` written out: the same events in the same
-        order, without a generator per move. An operating-clock failure that falls inside a cycle is
-        sequenced here: work up to it, the repair, then the rest of the work."""
+    def _run(self, machine: Machine, clock: Optional[MachineClock]) -> Generator[Event, object, None]:
+        """A machine's loop: take a lot, process it, send it on. The moves of `take`, `process` and
+        `MachineClock.work` are written out for the usual case (a lot waiting, a cycle that ends before
+        the shift and the next failure), so the hot path costs no generator per lot; the rest goes
+        through the same moves as written, so the events and their order are those of the moves."""
         env, buffer, cycle_of, monitor = self.env, self.buffer, self.cycle_of, self.monitor
         timeout, try_get, get_event, set_state = env.timeout, buffer.try_get, buffer.get_event, machine.set_state
         try_send, idle = self.try_send, self.idle_state()
         changeover, last_item, index = self.changeover, self.last_item, machine.index
         scrap_of, line, destination = self.scrap_of, self.line, self.destination
+        calendar = clock.calendar if clock is not None else None
+        breakdowns = clock.breakdowns if clock is not None else None
+        operating = breakdowns is not None and not breakdowns.calendar_clock
+        pauses_work = clock is not None and clock.pauses_work
+        timed_idle = clock is not None and clock.timed_idle
         # no rework, grading, packing, routing, splitting or conveyor: `try_send` comes down to this
         plain_send = (self.rework is None and self.grader is None and self.regrouper is None
                       and self.route_by_item is None and not self.spec.split and self.transfer is None)
+
+        def renew() -> tuple[bool, object]:
+            again = try_get()
+            return (True, again) if again is not None else (False, get_event())
+
         while True:
+            if calendar is not None and not calendar.is_on(env.now):  # MachineClock.ready
+                yield from clock.off_shift(machine.state)  # type: ignore[union-attr]
             lot = try_get()
             if lot is None:
                 set_state(idle)
-                lot = yield get_event()
+                if timed_idle:
+                    lot = yield from clock.wait(get_event(), buffer.cancel_get, renew)  # type: ignore[union-attr]
+                else:
+                    lot = yield get_event()
             cells, cycle = lot.cells, cycle_of[lot.item]
             if monitor.events is not None:
-                monitor.events.lot(self.name, lot, "start", env.now, machine=machine.index)
+                monitor.events.lot(self.name, lot, "start", env.now, machine=index)
             duration = cycle.draw(cells)
             if changeover is not None:  # as `process`: a setup when the product changes
                 previous = last_item[index]
@@ -47,21 +60,29 @@ class MachineStation(ProcessingStation):
                 if previous is not None and previous != lot.item:
                     yield from self.set_up(machine, changeover.time_s(previous, lot.item))
             set_state(WORKING)
-            if breakdowns is None:
+            if clock is None:
                 yield timeout(duration)
-            else:
+            elif operating and not pauses_work:
                 while True:  # MachineClock.work on the operating clock, without shifts
-                    fail_left = breakdowns.ttf_left
+                    fail_left = breakdowns.ttf_left  # type: ignore[union-attr]
                     if not fail_left > 0.0:
                         fail_left = 0.0
                     step = duration if duration <= fail_left else fail_left
                     if step > 0:
                         yield timeout(step)
-                        breakdowns.ttf_left -= step
+                        breakdowns.ttf_left -= step  # type: ignore[union-attr]
                     if step >= duration:
                         break
                     duration -= step
-                    yield from breakdowns.repair(machine, WORKING)
+                    yield from breakdowns.repair(machine, WORKING)  # type: ignore[union-attr]
+            elif 0 < duration <= clock.clear_ahead(env.now):
+                # the first step of MachineClock.work when the whole cycle fits before the shift end
+                # and the next failure
+                yield timeout(duration)
+                if operating:
+                    breakdowns.ttf_left -= duration  # type: ignore[union-attr]
+            else:
+                yield from clock.work(duration, WORKING)
             monitor.ideal_work_s += cycle.ideal_s(cells)
             if not plain_send:
                 rest = try_send(machine, lot)
@@ -82,7 +103,9 @@ class MachineStation(ProcessingStation):
             else:
                 yield from self._wait_for_room(machine, lot, destination)  # type: ignore[arg-type]
 
-    def _run(self, machine: Machine) -> Generator[Event, object, None]:
+    def _run_by_moves(self, machine: Machine) -> Generator[Event, object, None]:
+        """The same loop as the station's moves (`take`, `process`, `send_on`), one generator each: the
+        specification `_run` writes out for speed. Tests hold the two to the same results."""
         buffer, cycle_of, monitor = self.buffer, self.cycle_of, self.monitor
         while True:
             lot = yield from self.take(machine, buffer.try_get, buffer.get_event, buffer.cancel_get)

@@ -11,6 +11,8 @@ import gc
 import json
 import math
 
+import pytest
+
 from simpy.core import NORMAL
 
 from stations.dwell import DwellStation
@@ -36,18 +38,36 @@ def _busy_line():
     )
 
 
-def test_the_lean_machine_loop_gives_the_general_loop_s_results_value_for_value(monkeypatch):
-    spec = _busy_line()
-    lean = json.loads(run_replication(spec, 0).model_dump_json())
+def _shift_line():
+    """Shifts that pause work (with a break), calendar-clock failures on one machine, operating-clock
+    failures on another: the machine loop's paths through `MachineClock`."""
+    return scenario(
+        stations=[
+            {"name": "a", "cycle_time": exponential(0.5), "yield": 0.9,
+             "failures": {"ttf": exponential(3.0), "ttr": exponential(0.5), "clock": "calendar"}},
+            {"name": "b", "machines": 2, "buffer": 1, "cycle_time": exponential(1.1),
+             "failures": {"ttf": exponential(2.0), "ttr": exponential(0.3)}},
+            {"name": "c", "buffer": 2, "cycle_time": exponential(0.55), "yield": 0.95},
+        ],
+        sources=[{"name": "supply", "to": "a", "interarrival": exponential(0.6)}],
+        calendar={"shifts_per_day": 2, "shift_length": "8 h", "breaks": [{"start": "4 h", "length": "30 min"}]},
+        length_h=300, warmup_h=20, replications=1,
+    )
 
-    def general_start(self):
+
+@pytest.mark.parametrize("line", [_busy_line, _shift_line])
+def test_the_machine_loop_gives_the_results_of_the_station_s_moves_value_for_value(monkeypatch, line):
+    spec = line()
+    fast = json.loads(run_replication(spec, 0).model_dump_json())
+
+    def by_moves(self):
         for machine in self.machines:
-            self.env.process(self._run(machine))
+            self.env.process(self._run_by_moves(machine))
 
-    monkeypatch.setattr(MachineStation, "start", general_start)
-    general = json.loads(run_replication(spec, 0).model_dump_json())
-    assert lean == general
-    assert lean["stations"]  # the comparison is about a run that made something
+    monkeypatch.setattr(MachineStation, "start", by_moves)
+    moves = json.loads(run_replication(spec, 0).model_dump_json())
+    assert fast == moves
+    assert fast["stations"]  # the comparison is about a run that made something
 
 
 def test_a_run_stops_at_its_end_time_exactly_and_leaves_the_collector_as_it_was():
