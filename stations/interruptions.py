@@ -86,6 +86,12 @@ class MachineClock:
                 left = fail_left if fail_left > 0.0 else 0.0
         return left
 
+    def processed(self, seconds: float) -> None:
+        """`seconds` of processing done in one step: an operating failure clock counts them."""
+        breakdowns = self.breakdowns
+        if breakdowns is not None and not breakdowns.calendar_clock:
+            breakdowns.ttf_left -= seconds
+
     def off_shift(self, resume_state: int) -> Generator[Event, object, None]:
         self.machine.set_state(OFF_SHIFT)
         start = self.calendar.next_on(self.env.now)  # type: ignore[union-attr]

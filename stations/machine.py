@@ -79,8 +79,7 @@ class MachineStation(ProcessingStation):
                 # the first step of MachineClock.work when the whole cycle fits before the shift end
                 # and the next failure
                 yield timeout(duration)
-                if operating:
-                    breakdowns.ttf_left -= duration  # type: ignore[union-attr]
+                clock.processed(duration)
             else:
                 yield from clock.work(duration, WORKING)
             monitor.ideal_work_s += cycle.ideal_s(cells)

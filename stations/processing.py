@@ -171,6 +171,9 @@ class ProcessingStation(StationRuntime):
         machine.set_state(WORKING)
         if clock is None:
             yield self.env.timeout(duration)
+        elif 0 < duration <= clock.clear_ahead(self.env.now):  # `clock.work` in one step
+            yield self.env.timeout(duration)
+            clock.processed(duration)
         else:
             yield from clock.work(duration, WORKING)
 
