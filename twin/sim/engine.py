@@ -60,7 +60,9 @@ def _run_until(model: Model, until: float) -> None:
 
     A stop marker is scheduled at `until` ahead of every other event due then (priority -1 sorts
     before SimPy's URGENT 0), so the loop steps in chunks of CHECK_EVERY_EVENTS without peeking at
-    the queue before each event: the events processed are exactly those due before `until`.
+    the queue before each event: the events processed are exactly those due before `until`. The
+    queue is never empty before the marker, so SimPy's EmptySchedule cannot arise; no process here
+    stops the simulation, so neither can StopSimulation.
     """
     env: Environment = model.env
     if until <= env.now:
@@ -69,13 +71,18 @@ def _run_until(model: Model, until: float) -> None:
     marker._ok, marker._value = True, None  # a successful event: SimPy raises nothing for it
     marker.callbacks.append(_stop)
     heapq.heappush(env._queue, (until, -1, next(env._eid), marker))  # at `until` exactly, before all due then
-    step, chunk = env.step, range(CHECK_EVERY_EVENTS)
+    queue, pop, chunk = env._queue, heapq.heappop, range(CHECK_EVERY_EVENTS)
     same_time_events, last_now = 0, env.now
     with _collector_relaxed():
         try:
             while True:
-                for _ in chunk:
-                    step()
+                for _ in chunk:  # Environment.step written out: no method call per event
+                    env._now, _, _, event = pop(queue)
+                    callbacks, event.callbacks = event.callbacks, None
+                    for callback in callbacks:
+                        callback(event)
+                    if not event._ok and not hasattr(event, "_defused"):
+                        _crash(event)
                 same_time_events = same_time_events + CHECK_EVERY_EVENTS if env.now == last_now else 0
                 last_now = env.now
                 if same_time_events >= ZERO_TIME_EVENTS:
@@ -86,6 +93,13 @@ def _run_until(model: Model, until: float) -> None:
                                           "longer interarrival time, max_lots or a conwip limit")
         except _Reached:
             pass
+
+
+def _crash(event: Event) -> None:
+    """A failed event nobody handled stops the run, as in `Environment.step`: a copy of its exception."""
+    error = type(event._value)(*event._value.args)
+    error.__cause__ = event._value
+    raise error
 
 
 @contextmanager
