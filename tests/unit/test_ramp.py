@@ -124,3 +124,44 @@ def test_sequential_precision_on_a_ramp_up_keeps_warm_up_zero_and_its_periods(tm
     result = json.loads(out.stdout)
     assert result["warmup_h"] == 0 and len(result["periods"]) == 2
     assert result["replications"] == len(result["periods"][0]["kpis"]["good_cells"]["values"]) >= 3
+
+
+def test_a_stored_ramp_up_shows_the_milestones_it_ran_with_complete_interrupted_or_stored_before_targets(tmp_path):
+    """`twin run --target-per-day` -> the store -> `twin runs show`: the same periods and milestones,
+    value for value, whether the stored aggregate is read (complete) or the run is aggregated again from
+    its replications (interrupted); a run stored before targets were kept still loads, without milestones."""
+    import json
+    import sqlite3
+
+    import yaml
+
+    from twin.store.database import Store
+
+    data = {**LINE, "run": {"warmup": "0 h", "length": "60 h", "replications": 3, "seed": 5, "period": "12 h"},
+            "stations": [{"name": "m", "cycle_time": "1 h", "ramp": {"yield": [["0 h", 0.5], ["60 h", 1.0]]}}]}
+    path, db = tmp_path / "ramp.yaml", tmp_path / "r.sqlite"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    runner = CliRunner()
+    ran = runner.invoke(main, ["run", str(path), "--db", str(db), "--json", "--target-per-day", "14",
+                               "--target-per-day", "30", "--target-by", "36 h"])
+    assert ran.exit_code == 0, ran.output
+    original = json.loads(ran.stdout)
+    assert [m["target_per_day"] for m in original["milestones"]] == [14, 30]
+
+    def shown() -> dict:
+        out = runner.invoke(main, ["runs", "show", "1", "--db", str(db), "--json"])
+        assert out.exit_code == 0, out.output
+        return json.loads(out.stdout)["result"]
+
+    assert shown()["milestones"] == original["milestones"] and shown()["periods"] == original["periods"]
+    with Store(db) as store:
+        store.set_status(1, "interrupted")  # read back by aggregating its replications with the stored targets
+    again = shown()
+    assert again["milestones"] == original["milestones"] and again["periods"] == original["periods"]
+    assert again["milestones"][0]["probability_by"]["by_h"] == 36.0
+    text = runner.invoke(main, ["runs", "show", "1", "--db", str(db)]).stdout
+    assert "partial result" in text and "milestone 14 good cells/day" in text and "milestone 30 good cells/day" in text
+    with sqlite3.connect(db) as connection:  # as stored before the targets were kept
+        connection.execute("UPDATE runs SET details_json = '{}' WHERE id = 1")
+    old = shown()
+    assert "milestones" not in old and old["periods"] == original["periods"]
