@@ -141,8 +141,7 @@ def _milestone_text(m: MilestoneResult, unit: str, hours: float) -> str:
                   + ("beyond the run's end" if upper is None else f"{unit} {upper / hours:.1f}"))
         median = f"median {unit} {m.median_end_h / hours:.1f} over all replications{bounds}"
     return (f"{m.target_per_day:,.0f} good cells/day reached in only {m.reached} of {m.replications} replications; "
-            f"{chance}; {median}; if reached, by {unit} {m.end_h.mean / hours:.1f} on average{ci} "
-            f"(conditional on reaching it)")
+            f"{chance}; {median}; conditional on reaching it, by {unit} {m.end_h.mean / hours:.1f} on average{ci}")
 
 
 # -- the page ---------------------------------------------------------------------------------

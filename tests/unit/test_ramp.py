@@ -122,7 +122,7 @@ def test_a_milestone_some_replications_miss_is_reported_as_a_share_a_censored_me
     assert conditional.strip().startswith("conditional on reaching it (the 4 that do") and "72 ± " in conditional
     text = _milestone_text(m, "hour", 1.0)
     assert "reached in only 4 of 6 replications" in text and "median hour 72.0 over all replications" in text
-    assert "(conditional on reaching it)" in text
+    assert "; conditional on reaching it, by hour 72.0 on average (95% CI hour" in text
     # every replication reaches it: the mean and its CI, as before, nothing conditional
     [every] = milestones([_replication(k, [0, 100 + k]) for k in range(3)], [100])
     assert not every.conditional and every.median_end_h == 48.0 and every.median_ci95 is None  # n < 6
