@@ -121,6 +121,8 @@ def milestone_lines(label: str, result: RunResult) -> list[str]:
 
 
 def _milestone_text(m: MilestoneResult, unit: str, hours: float) -> str:
+    """All replications reach it: the mean date with its CI. Only some do: the share that do and the
+    median over all (censoring-aware), with the mean of those that do marked as conditional on reaching it."""
     p = m.probability_by
     chance = (f"probability {p.p:.0%} (95% CI {p.ci95[0]:.0%} to {p.ci95[1]:.0%}) of reaching it by {unit} "
               f"{p.by_h / hours:.4g}")
@@ -128,9 +130,18 @@ def _milestone_text(m: MilestoneResult, unit: str, hours: float) -> str:
         return f"{m.target_per_day:,.0f} good cells/day not reached in any replication; {chance}"
     low, high = m.end_h.ci95
     ci = (f" (95% CI {unit} {low / hours:.1f} to {high / hours:.1f})" if low is not None and high is not None else "")
-    censored = "" if m.reached == m.replications else f", mean over the {m.reached} of {m.replications} replications that reach it"
-    return (f"{m.target_per_day:,.0f} good cells/day first reached by {unit} {m.end_h.mean / hours:.1f} on average"
-            f"{ci}{censored}; {chance}")
+    if m.reached == m.replications:
+        return (f"{m.target_per_day:,.0f} good cells/day first reached by {unit} {m.end_h.mean / hours:.1f} on average"
+                f"{ci}; {chance}")
+    if m.median_end_h is None:
+        median = "median beyond the run's end (fewer than half reach it)"
+    else:
+        upper = None if m.median_ci95 is None else m.median_ci95[1]
+        bounds = ("" if m.median_ci95 is None else f", 95% CI {unit} {m.median_ci95[0] / hours:.1f} to "
+                  + ("beyond the run's end" if upper is None else f"{unit} {upper / hours:.1f}"))
+        median = f"median {unit} {m.median_end_h / hours:.1f} over all replications{bounds}"
+    return (f"{m.target_per_day:,.0f} good cells/day reached in only {m.reached} of {m.replications} replications; "
+            f"{chance}; {median}; conditional on reaching it, by {unit} {m.end_h.mean / hours:.1f} on average{ci}")
 
 
 # -- the page ---------------------------------------------------------------------------------

@@ -68,6 +68,16 @@ EDITS: dict[str, tuple[Callable[[dict], None], tuple[str, ...]]] = {
         {"start": "-1 h", "length": "10 min"}]}), ("breaks[0].start",)),
     "negative maintenance start": (lambda d: d.update(calendar={"shifts_per_day": 2, "maintenance": [
         {"start": "-1 h", "length": "10 min"}]}), ("maintenance[0].start",)),
+    "start: 200 yr": (lambda d: station(d, "filling").update(start="200 yr"), (
+        "stations[1].start: must be at most 100 yr (the longest run) (got '200 yr')",)),
+    "length: 9e6 h": (lambda d: d["run"].update(length="9000000 h"), ("run.length: must be at most 100 yr (the longest run) (got 1027.4 yr)",)),
+    "wright below the station's yield": (lambda d: station(d, "filling").update(ramp={"by": "cells", "wright": {
+        "initial_yield": 0.97, "initial_cells": 100, "cut_per_doubling": 0.2}}), (
+        "ramp.wright.initial_yield: the curve's mature yield (the station's yield, 0.94",
+        "below the initial yield (0.97)", "never learn")),
+    "wright mature below initial": (lambda d: station(d, "filling").update(ramp={"by": "cells", "wright": {
+        "initial_yield": 0.9, "initial_cells": 100, "cut_per_doubling": 0.2, "mature_yield": 0.8}}), (
+        "ramp.wright.mature_yield: the mature yield (0.8) is below the initial yield (0.9)",)),
     "name with a newline": (lambda d: d.update(name="x\nbase: /etc/passwd"), ("name",)),
     "50 kB description": (lambda d: d.update(description="x" * 50_000), ("description",)),
 }
@@ -100,6 +110,28 @@ TEXTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "recursive alias": ("name: &a [*a]\n", ("contains itself",)),
     "base with a NUL": ('base: "\\0"\nname: x\n', ("base",)),
 }
+
+
+PLANT_DIR = Path(__file__).parents[1] / "e2e" / "plant"
+
+
+@pytest.mark.parametrize("edit, needle", [
+    (lambda d: d["shared"][0].update(priority=["east", "east"]),
+     "plant.yaml:15: shared[0].priority[1]: 'east' is listed twice"),
+    (lambda d: d["lines"]["west"].update(file="lines"), "lines.west.file: 'lines' is a directory"),
+])
+def test_a_plant_file_refuses_a_repeated_priority_and_a_directory_for_a_line(edit, needle, tmp_path):
+    (tmp_path / "small_line.yaml").write_text((PLANT_DIR / "small_line.yaml").read_text())
+    (tmp_path / "lines").mkdir()
+    data = yaml.safe_load((PLANT_DIR / "small_plant.yaml").read_text())
+    data["shared"][0] = dict(data["shared"][0])
+    edit(data)
+    path = tmp_path / "plant.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    for command in (("validate", path), ("run", path, "--no-store")):
+        result = twin(*command)
+        assert_clean_error(result, needle)
+        assert result.output.count("\n") == 1
 
 
 @pytest.mark.parametrize("case", list(TEXTS))

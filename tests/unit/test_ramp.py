@@ -100,6 +100,41 @@ def test_a_milestone_is_the_first_period_at_target_with_its_censoring_and_probab
     assert m.period == 2  # the mean over replications (50, 80, 103.3 a day) reaches 100 in the third period
 
 
+def test_a_milestone_some_replications_miss_is_reported_as_a_share_a_censored_median_and_a_conditional_mean():
+    """Dates 48, 72, 72, 96 h and two never (censored at the run's end): the mean of the four that
+    reach it (72 h) is conditional on reaching it; the median over all six is the first date by which
+    three reach it (72 h); with 6 replications the distribution-free 95% interval is (x_(1), x_(6)),
+    whose upper end lies beyond the run."""
+    from twin.analysis.periods import censored_median
+    from twin.cli.period_report import milestone_lines
+    from dashboard.rampup_page import _milestone_text
+
+    goods = [[0, 100, 0, 0], [0, 0, 100, 0], [0, 0, 100, 0], [0, 0, 0, 100], [0, 0, 0, 0], [50, 50, 50, 50]]
+    [m] = milestones([_replication(k, g) for k, g in enumerate(goods)], [100])
+    assert m.end_h.values == [48.0, 72.0, 72.0, 96.0, None, None] and m.end_h.mean == 72.0
+    assert (m.reached, m.replications, m.conditional) == (4, 6, True)
+    assert m.median_end_h == 72.0 and m.median_ci95 == (48.0, None)
+    assert m.probability_by.p == pytest.approx(4 / 6) and m.probability_by.ci95 == wilson(4, 6)
+    result = type("Shown", (), {"milestones": [m]})()
+    head, conditional = milestone_lines(result)  # type: ignore[arg-type]
+    assert head.startswith("milestone 100 good cells/day: reached in 4 of 6 replications; P(reached by 96 h")
+    assert "median over all: end of 72 h (week 0.4; 95% CI 48 h to beyond the run's end)" in head
+    assert conditional.strip().startswith("conditional on reaching it (the 4 that do") and "72 ± " in conditional
+    text = _milestone_text(m, "hour", 1.0)
+    assert "reached in only 4 of 6 replications" in text and "median hour 72.0 over all replications" in text
+    assert "; conditional on reaching it, by hour 72.0 on average (95% CI hour" in text
+    # every replication reaches it: the mean and its CI, as before, nothing conditional
+    [every] = milestones([_replication(k, [0, 100 + k]) for k in range(3)], [100])
+    assert not every.conditional and every.median_end_h == 48.0 and every.median_ci95 is None  # n < 6
+    assert milestone_lines(type("Shown", (), {"milestones": [every]})())[0].startswith(  # type: ignore[arg-type]
+        "milestone 100 good cells/day: first reached at the end of 48 ± 0 h")
+    # fewer than half reach it: no median (it lies beyond the run), and at exactly half it is the last date
+    assert censored_median([24.0, None, None, None, None]) == (None, None)
+    assert censored_median([24.0, 48.0, None, None])[0] == 48.0
+    # ten replications: the interval is (x_(2), x_(9)), 97.9 % coverage
+    assert censored_median([float(k) for k in range(1, 11)]) == (5.0, (2.0, 9.0))
+
+
 def test_the_wilson_interval_is_sound_at_zero_and_one():
     low, high = wilson(0, 10)
     assert low == 0.0 and 0.2 < high < 0.35
@@ -124,3 +159,44 @@ def test_sequential_precision_on_a_ramp_up_keeps_warm_up_zero_and_its_periods(tm
     result = json.loads(out.stdout)
     assert result["warmup_h"] == 0 and len(result["periods"]) == 2
     assert result["replications"] == len(result["periods"][0]["kpis"]["good_cells"]["values"]) >= 3
+
+
+def test_a_stored_ramp_up_shows_the_milestones_it_ran_with_complete_interrupted_or_stored_before_targets(tmp_path):
+    """`twin run --target-per-day` -> the store -> `twin runs show`: the same periods and milestones,
+    value for value, whether the stored aggregate is read (complete) or the run is aggregated again from
+    its replications (interrupted); a run stored before targets were kept still loads, without milestones."""
+    import json
+    import sqlite3
+
+    import yaml
+
+    from twin.store.database import Store
+
+    data = {**LINE, "run": {"warmup": "0 h", "length": "60 h", "replications": 3, "seed": 5, "period": "12 h"},
+            "stations": [{"name": "m", "cycle_time": "1 h", "ramp": {"yield": [["0 h", 0.5], ["60 h", 1.0]]}}]}
+    path, db = tmp_path / "ramp.yaml", tmp_path / "r.sqlite"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    runner = CliRunner()
+    ran = runner.invoke(main, ["run", str(path), "--db", str(db), "--json", "--target-per-day", "14",
+                               "--target-per-day", "30", "--target-by", "36 h"])
+    assert ran.exit_code == 0, ran.output
+    original = json.loads(ran.stdout)
+    assert [m["target_per_day"] for m in original["milestones"]] == [14, 30]
+
+    def shown() -> dict:
+        out = runner.invoke(main, ["runs", "show", "1", "--db", str(db), "--json"])
+        assert out.exit_code == 0, out.output
+        return json.loads(out.stdout)["result"]
+
+    assert shown()["milestones"] == original["milestones"] and shown()["periods"] == original["periods"]
+    with Store(db) as store:
+        store.set_status(1, "interrupted")  # read back by aggregating its replications with the stored targets
+    again = shown()
+    assert again["milestones"] == original["milestones"] and again["periods"] == original["periods"]
+    assert again["milestones"][0]["probability_by"]["by_h"] == 36.0
+    text = runner.invoke(main, ["runs", "show", "1", "--db", str(db)]).stdout
+    assert "partial result" in text and "milestone 14 good cells/day" in text and "milestone 30 good cells/day" in text
+    with sqlite3.connect(db) as connection:  # as stored before the targets were kept
+        connection.execute("UPDATE runs SET details_json = '{}' WHERE id = 1")
+    old = shown()
+    assert "milestones" not in old and old["periods"] == original["periods"]

@@ -110,3 +110,27 @@ def test_the_wright_curve_gives_the_yield_of_its_experience_curve_per_period():
         lots = range(max(0, 1000 * k - 1), 1000 * (k + 1) - 1)
         exact = sum(curve.yield_at(i + 0.5, 0.95) for i in lots) / 1000.0
         assert_matches([r.periods[k].kpis.throughput_per_h for r in results], exact, f"Wright period {k + 1}")
+
+
+def test_a_milestone_some_replications_cannot_reach_is_censored_not_averaged():
+    """One machine, 1 h per lot of one cell, yield 0.5, periods of 2 h, target 24 good cells a day (both
+    lots of a period good). The first period holds one finished lot (at 1 h), so it cannot reach the
+    target; each later period holds two and reaches it with probability 1/4, independently. So the
+    milestone is reached by the end of period k with probability 1 - (3/4)^(k-1): 0.763 within the
+    run's 6 periods (about a quarter of the replications never reach it), a median date of 8 h (the
+    first end with probability >= 1/2: 0.578), and a mean date of 6.89 h among those that reach it,
+    which is earlier than the median: averaging only the ones that reach it is optimistic."""
+    from twin.analysis.periods import milestones, wilson
+
+    s = scenario(stations=[{"name": "m", "cycle_time": "1 h", "yield": 0.5}], sources=[saturated("m")],
+                 length_h=12, warmup_h=0, replications=40, run_extra={"period": "2 h"})
+    [m] = milestones(replicate(s), [24])
+    reach = [0.0] + [1 - 0.75 ** (k - 1) for k in range(2, 7)]
+    first = [reach[k] - reach[k - 1] for k in range(1, 6)]  # P(first reached in period k + 1)
+    conditional_mean_h = sum(2 * (k + 2) * p for k, p in enumerate(first)) / reach[-1]
+    assert conditional_mean_h == pytest.approx(6.889, abs=1e-3)
+    assert m.probability_by_period[0] == 0.0 and m.conditional and m.reached < m.replications == 40
+    low, high = wilson(m.reached, 40)
+    assert low <= reach[-1] <= high and (low, high) == m.probability_by.ci95
+    assert m.median_ci95 is not None and m.median_ci95[0] <= 8.0 <= (m.median_ci95[1] or np.inf)
+    assert_matches([t for t in m.end_h.values if t is not None], conditional_mean_h, "mean date of those reaching it")

@@ -6,6 +6,13 @@ across replications (independent replications of a terminating run: a t-interval
 milestone is a date per replication (the end of its first period at or above the target), so its
 uncertainty is the spread of that date over replications, plus the share of replications that reach
 it by a date with a Wilson interval.
+
+Censoring: a replication that does not reach the target within the run has no date, only "later than
+the run's end". The mean of the dates of the replications that did reach it is then conditional on
+reaching it (and optimistic as an answer to "when"), so it is flagged `conditional`. The median over
+all replications stays honest under this censoring (every censored date lies above every observed
+one): it is reported when at least half reach the target, with a distribution-free 95% interval from
+order statistics whose upper end may lie beyond the run.
 """
 
 from __future__ import annotations
@@ -68,13 +75,47 @@ def milestones(replications: Sequence[ReplicationResult], targets_per_day: Seque
                            if (p.kpis["good_cells_per_day"].mean or 0.0) >= target), None)
         by_period = [sum(1 for t in reached_at if t is not None and t <= end) / n for end in ends]
         hits = sum(1 for t in reached_at if t is not None and t <= when + 1e-9)
+        reached = sum(1 for t in reached_at if t is not None)
+        median_h, median_ci = censored_median(reached_at)
         result.append(MilestoneResult(
             target_per_day=target, period=mean_first, end_h=estimate(reached_at),
-            reached=sum(1 for t in reached_at if t is not None), replications=n,
+            reached=reached, replications=n,
             probability_by=Probability(p=hits / n, ci95=wilson(hits, n), by_h=when),
             probability_by_period=by_period,
+            conditional=reached < n, median_end_h=median_h, median_ci95=median_ci,
         ))
     return result
+
+
+def censored_median(dates_h: Sequence[Optional[float]]
+                    ) -> tuple[Optional[float], Optional[tuple[float, Optional[float]]]]:
+    """Median over all replications of a date that some never reach (None: later than the run's end):
+    the first date by which at least half of them reach it (x_(ceil(n/2)), as a Kaplan-Meier median, so
+    it is one of the period ends), and its distribution-free 95% interval (x_(j), x_(n-j+1)) from order
+    statistics, its upper end None when it lies beyond the run. The median is None unless at least half
+    reach the date; the interval is None then too, and when too few replications give one (fewer than 6)."""
+    n = len(dates_h)
+    ordered = sorted(math.inf if d is None else d for d in dates_h)
+    if n == 0 or 2 * sum(1 for d in dates_h if d is not None) < n:
+        return None, None
+    median = float(ordered[(n + 1) // 2 - 1])  # the first date by which half the replications reach it
+    j = median_rank(n)
+    if j is None:
+        return median, None
+    upper = ordered[n - j]
+    return median, (float(ordered[j - 1]), None if math.isinf(upper) else float(upper))
+
+
+def median_rank(n: int, alpha: float = 0.05) -> Optional[int]:
+    """The largest j with P(Binomial(n, 1/2) <= j - 1) <= alpha / 2: (x_(j), x_(n-j+1)) then covers the
+    median with probability at least 1 - alpha, whatever the distribution (None: n too small)."""
+    j, tail = None, 0.0
+    for k in range(n // 2 + 1):
+        tail += math.comb(n, k) / 2 ** n
+        if tail > alpha / 2:
+            break
+        j = k + 1
+    return j
 
 
 def wilson(successes: int, trials: int, z: float = Z95) -> tuple[float, float]:

@@ -483,6 +483,7 @@ def runs(ctx: click.Context, db: str, as_json: bool) -> None:
 @click.pass_context
 def runs_show(ctx: click.Context, run_id: int, db: Optional[str], as_json: bool) -> None:
     """Show the result of run ID (aggregated from its finished replications if it did not complete)."""
+    from twin.cli.period_report import print_periods
     from twin.cli.report import print_report
     from twin.store.runs import describe, run_result, status_of
 
@@ -507,6 +508,7 @@ def runs_show(ctx: click.Context, run_id: int, db: Optional[str], as_json: bool)
     if record.status != "complete":
         console.print(f"partial result: aggregated from the {record.done} finished replications")
     print_report(result, console)
+    print_periods(result, console)
 
 
 def _progress(record: Any) -> str:

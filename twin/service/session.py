@@ -21,6 +21,7 @@ from twin.service.progress import ProgressBar
 from twin.sim.results import ReplicationResult, RunResult
 from twin.spec.scenario import Scenario
 from twin.store.database import Store, StoreError
+from twin.store.runs import target_details
 
 
 class Session:
@@ -43,7 +44,8 @@ class Session:
         """Record a run as started; returns its id (None when not storing)."""
         run_id = None
         if self.store is not None:
-            details = {"warmup": plan.warmup.model_dump(), "executor": self.executor.name, **(details or {})}
+            details = {"warmup": plan.warmup.model_dump(), "executor": self.executor.name,
+                       **target_details(plan.scenario), **(details or {})}
             run_id = self.store.create_run(plan.scenario, seed=plan.seed, planned=planned,
                                            warmup_h=plan.warmup.warmup_h, kind=kind, label=label, group=group,
                                            details=details)

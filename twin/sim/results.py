@@ -302,13 +302,25 @@ class MilestoneResult(Result):
     period: Optional[int] = Field(description="Index of the first period in which the mean over replications reaches "
                                   "the target (None: it never does in the run).")
     end_h: Estimate = Field(description="End of the first period reaching the target, per replication (None where a "
-                            "replication never reaches it; the mean and CI are then over those that did).")
+                            "replication never reaches it; the mean and CI are then over those that did: see "
+                            "`conditional`).")
     reached: int = Field(description="Replications that reach the target within the run.")
     replications: int = Field(description="Replications in the run.")
     probability_by: Probability = Field(description="Share of replications that reach it by the date asked "
                                         "(`run.target_by`, --target-by; else the run's end).")
     probability_by_period: list[float] = Field(description="Share of replications that have reached it by the end of "
                                                "each period (a cumulative distribution of the milestone date).")
+    conditional: bool = Field(False, description="Some replications do not reach the target within the run: end_h's "
+                              "mean and CI are over those that do, conditional on reaching it (not the milestone "
+                              "date; see `reached`, `probability_by` and `median_end_h`).")
+    median_end_h: Optional[float] = Field(None, description="Median over all replications of end_h: the first "
+                                          "period end by which at least half of them reach the target, a replication "
+                                          "that never does counting as later than the run's end (censored); None "
+                                          "when fewer than half reach it.")
+    median_ci95: Optional[tuple[float, Optional[float]]] = Field(
+        None, description="Distribution-free 95% interval of the median from order statistics (at least 95% "
+        "coverage); its upper end None when it lies beyond the run's end. None when the median is, or when there "
+        "are too few replications for one (fewer than 6).")
 
 
 class LineResult(Result):

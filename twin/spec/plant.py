@@ -236,6 +236,9 @@ def _merge_shared(plant: PlantSpec, lines: dict[str, Scenario], stations: list[d
             if line not in {r.split(".", 1)[0] for r in shared.from_}:
                 raise located_error(("shared", j, "priority", k), f"{line!r} is not one of the lines this station "
                                     "serves (the lines in 'from')")
+            if line in shared.priority[:k]:
+                raise located_error(("shared", j, "priority", k), f"{line!r} is listed twice: give each line once, "
+                                    "in the order its lots go first")
         served = [r.split(".", 1)[0] for r in shared.from_]
         if len(set(served)) < 2 or len(set(served)) < len(served):
             raise located_error(("shared", j, "from"), "a shared station takes one station from each of two or more "

@@ -49,12 +49,26 @@ class WrightSpec(BaseModel):
     mature_yield: Optional[Real] = Field(None, gt=0, le=1, description="The yield the curve stops at; omitted: the "
                                          "station's own `yield`.")
 
+    @model_validator(mode="after")
+    def _learns_upwards(self) -> "WrightSpec":
+        if self.mature_yield is not None and self.mature_yield < self.initial_yield:
+            raise located_error(("mature_yield",), mature_below_initial(
+                self.mature_yield, self.initial_yield, f"the mature yield ({self.mature_yield:g})"), self.mature_yield)
+        return self
+
     def yield_at(self, cells: float, mature_yield: float) -> float:
         """Yield after `cells` cumulative cells processed."""
         scrap0 = 1.0 - self.initial_yield
         volume = max(cells, self.initial_cells) / self.initial_cells
         scrap = scrap0 * volume ** math.log2(1.0 - self.cut_per_doubling)
         return min(1.0 - scrap, mature_yield)
+
+
+def mature_below_initial(mature: float, initial: float, what: str) -> str:
+    """Why a Wright curve whose mature yield is below its initial yield is refused."""
+    return (f"{what} is below the initial yield ({initial:g}): the curve only cuts scrap as volume "
+            "grows, so the yield would sit at the mature value from the first cell and never learn; give a "
+            "mature yield at or above the initial one")
 
 
 class RampSpec(BaseModel):

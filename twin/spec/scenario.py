@@ -22,7 +22,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from twin.spec import catalog, power_catalog
 from twin.spec.distributions import DistSpec, Duration
 from twin.spec.errors import SPEC_ERROR, located_error
-from twin.spec.ramp import RampSpec
+from twin.spec.ramp import RampSpec, mature_below_initial
 from twin.spec.quantities import GBPPerHour, GBPPerKWh, MoneyGBP, PowerKW
 from twin.spec.numbers import (MAX_CELLS_PER_LOT, MAX_COUNT, MAX_MACHINES, MAX_REPLICATIONS, MAX_RUN_S, MAX_RUN_YEARS,
                                MAX_SEED, MAX_WH_PER_CELL, MAX_ELECTRODE_M2, MAX_COATED_M2, MIN_REPEAT_S,
@@ -457,6 +457,12 @@ class BaseStationSpec(Spec):
                         raise located_error(("ramp", "yield" if self.ramp.yield_ is not None else "wright"),
                                             "a yield ramp applies to every lot of the station, and by_product."
                                             f"{product} gives its own yield: drop one of them", None)
+            wright = self.ramp.wright
+            if wright is not None and wright.mature_yield is None and self.yield_ < wright.initial_yield:
+                raise located_error(("ramp", "wright", "initial_yield"), mature_below_initial(
+                    self.yield_, wright.initial_yield,
+                    f"the curve's mature yield (the station's yield, {self.yield_:g}: no mature_yield given)"),
+                    wright.initial_yield)
         if self.start is not None and self.kind == "dwell":
             raise located_error(("start",), "a dwell store has no commissioning date: give 'start' to the "
                                 "station that feeds it", self.start)

@@ -57,3 +57,19 @@ def format_duration(seconds: float) -> str:
         if count.is_integer() and (count != 0 or unit == "s"):
             return f"{int(count)} {unit}"
     return f"{seconds!r} s"
+
+
+def unit_of(text: object) -> str | None:
+    """The unit a duration string is written in ('200 yr' -> 'yr'), None if it is not one."""
+    match = _DURATION.match(text) if isinstance(text, str) else None
+    return match.group(2) if match and match.group(2) in SECONDS_PER_UNIT else None
+
+
+def readable_unit(seconds: float) -> str:
+    """The largest of yr, wk, d, h, min, s that the duration is at least one of, for messages."""
+    return next((u for u in ("yr", "wk", "d", "h", "min") if abs(seconds) >= SECONDS_PER_UNIT[u]), "s")
+
+
+def in_unit(seconds: float, unit: str) -> str:
+    """'100 yr': seconds written in `unit`, to 6 significant figures (for messages)."""
+    return f"{seconds / SECONDS_PER_UNIT[unit]:.6g} {unit}"

@@ -20,7 +20,9 @@ from pydantic import BaseModel, ValidationError
 
 from twin.spec.errors import SPEC_ERROR
 from twin.spec.plant import PlantSpec, compile_plant
+from twin.spec.numbers import MAX_RUN_S
 from twin.spec.scenario import Scenario, field_path
+from twin.spec.units import in_unit, readable_unit, unit_of
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -105,7 +107,7 @@ def _load_plant(path: Path, data: dict, lines: dict[tuple, int]) -> Scenario:
         except (OSError, ValueError) as exc:
             raise ScenarioError([f"{where}: cannot use {ref.file!r} as a file name ({_one_line(exc)})"]) from None
         if not exists:
-            raise ScenarioError([f"{where}: no such file {ref.file!r} (looked for {line_path})"])
+            raise ScenarioError([f"{where}: {_not_a_file(ref.file, line_path)}"])
         line_data, line_lines = _read_mapping(line_path)
         if PLANT_KEY in line_data:
             raise ScenarioError([f"{where}: {ref.file!r} is a plant file; a plant's lines are line files"])
@@ -138,6 +140,17 @@ def _load_plant(path: Path, data: dict, lines: dict[tuple, int]) -> Scenario:
         raise ScenarioError(format_validation_error(exc, Scenario, str(path), lines, locate)) from None
 
 
+def _not_a_file(name: str, path: Path) -> str:
+    """Why a file another file names cannot be read: missing, or a directory (or other non-file)."""
+    try:
+        kind = "a directory" if path.is_dir() else "not a regular file" if path.exists() else None
+    except OSError:
+        kind = None
+    if kind is None:
+        return f"no such file {name!r} (looked for {path})"
+    return f"{name!r} is {kind} ({path}): name a YAML file"
+
+
 def parse_model(text: str, model: type[M], source: str = "<text>") -> M:
     """Validate YAML text as `model`; errors carry `source` and line numbers."""
     data, lines = _parse_yaml(text, source)
@@ -166,6 +179,8 @@ def read_text_capped(path: Path) -> str:
     limit = max_file_bytes()
     try:
         info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise ScenarioError([f"{path}: is a directory: give a YAML file"])
         if not stat.S_ISREG(info.st_mode):
             raise ScenarioError([f"{path}: not a regular file (a directory, device or pipe): give a YAML file"])
         if info.st_size > limit:
@@ -227,7 +242,7 @@ def _on_base(
         cycle = " -> ".join(p.name for p in (*chain, resolved))
         raise ScenarioError([f"{where}: the files name each other as base in a cycle ({cycle})"])
     if not exists:
-        raise ScenarioError([f"{where}: no such file {name!r} (looked for {base_path})"])
+        raise ScenarioError([f"{where}: {_not_a_file(name, base_path)}"])
     base, base_lines = _read_mapping(base_path)
     if BASE in base:
         base, base_lines = _on_base(base_path, base, base_lines, model, (*chain, base_path.resolve()))
@@ -480,12 +495,40 @@ def _error_lines(
             message = f"unknown key {key!r}{_closest_key(key, model)}"
         elif error["type"] == "missing":
             message = "required field is missing"
+        elif (bound := _duration_bound(error)) is not None:
+            message = bound
         else:
             message = error["msg"].removeprefix("Value error, ")
             if "input" in error and error["type"] not in ("value_error", "assertion_error", SPEC_ERROR):
                 message += f" (got {error['input']!r})"
         messages.append((f"{where}: {field}", message))
     return messages
+
+
+_BOUNDS = {"less_than_equal": ("le", "at most"), "less_than": ("lt", "less than"),
+           "greater_than_equal": ("ge", "at least"), "greater_than": ("gt", "more than")}
+
+
+def _duration_bound(error: Any) -> Optional[str]:
+    """A duration out of its bounds, said in the unit the file wrote it in ('must be at most 100 yr
+    (got '200 yr')'), not in the seconds pydantic compared. A duration pydantic reports as seconds is
+    recognised by its bound, the longest run (MAX_RUN_S: only durations have it), and said in a
+    readable unit. None for anything else."""
+    kind = _BOUNDS.get(error["type"])
+    limit = (error.get("ctx") or {}).get(kind[0]) if kind else None
+    if kind is None or not isinstance(limit, (int, float)):
+        return None
+    given = error.get("input")
+    unit = unit_of(given)
+    if unit is not None:
+        got = repr(given)
+    elif limit == MAX_RUN_S and isinstance(given, (int, float)) and not isinstance(given, bool):
+        unit = readable_unit(max(abs(float(given)), float(limit)))
+        got = in_unit(float(given), unit)
+    else:
+        return None
+    longest = " (the longest run)" if limit == MAX_RUN_S and kind[0] in ("le", "lt") else ""
+    return f"must be {kind[1]} {in_unit(float(limit), unit)}{longest} (got {got})"
 
 
 def _data_path(loc: tuple, lines: dict[tuple, int], error_type: str) -> tuple:

@@ -8,12 +8,18 @@ Reads through twin.store.database only.
 from __future__ import annotations
 
 import csv
+import math
 from typing import IO, Any, Optional
 
 from twin.analysis.aggregate import aggregate_replications
 from twin.sim.results import HEADLINE_KPIS, ReplicationResult, RunResult
+from twin.spec.scenario import Scenario
 from twin.store.database import RunRecord, Store
 
+TARGETS_KEY = "milestone_targets"
+"""The run details' key holding what the milestones were asked for, so that a stored run aggregated
+again from its replications (interrupted, or a stored aggregate older than today's result model)
+reports the same milestones as the run did."""
 
 
 def status_of(record: RunRecord) -> str:
@@ -32,10 +38,39 @@ def run_result(store: Store, record: RunRecord) -> Optional[RunResult]:
     return aggregate_from(record, replications) if replications else None
 
 
+def target_details(scenario: Scenario) -> dict[str, Any]:
+    """The run details that keep a transient run's milestone targets (empty without targets)."""
+    targets = scenario.run.target_per_day
+    if not targets:
+        return {}
+    by = scenario.run.target_by
+    return {TARGETS_KEY: {"target_per_day": [float(t) for t in targets],
+                          "target_by_h": None if by is None else float(by) / 3600}}
+
+
+def targets_of(record: RunRecord) -> tuple[tuple[float, ...], Optional[float]]:
+    """(targets per day, date in hours or None) as stored with the run; a run stored before the
+    targets were kept (or without any) has none, and is aggregated without milestones."""
+    stored = record.details.get(TARGETS_KEY)
+    if not isinstance(stored, dict):
+        return (), None
+    targets, by_h = stored.get("target_per_day"), stored.get("target_by_h")
+    if not isinstance(targets, list) or not all(_number(t) and t > 0 for t in targets):
+        return (), None
+    return tuple(float(t) for t in targets), float(by_h) if _number(by_h) else None
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def aggregate_from(record: RunRecord, replications: list[ReplicationResult]) -> RunResult:
+    """The run's result from its stored facts: the replications, and the milestone targets it ran with."""
+    targets, by_h = targets_of(record)
     return aggregate_replications(
         replications, scenario_name=record.scenario_name, scenario_hash=record.scenario_hash, seed=record.seed,
         warmup_h=record.warmup_h, length_h=record.length_h, version=record.version,
+        targets_per_day=targets, target_by_h=by_h,
     )
 
 
