@@ -15,7 +15,9 @@ import pytest
 
 from simpy.core import NORMAL
 
+from stations.calendar import ShiftCalendar
 from stations.dwell import DwellStation
+from stations.interruptions import MachineClock
 from stations.machine import MachineStation
 from tests.validation.theory import constant, exponential, scenario
 from twin.sim.engine import run_replication, simulate
@@ -38,9 +40,11 @@ def _busy_line():
     )
 
 
-def _shift_line():
-    """Shifts that pause work (with a break), calendar-clock failures on one machine, operating-clock
-    failures on another: the machine loop's paths through `MachineClock`."""
+def _shift_line(finish_lot: bool = False):
+    """Shifts (with a break), calendar-clock failures on one machine, operating-clock failures on
+    another: the machine loop's paths through `MachineClock`."""
+    calendar = {"shifts_per_day": 2, "shift_length": "8 h", "breaks": [{"start": "4 h", "length": "30 min"}],
+                "finish_lot": finish_lot}
     return scenario(
         stations=[
             {"name": "a", "cycle_time": exponential(0.5), "yield": 0.9,
@@ -50,23 +54,45 @@ def _shift_line():
             {"name": "c", "buffer": 2, "cycle_time": exponential(0.55), "yield": 0.95},
         ],
         sources=[{"name": "supply", "to": "a", "interarrival": exponential(0.6)}],
-        calendar={"shifts_per_day": 2, "shift_length": "8 h", "breaks": [{"start": "4 h", "length": "30 min"}]},
-        length_h=300, warmup_h=20, replications=1,
+        calendar=calendar, length_h=300, warmup_h=20, replications=1,
     )
 
 
-@pytest.mark.parametrize("line", [_busy_line, _shift_line])
-def test_the_machine_loop_gives_the_results_of_the_station_s_moves_value_for_value(monkeypatch, line):
+def _by_moves(self):
+    for machine in self.machines:
+        self.env.process(self._run_by_moves(machine))
+
+
+def _uncached_is_on(self, t):
+    i = self._index(t)
+    return i >= 0 and t < self.ends[i]
+
+
+def _uncached_shift_end(self, t):
+    i = self._index(t)
+    return self.ends[i] if i >= 0 and t < self.ends[i] else t
+
+
+SHORTCUTS_OFF = {
+    # the station's moves, one generator each, instead of the written-out loop
+    "moves": [(MachineStation, "start", _by_moves)],
+    # every cycle through MachineClock.work, never the one-timeout step
+    "work": [(MachineClock, "clear_ahead", lambda self, now: 0.0)],
+    # the calendar asked by binary search every time, without its remembered interval
+    "calendar": [(ShiftCalendar, "is_on", _uncached_is_on), (ShiftCalendar, "shift_end", _uncached_shift_end)],
+}
+
+
+@pytest.mark.parametrize("off", sorted(SHORTCUTS_OFF))
+@pytest.mark.parametrize("line", [_busy_line, _shift_line, lambda: _shift_line(finish_lot=True)],
+                         ids=["busy", "shifts", "shifts-finish-lot"])
+def test_each_shortcut_of_the_machine_loop_gives_the_results_of_the_long_way_value_for_value(monkeypatch, line, off):
     spec = line()
     fast = json.loads(run_replication(spec, 0).model_dump_json())
-
-    def by_moves(self):
-        for machine in self.machines:
-            self.env.process(self._run_by_moves(machine))
-
-    monkeypatch.setattr(MachineStation, "start", by_moves)
-    moves = json.loads(run_replication(spec, 0).model_dump_json())
-    assert fast == moves
+    for owner, name, replacement in SHORTCUTS_OFF[off]:
+        monkeypatch.setattr(owner, name, replacement)
+    long_way = json.loads(run_replication(spec, 0).model_dump_json())
+    assert fast == long_way
     assert fast["stations"]  # the comparison is about a run that made something
 
 
