@@ -116,6 +116,28 @@ def test_a_stopped_plan_resumes_from_the_store(tmp_path):
     assert again.evaluations == first.evaluations
 
 
+def test_storing_a_plans_runs_simulates_nothing_more(tmp_path, monkeypatch):
+    """A stored configuration keeps its verdict by load: the paired +10 % runs that resolve a close
+    verdict would cost as much again per unresolved station, serially in the planning process, for
+    every configuration tried (they made the 10 GWh plan's screening 5x slower)."""
+    import twin.experiments.replications as replications
+
+    scenario = build(three_stations((10, 10, 10), stochastic=True))
+    results = replications.run_replications(scenario, replications=2)
+    simulated: list[int] = []
+    run_tasks = replications.run_tasks
+    monkeypatch.setattr(replications, "run_tasks",
+                        lambda tasks, *args, **kw: simulated.append(len(tasks)) or run_tasks(tasks, *args, **kw))
+    assert replications.aggregate(scenario, results, 3).bottleneck.unresolved  # three equal stations: a close call
+    assert simulated == [6]  # ... that a plain aggregate resolves by paired runs (3 stations x 2 replications)
+    simulated.clear()
+    with Store(tmp_path / "runs.sqlite") as store:
+        StoreMemory(store, "one").keep(scenario, 3, "stations.s1.machines=1 (screen)", results)
+        [run] = [r for r in store.runs() if r.kind == "plan"]
+        assert [r.replication for r in store.replications(run.id)] == [0, 1]
+    assert simulated == []
+
+
 def test_costs_steer_the_plan_and_bad_cost_files_are_clear(tmp_path):
     costs = CostModel(unit_costs={"stations.s2.*": 5, "stations.*.buffer": 0.5})
     assert costs.unit("stations.s2.machines") == 5 and costs.unit("stations.s1.buffer") == 0.5
