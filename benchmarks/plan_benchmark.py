@@ -1,7 +1,7 @@
 """Time `twin plan` on the 10 GWh gigafactory: the cheapest machine counts for 10 GWh/yr at 90 %
 confidence, on local worker processes, and whether its fresh-seed check meets the target.
 
-    python -m benchmarks.plan_benchmark [--workers 2] [--budget-runs 60] [--db plan.sqlite] [--json]
+    python -m benchmarks.plan_benchmark [--workers 2] [--budget-runs 60] [--max-replications 10] [--db plan.sqlite] [--json]
 
 With --db the replications are stored as they finish and a second run resumes from them (the
 wall time then covers only what was left).
@@ -85,11 +85,14 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--budget-runs", type=int, default=60)
     parser.add_argument("--replications", type=int, default=5)
+    parser.add_argument("--max-replications", type=int, default=10,
+                        help="full runs a close call gets at most before it counts as a miss (twin plan's default: 20)")
     parser.add_argument("--db", help="results database: store replications, resume from them")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     scenario = load_scenario(SCENARIO)
-    options = PlanOptions(confidence=0.9, budget_runs=args.budget_runs, replications=args.replications)
+    options = PlanOptions(confidence=0.9, budget_runs=args.budget_runs, replications=args.replications,
+                          max_replications=args.max_replications)
     phases: list[tuple[str, float]] = []
     start = time.perf_counter()
     done = [0]
