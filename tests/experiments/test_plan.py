@@ -138,6 +138,25 @@ def test_storing_a_plans_runs_simulates_nothing_more(tmp_path, monkeypatch):
     assert simulated == []
 
 
+def test_a_miss_of_a_plan_with_as_much_of_every_field_is_the_evidence_for_a_smaller_one():
+    """The trim does not re-run a lowered plan that a full-run miss dominates (fewer or equal units
+    everywhere make no more on these lines), and never borrows the evidence of a plan it exceeds."""
+    from twin.experiments.executors import InlineExecutor
+    from twin.experiments.plan import _dominating_miss, _Runner
+
+    scenario = build(three_stations())
+    ranges = [parse_vary(t) for t in MACHINES]
+    runner = _Runner(scenario, ranges, Target(kpi="throughput_per_h", value=20), PlanOptions(costs=CostModel()), 3,
+                     InlineExecutor(), None, None)
+    missed = runner.decide((4, 8, 3), budgeted=False)  # s2: 8 x 60/25 = 19.2 cells/h < 20
+    assert not missed.meets
+    assert _dominating_miss(runner, (3, 8, 3)) == missed and _dominating_miss(runner, (4, 8, 2)) == missed
+    assert _dominating_miss(runner, (4, 9, 3)) is None  # more of s2 than the miss had: no evidence
+    assert _dominating_miss(runner, (4, 8, 3)) is None  # its own runs are not "another plan's"
+    assert runner.decide((4, 9, 3), budgeted=False).meets
+    assert _dominating_miss(runner, (3, 9, 3)) is None  # a plan that met is no evidence of a miss
+
+
 def test_costs_steer_the_plan_and_bad_cost_files_are_clear(tmp_path):
     costs = CostModel(unit_costs={"stations.s2.*": 5, "stations.*.buffer": 0.5})
     assert costs.unit("stations.s2.machines") == 5 and costs.unit("stations.s1.buffer") == 0.5
