@@ -72,6 +72,8 @@ SELECT_CANDIDATES = 4
 """Screened hits, cheapest first, that get full runs before the search falls back to full-run steps."""
 OPTUNA_TRIALS = 40
 """At most this many Optuna trials after the greedy ascent (most are answered without simulating)."""
+JOINT_BELOW = 0.25
+"""The ascent's joint step is tried when no single step closes this share of the gap to the target."""
 
 
 class PlanError(ValueError):
@@ -573,8 +575,8 @@ def _show(check: KpiCheck) -> str:
 def _ascend(runner: _Runner, key: Key, stage: str) -> Key:
     """Raise the likeliest bottlenecks until the stage says feasible, taking at each step the
     cheapest candidate that reaches the target, else the one with the largest KPI gain per cost.
-    The candidates raise one suspect field, or together the suspects and every field still at its
-    capacity bound; a machine or place field by the share the line is short (target / mean, at least
+    The candidates raise one suspect field; when none of them closes JOINT_BELOW of the gap, one more
+    raises together the suspects and every field still at its capacity bound; a machine or place field by the share the line is short (target / mean, at least
     one step: a station that alone held the line back needs at least that much more capacity). The
     joint step is what moves a line whose stations all sit at their bounds: there no single one
     gains on its own (two electrode lines feeding one winder must both grow), and one unit at a
@@ -602,16 +604,24 @@ def _ascend(runner: _Runner, key: Key, stage: str) -> Key:
         fields = [i for i in room if i in suspects]
         together = [i for i in room if i in suspects or (ranges[i].path in runner.bounds
                                                          and key[i] <= runner.bounds[ranges[i].path])]
-        singles = [key[:i] + (raised(i),) + key[i + 1:] for i in fields]
         joint = tuple(raised(i) if i in together else v for i, v in enumerate(key))
-        steps = list(dict.fromkeys(singles + ([joint] if len(together) > 1 else [])))
-        if not steps:
+        steps = list(dict.fromkeys(key[:i] + (raised(i),) + key[i + 1:] for i in fields))
+        if len(together) <= 1 and not steps:
             return key
-        if stage == "screen":
-            runner.ensure(steps, count, stage)
-            score = {s: runner.screened_mean(s) for s in steps}
-        else:
-            score = {s: runner.decide(s, stage).mean or -math.inf for s in steps}
+        score: dict[Key, float] = {}
+
+        def measure(keys: list[Key]) -> None:
+            if stage == "screen":
+                runner.ensure(keys, count, stage)
+                score.update({s: runner.screened_mean(s) for s in keys})
+            else:
+                score.update({s: runner.decide(s, stage).mean or -math.inf for s in keys})
+
+        measure(steps)
+        best_gain = max((score[s] - now for s in steps), default=-math.inf)
+        if len(together) > 1 and joint not in score and best_gain < JOINT_BELOW * (target - now):
+            measure([joint])
+            steps.append(joint)
 
         def gain_per_cost(s: Key) -> tuple[float, float]:
             extra = costs.of(runner.settings(s)) - costs.of(runner.settings(key))
