@@ -116,6 +116,47 @@ def test_a_stopped_plan_resumes_from_the_store(tmp_path):
     assert again.evaluations == first.evaluations
 
 
+def test_storing_a_plans_runs_simulates_nothing_more(tmp_path, monkeypatch):
+    """A stored configuration keeps its verdict by load: the paired +10 % runs that resolve a close
+    verdict would cost as much again per unresolved station, serially in the planning process, for
+    every configuration tried (they made the 10 GWh plan's screening 5x slower)."""
+    import twin.experiments.replications as replications
+
+    scenario = build(three_stations((10, 10, 10), stochastic=True))
+    results = replications.run_replications(scenario, replications=2)
+    simulated: list[int] = []
+    run_tasks = replications.run_tasks
+    monkeypatch.setattr(replications, "run_tasks",
+                        lambda tasks, *args, **kw: simulated.append(len(tasks)) or run_tasks(tasks, *args, **kw))
+    assert replications.aggregate(scenario, results, 3).bottleneck.unresolved  # three equal stations: a close call
+    assert simulated == [6]  # ... that a plain aggregate resolves by paired runs (3 stations x 2 replications)
+    simulated.clear()
+    with Store(tmp_path / "runs.sqlite") as store:
+        StoreMemory(store, "one").keep(scenario, 3, "stations.s1.machines=1 (screen)", results)
+        [run] = [r for r in store.runs() if r.kind == "plan"]
+        assert [r.replication for r in store.replications(run.id)] == [0, 1]
+    assert simulated == []
+
+
+def test_a_miss_of_a_plan_with_as_much_of_every_field_is_the_evidence_for_a_smaller_one():
+    """The trim does not re-run a lowered plan that a full-run miss dominates (fewer or equal units
+    everywhere make no more on these lines), and never borrows the evidence of a plan it exceeds."""
+    from twin.experiments.executors import InlineExecutor
+    from twin.experiments.plan import _dominating_miss, _Runner
+
+    scenario = build(three_stations())
+    ranges = [parse_vary(t) for t in MACHINES]
+    runner = _Runner(scenario, ranges, Target(kpi="throughput_per_h", value=20), PlanOptions(costs=CostModel()), 3,
+                     InlineExecutor(), None, None)
+    missed = runner.decide((4, 8, 3), budgeted=False)  # s2: 8 x 60/25 = 19.2 cells/h < 20
+    assert not missed.meets
+    assert _dominating_miss(runner, (3, 8, 3)) == missed and _dominating_miss(runner, (4, 8, 2)) == missed
+    assert _dominating_miss(runner, (4, 9, 3)) is None  # more of s2 than the miss had: no evidence
+    assert _dominating_miss(runner, (4, 8, 3)) is None  # its own runs are not "another plan's"
+    assert runner.decide((4, 9, 3), budgeted=False).meets
+    assert _dominating_miss(runner, (3, 9, 3)) is None  # a plan that met is no evidence of a miss
+
+
 def test_costs_steer_the_plan_and_bad_cost_files_are_clear(tmp_path):
     costs = CostModel(unit_costs={"stations.s2.*": 5, "stations.*.buffer": 0.5})
     assert costs.unit("stations.s2.machines") == 5 and costs.unit("stations.s1.buffer") == 0.5

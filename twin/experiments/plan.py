@@ -72,6 +72,8 @@ SELECT_CANDIDATES = 4
 """Screened hits, cheapest first, that get full runs before the search falls back to full-run steps."""
 OPTUNA_TRIALS = 40
 """At most this many Optuna trials after the greedy ascent (most are answered without simulating)."""
+JOINT_BELOW = 0.25
+"""The ascent's joint step is tried when no single step closes this share of the gap to the target."""
 
 
 class PlanError(ValueError):
@@ -268,9 +270,11 @@ class LoweredCheck(BaseModel):
     value: int = Field(description="The lowered value.")
     reason: Literal["range", "capacity", "simulation"] = Field(
         description="'range': below the --vary range; 'capacity': below the capacity bound (no simulation can meet "
-        "it); 'simulation': simulated under common random numbers and not meeting the target.")
+        "it); 'simulation': simulated under common random numbers and not meeting the target (the lowered plan, or "
+        "one with at least as much of every field: `check.settings` says which).")
     bound: Optional[int] = Field(None, description="The capacity bound of the field, when reason is 'capacity'.")
-    check: Optional[KpiCheck] = Field(None, description="The lowered plan's runs, when reason is 'simulation'.")
+    check: Optional[KpiCheck] = Field(None, description="The runs that missed, when reason is 'simulation': the lowered "
+                                      "plan's, or a plan's with at least as much of every field.")
 
     def evidence(self) -> str:
         """Why the field cannot go one step lower, in words (the CLI table and the plan page say the same)."""
@@ -364,6 +368,7 @@ class _Runner:
         self.used = 0  # replications simulated by the search (not counting those recalled)
         self.simulated: set[Key] = set()
         self.recalled = 0
+        self.bounds: dict[str, int] = {}  # capacity bound of each machine/place field, once measured
 
     def settings(self, key: Key) -> dict[str, int]:
         return {r.path: v for r, v in zip(self.ranges, key)}
@@ -521,6 +526,7 @@ def find_plan(
     phase("capacity screening", options.screen_replications)
     runner.ensure([top], options.screen_replications, "screen", budgeted=False)
     bounds = capacity_bounds(runner.scenario(top, "screen"), ranges, runner.results[("screen", top)], target)
+    runner.bounds = bounds
     start: Key = tuple(max(r.low, bounds.get(r.path, r.low)) for r in ranges)
     over = [r.path for r, s in zip(ranges, start) if s > r.high]
     if over:
@@ -567,34 +573,63 @@ def _show(check: KpiCheck) -> str:
 
 
 def _ascend(runner: _Runner, key: Key, stage: str) -> Key:
-    """Add one step at a time where the KPI gains most per cost, until the stage says feasible."""
-    ranges, costs = runner.ranges, runner.options.costs
+    """Raise the likeliest bottlenecks until the stage says feasible, taking at each step the
+    cheapest candidate that reaches the target, else the one with the largest KPI gain per cost.
+    The candidates raise one suspect field; when none of them closes JOINT_BELOW of the gap, one more
+    raises together the suspects and every field still at its capacity bound; a machine or place field by the share the line is short (target / mean, at least
+    one step: a station that alone held the line back needs at least that much more capacity). The
+    joint step is what moves a line whose stations all sit at their bounds: there no single one
+    gains on its own (two electrode lines feeding one winder must both grow), and one unit at a
+    time would take a step per unit short."""
+    ranges, costs, target = runner.ranges, runner.options.costs, runner.target.value
     count = runner.options.screen_replications
 
     def feasible(k: Key) -> bool:
         if stage == "screen":
             runner.ensure([k], count, stage)
-            return runner.screened_mean(k) >= runner.target.value
+            return runner.screened_mean(k) >= target
         return runner.decide(k, stage).meets
 
     while not feasible(key):
-        fields = _suspects(runner, key, stage)
-        steps = [tuple(v + (r.step if i == j else 0) for j, (r, v) in enumerate(zip(ranges, key)))
-                 for i, r in enumerate(ranges) if key[i] + r.step <= r.high and i in fields]
-        if not steps:
-            return key
-        if stage == "screen":
-            runner.ensure(steps, count, stage)
-            score = {s: runner.screened_mean(s) for s in steps}
-        else:
-            score = {s: runner.decide(s, stage).mean or -math.inf for s in steps}
         now = runner.screened_mean(key) if stage == "screen" else (runner.check(key, stage).mean or -math.inf)
+        short = target / now if math.isfinite(now) and now > 0 else 1.0
+
+        def raised(i: int) -> int:
+            r, value = ranges[i], key[i]
+            extra = value * (short - 1) if r.path.rpartition(".")[2] in UNIT_FIELDS else 0.0
+            return min(r.high, value + max(1, math.ceil(extra / r.step - 1e-9)) * r.step)
+
+        room = [i for i, r in enumerate(ranges) if key[i] + r.step <= r.high]
+        suspects = _suspects(runner, key, stage)
+        fields = [i for i in room if i in suspects]
+        together = [i for i in room if i in suspects or (ranges[i].path in runner.bounds
+                                                         and key[i] <= runner.bounds[ranges[i].path])]
+        joint = tuple(raised(i) if i in together else v for i, v in enumerate(key))
+        steps = list(dict.fromkeys(key[:i] + (raised(i),) + key[i + 1:] for i in fields))
+        if len(together) <= 1 and not steps:
+            return key
+        score: dict[Key, float] = {}
+
+        def measure(keys: list[Key]) -> None:
+            if stage == "screen":
+                runner.ensure(keys, count, stage)
+                score.update({s: runner.screened_mean(s) for s in keys})
+            else:
+                score.update({s: runner.decide(s, stage).mean or -math.inf for s in keys})
+
+        measure(steps)
+        best_gain = max((score[s] - now for s in steps), default=-math.inf)
+        if len(together) > 1 and joint not in score and best_gain < JOINT_BELOW * (target - now):
+            measure([joint])
+            steps.append(joint)
 
         def gain_per_cost(s: Key) -> tuple[float, float]:
             extra = costs.of(runner.settings(s)) - costs.of(runner.settings(key))
             return ((score[s] - now) / max(extra, 1e-9), -extra)
 
-        key = max(steps, key=gain_per_cost)
+        reaching = [s for s in steps if score[s] >= target]  # the cheapest of these ends the ascent
+        key = (min(reaching, key=lambda s: (costs.of(runner.settings(s)), s)) if reaching
+               else max(steps, key=gain_per_cost))
     return key
 
 
@@ -670,6 +705,19 @@ def _select(runner: _Runner, top: Key) -> Key:
     return key if runner.check(key, "confirm").meets else top
 
 
+def _dominating_miss(runner: _Runner, key: Key) -> Optional[KpiCheck]:
+    """The full runs of a plan with at least as much of every field as `key` that missed the target
+    (the nearest such), or None. A line with fewer machines or places everywhere makes no more, the
+    rule Optuna's dominated trials are told by: after a field moves down, the misses that stopped the
+    other fields still stand without simulating their lowered plans again (each close call costs up
+    to --max-replications full runs)."""
+    misses = [k for stage, k in runner.results if stage == "confirm" and k != key
+              and all(a >= b for a, b in zip(k, key)) and not runner.check(k, "confirm").meets]
+    if not misses:
+        return None
+    return runner.check(min(misses, key=lambda k: (sum(a - b for a, b in zip(k, key)), k)), "confirm")
+
+
 def _trim(runner: _Runner, key: Key, bounds: dict[str, int]) -> tuple[Key, list[LoweredCheck]]:
     """Lower each field by one step while the plan still meets; the misses that stop it are the evidence."""
     while True:
@@ -684,7 +732,8 @@ def _trim(runner: _Runner, key: Key, bounds: dict[str, int]) -> tuple[Key, list[
                 lowered.append(LoweredCheck(path=item.path, value=value, reason="capacity", bound=bounds[item.path]))
                 continue
             smaller = key[:i] + (value,) + key[i + 1:]
-            result = runner.decide(smaller, budgeted=False)  # the evidence is not cut short by the budget
+            result = _dominating_miss(runner, smaller) or runner.decide(smaller, budgeted=False)  # the evidence
+            # is not cut short by the budget
             if result.meets:
                 key, moved = smaller, True
                 break
