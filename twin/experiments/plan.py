@@ -575,9 +575,11 @@ def _show(check: KpiCheck) -> str:
 def _ascend(runner: _Runner, key: Key, stage: str) -> Key:
     """Raise the likeliest bottlenecks until the stage says feasible, taking at each step the
     cheapest candidate that reaches the target, else the one with the largest KPI gain per cost.
-    The candidates raise one suspect field; when none of them closes JOINT_BELOW of the gap, one more
-    raises together the suspects and every field still at its capacity bound; a machine or place field by the share the line is short (target / mean, at least
-    one step: a station that alone held the line back needs at least that much more capacity). The
+
+    Each candidate raises one suspect field. When none of them closes JOINT_BELOW of the gap, one
+    more candidate raises together the suspects and every field still at its capacity bound. A
+    machine or place field is raised by the share the line is short (target / mean, at least one
+    step): a station that alone held the line back needs at least that much more capacity. The
     joint step is what moves a line whose stations all sit at their bounds: there no single one
     gains on its own (two electrode lines feeding one winder must both grow), and one unit at a
     time would take a step per unit short."""
@@ -732,8 +734,9 @@ def _trim(runner: _Runner, key: Key, bounds: dict[str, int]) -> tuple[Key, list[
                 lowered.append(LoweredCheck(path=item.path, value=value, reason="capacity", bound=bounds[item.path]))
                 continue
             smaller = key[:i] + (value,) + key[i + 1:]
-            result = _dominating_miss(runner, smaller) or runner.decide(smaller, budgeted=False)  # the evidence
-            # is not cut short by the budget
+            # the evidence: a miss of a plan with as much of every field, else the lowered plan's own
+            # runs (not cut short by the budget)
+            result = _dominating_miss(runner, smaller) or runner.decide(smaller, budgeted=False)
             if result.meets:
                 key, moved = smaller, True
                 break
