@@ -253,10 +253,11 @@ class DaskExecutor(Executor):
                 failed = [f for f in done if f.status != "finished"]
                 for future in done:
                     if future.status == "finished":
-                        yield future.result()
+                        yield self._fetch(future)
                 for future in failed:
-                    if future.status != "error":  # 'lost' or 'cancelled': the scheduler forgot it
-                        raise ClusterLost(f"the Dask scheduler at {self.address} lost a replication's task")
+                    if future.status != "error":  # 'lost' with its worker (the scheduler runs it again) or cancelled
+                        yield self._fetch(future)
+                        continue
                     error = future.exception()
 
                     if isinstance(error, KilledWorker):
@@ -268,6 +269,30 @@ class DaskExecutor(Executor):
                 self._client.cancel([f for f in futures if not f.done()])
             except Exception:  # the scheduler is gone: nothing to cancel
                 pass
+
+    def _fetch(self, future: Any) -> Any:
+        """A finished (or lost) replication's value. It lives on the worker that computed it until
+        fetched; if that worker dies first, the scheduler runs the task again, which never happens with
+        no worker left: so the fetch waits POLL_S at a time, checking the cluster as `imap` does, and
+        gives up after CLUSTER_GRACE_S of trouble instead of waiting for ever."""
+        from distributed import CancelledError
+        from distributed.client import FuturesCancelledError
+
+        trouble_since: Optional[float] = None
+        while True:
+            try:
+                return future.result(timeout=POLL_S)
+            except (CancelledError, FuturesCancelledError):
+                raise ClusterLost(self._trouble()
+                                  or f"the Dask scheduler at {self.address} lost a replication's task") from None
+            except TimeoutError:
+                trouble = self._trouble()  # with a worker left, a lost result is being computed again
+                if trouble is None:
+                    trouble_since = None
+                elif trouble_since is None:
+                    trouble_since = time.monotonic()
+                elif time.monotonic() - trouble_since > CLUSTER_GRACE_S:
+                    raise ClusterLost(f"{trouble} for {CLUSTER_GRACE_S:.0f} s") from None
 
     def _trouble(self) -> Optional[str]:
         """What is wrong with the cluster now, or None."""
