@@ -238,13 +238,7 @@ class DaskExecutor(Executor):
                     with self._client.as_current():  # wait() uses the current client (this one is not the default)
                         done, pending = wait(pending, timeout=POLL_S, return_when="FIRST_COMPLETED")
                 except TimeoutError:
-                    trouble = self._trouble()
-                    if trouble is None:
-                        trouble_since = None
-                    elif trouble_since is None:
-                        trouble_since = time.monotonic()
-                    elif time.monotonic() - trouble_since > CLUSTER_GRACE_S:
-                        raise ClusterLost(f"{trouble} for {CLUSTER_GRACE_S:.0f} s") from None
+                    trouble_since = self._trouble_since(trouble_since)
                     continue
                 except (CancelledError, FuturesCancelledError) as exc:  # the scheduler dropped the tasks
                     reason = "lost the connection to it" if "connection" in str(exc) else "it cancelled the tasks"
@@ -285,14 +279,20 @@ class DaskExecutor(Executor):
             except (CancelledError, FuturesCancelledError):
                 raise ClusterLost(self._trouble()
                                   or f"the Dask scheduler at {self.address} lost a replication's task") from None
-            except TimeoutError:
-                trouble = self._trouble()  # with a worker left, a lost result is being computed again
-                if trouble is None:
-                    trouble_since = None
-                elif trouble_since is None:
-                    trouble_since = time.monotonic()
-                elif time.monotonic() - trouble_since > CLUSTER_GRACE_S:
-                    raise ClusterLost(f"{trouble} for {CLUSTER_GRACE_S:.0f} s") from None
+            except TimeoutError:  # with a worker left, a lost result is being computed again
+                trouble_since = self._trouble_since(trouble_since)
+
+    def _trouble_since(self, since: Optional[float]) -> Optional[float]:
+        """After a wait of POLL_S with nothing back: when the cluster's trouble began (None: no trouble
+        now), raising ClusterLost once it has lasted CLUSTER_GRACE_S."""
+        trouble = self._trouble()
+        if trouble is None:
+            return None
+        if since is None:
+            return time.monotonic()
+        if time.monotonic() - since > CLUSTER_GRACE_S:
+            raise ClusterLost(f"{trouble} for {CLUSTER_GRACE_S:.0f} s") from None
+        return since
 
     def _trouble(self) -> Optional[str]:
         """What is wrong with the cluster now, or None."""
