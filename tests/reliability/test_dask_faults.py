@@ -74,7 +74,8 @@ def test_a_lost_worker_is_rerun_and_a_lost_cluster_stops_the_run_keeping_its_rep
     the last worker (the scheduler stays up with no one to run the tasks)."""
     scenario_path = tmp_path / "line.yaml"
     data = yaml.safe_load(FAST_LINE.read_text())
-    data["run"].update(replications=8, warmup="12 h", length="3 d")
+    # replications long enough (about 0.4 s each) that the kill after the third lands before the eighth is done
+    data["run"].update(replications=8, warmup="12 h", length="20 d")
     scenario_path.write_text(yaml.safe_dump(data, sort_keys=False))
     scheduler_file = tmp_path / "scheduler.json"
     db = tmp_path / "results.sqlite"
