@@ -30,6 +30,34 @@ from twin.spec.ramp import Curve, RampSpec, is_constant, value_at
 from twin.spec.rng import Streams
 
 
+class CurveReader:
+    """`value_at(curve, x)`, value for value, for a reader whose x mostly grows (the clock, a station's
+    cumulative cells): it keeps the segment of its last read, so a read is two comparisons and the
+    interpolation instead of a scan. The ramp is read several times per lot, on every ramped station."""
+
+    __slots__ = ("xs", "vs", "segment")
+
+    def __init__(self, curve: Curve) -> None:
+        self.xs = [x for x, _ in curve]
+        self.vs = [v for _, v in curve]
+        self.segment = 1  # the index of the point that ends the segment of the last read
+
+    def __call__(self, x: float) -> float:
+        xs, vs = self.xs, self.vs
+        if x <= xs[0]:
+            return vs[0]
+        if x >= xs[-1]:
+            return vs[-1]
+        i = self.segment
+        if not (xs[i - 1] <= x < xs[i]):  # value_at's segment: the first whose end lies beyond x
+            i = 1
+            while not x < xs[i]:
+                i += 1
+            self.segment = i
+        x0, v0 = xs[i - 1], vs[i - 1]
+        return v0 + (vs[i] - v0) * (x - x0) / (xs[i] - x0)
+
+
 class RampedCycleTime:
     """A cycle time divided by the speed the ramp gives when the lot starts; the ideal time (for OEE
     performance) stays the nominal one, so a slow start shows as a performance loss."""
@@ -103,7 +131,7 @@ def apply_ramp(station: StationRuntime, spec, streams: Streams, start_s: Optiona
         _wrap_yield(station, spec, ramp, position, streams)
         if ramp.speed is not None and not (is_constant(ramp.speed) and ramp.speed[0][1] == 1.0):
             curve = ramp.speed
-            speed = lambda x: value_at(curve, x)  # noqa: E731
+            speed = CurveReader(curve)
             wrapped: dict[int, RampedCycleTime] = {}
             station.cycle_of = [  # type: ignore[attr-defined]
                 wrapped.setdefault(id(c), RampedCycleTime(c, speed, position))
@@ -132,7 +160,7 @@ def _wrap_yield(station, spec, ramp: RampSpec, position, streams: Streams) -> No
         scrap = Scrap(value, generator) if value < 1 else None  # exactly the plain parameter
     else:
         curve: Curve = ramp.yield_  # type: ignore[assignment]
-        scrap = RampedScrap(lambda x: value_at(curve, x), position, generator)
+        scrap = RampedScrap(CurveReader(curve), position, generator)
     station.scrap = scrap
     station.scrap_of = [scrap] * len(station.scrap_of)
 
@@ -142,8 +170,9 @@ def _wrap_failures(breakdowns, ramp: RampSpec, position) -> None:
         curve = getattr(ramp, name)
         if curve is None or (is_constant(curve) and curve[0][1] == 1.0):
             continue
+        reader = CurveReader(curve)
         setattr(breakdowns, attribute, ScaledSampler(getattr(breakdowns, attribute),
-                                                     lambda curve=curve: value_at(curve, position(0))))
+                                                     lambda reader=reader: reader(position(0))))
         if name == "mtbf":  # the first time to failure was drawn when the machine was built
             breakdowns.ttf_left *= value_at(curve, position(0))
             breakdowns.next_at = breakdowns.env.now + breakdowns.ttf_left

@@ -8,12 +8,14 @@ import math
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, strategies as st
 
 from twin.analysis.periods import milestones, wilson
 from twin.cli.main import main
 from twin.sim.results import LineReplication, PeriodReplication, ReplicationResult, SeriesReplication
 from twin.spec.ramp import RampSpec, WrightSpec, value_at
 from twin.spec.scenario import Scenario
+from stations.ramp import CurveReader
 
 LINE = {"name": "one", "run": {"warmup": "0 h", "length": "100 h"},
         "sources": [{"name": "s", "to": "m", "release": "saturated"}],
@@ -31,6 +33,18 @@ def test_a_curve_interpolates_and_holds_its_first_and_last_values():
     assert value_at(curve, 5400.0) == pytest.approx(0.6)
     assert value_at(curve, 9000.0) == pytest.approx(0.8)
     assert value_at(curve, 1e9) == 0.9
+
+
+@given(st.lists(st.tuples(st.integers(0, 10**6), st.floats(0.0, 2.0)), min_size=1, max_size=6,
+                unique_by=lambda p: p[0]),
+       st.lists(st.floats(-10.0, 1.1e6, allow_nan=False), min_size=1, max_size=40))
+def test_the_curve_reader_gives_value_at_value_for_value_whatever_order_it_is_read_in(points, xs):
+    """The reader keeps the segment of its last read; jumps back and forth must not change a value."""
+    curve = tuple((float(x), v) for x, v in sorted(points))
+    reader = CurveReader(curve)
+    at_points = [x for x, _ in curve]  # a read exactly at a point belongs to the segment it starts
+    for x in sorted(xs[: len(xs) // 2] + at_points) + at_points[::-1] + xs[len(xs) // 2:]:
+        assert reader(x) == value_at(curve, x)  # a growing clock, then back, then arbitrary reads
 
 
 def test_each_doubling_of_volume_cuts_wright_scrap_by_the_share_down_to_the_mature_yield():
