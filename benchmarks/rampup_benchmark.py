@@ -24,7 +24,8 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.year_benchmark import run_bare
+from benchmarks.year_benchmark import build_description, run_bare
+from stations.native import compiled_in_use
 from twin.experiments.replications import run_replications
 from twin.sim.engine import run_replication
 from twin.spec.yaml_io import load_scenario
@@ -53,7 +54,7 @@ def benchmark(path: Path, workers: int, replications: int) -> dict:
         "replications": replications, "workers": workers, "all_replications_s": all_s,
         "good_cells_mean": sum(r.line.good_cells for r in results) / len(results),
         "bare_wall_s": [bare_before["wall_s"], bare_after["wall_s"]], "all_replications_in_bare": all_s / bare_s,
-        "budget_in_bare": BUDGET_S / ISSUE_MACHINE_BARE_S,
+        "budget_in_bare": BUDGET_S / ISSUE_MACHINE_BARE_S, "compiled_modules": len(compiled_in_use()),
     }
 
 
@@ -72,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{r['simulated_weeks']:.0f} weeks ({r['periods']} periods), load average {r['load_average']:.1f}: one "
           f"replication {r['one_replication_s']:.1f} s wall, {r['one_replication_cpu_s']:.1f} s CPU; "
           f"{r['replications']} replications on {r['workers']} workers {r['all_replications_s']:.1f} s; "
-          f"mean good cells {r['good_cells_mean']:,.0f}")
+          f"mean good cells {r['good_cells_mean']:,.0f}; {build_description(r['compiled_modules'])}")
     before, after = r["bare_wall_s"]
     verdict = "within" if r["all_replications_s"] <= BUDGET_S else "OUTSIDE"
     print(f"bare-SimPy reference: {before:.2f} s before, {after:.2f} s after; the {r['replications']} replications "

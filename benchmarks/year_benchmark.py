@@ -69,6 +69,7 @@ def scaled(scenario: Scenario, factor: int) -> Scenario:
 
 def run_once(path: Path, scale: int, days: float) -> dict:
     """One replication in this process: wall and CPU seconds, counts, peak resident memory (MB)."""
+    from stations.native import compiled_in_use
     from twin.sim.engine import simulate
 
     scenario = one_year(scaled(load_scenario(path), scale), days)
@@ -81,6 +82,7 @@ def run_once(path: Path, scale: int, days: float) -> dict:
     return {
         "wall_s": wall_s, "cpu_s": cpu_s, "good_cells": model.line.cells(model.line.good), "lots_handled": lots,
         "events": events, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "compiled_modules": len(compiled_in_use()),
     }
 
 
@@ -128,6 +130,7 @@ def profile(path: Path, scale: int, days: float, top: int) -> str:
     import io
     import pstats
 
+    from stations.native import compiled_in_use
     from twin.sim.engine import simulate
 
     scenario = one_year(scaled(load_scenario(path), scale), days)
@@ -141,7 +144,8 @@ def profile(path: Path, scale: int, days: float, top: int) -> str:
 def report(r: dict) -> str:
     lines = [
         f"{r['name']} x{r['scale']}: {r['simulated_h']:g} h simulated in {r['wall_s']:.2f} s wall "
-        f"({r['cpu_s']:.2f} s CPU), best of {r['repeats']}; peak memory {r['peak_mb']:.0f} MB",
+        f"({r['cpu_s']:.2f} s CPU), best of {r['repeats']}; peak memory {r['peak_mb']:.0f} MB; "
+        f"{build_description(r['compiled_modules'])}",
         f"  {r['good_cells']:,} good cells, {r['lots_handled']:,} lots handled ({r['lots_per_s']:,.0f}/s), "
         f"{r['events']:,} events ({r['events_per_s']:,.0f}/s, {r['events_per_lot']:.2f} per lot handled)",
         f"  bare-SimPy reference (10 stations, {BARE_HOURS:,.0f} h): {r['bare_wall_s']:.2f} s wall, "
@@ -156,6 +160,13 @@ def report(r: dict) -> str:
         lines.append(f"  target: a year of the 10x plant <= {TARGET_10X_S:g} s, peak < {TARGET_10X_PEAK_MB:g} MB: "
                      f"{'met' if ok else 'NOT met'}")
     return "\n".join(lines)
+
+
+def build_description(compiled_modules: int) -> str:
+    """Which build ran: the figures of the two differ by about a quarter (docs/benchmarks.md)."""
+    if compiled_modules:
+        return f"{compiled_modules} station modules compiled"
+    return "plain Python (no compiled station modules: not built, edited since, or TWIN_PURE_PYTHON set)"
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,1 +1,5 @@
 """Station behaviours: SimPy processes that move lots through buffers (see stations/base.py)."""
+
+from stations import native
+
+native.install()  # the compiled modules, where built from the sources on disk (stations/native.py)
