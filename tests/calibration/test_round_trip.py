@@ -35,6 +35,9 @@ def write_scenario(scenario: Scenario, path: Path) -> Path:
     return path
 
 
+pytestmark = pytest.mark.slow  # the round trip calibrates a line from a simulated log: several seconds
+
+
 @pytest.fixture(scope="module")
 def round_trip(tmp_path_factory) -> tuple[Scenario, Calibration, Scenario]:
     folder = tmp_path_factory.mktemp("round_trip")

@@ -115,6 +115,7 @@ def test_a_page_can_stop_only_the_jobs_it_started(tmp_path):
     jobs.stop_all()
 
 
+@pytest.mark.slow  # several seconds: the full suite runs it, the fast loop does not
 def test_a_sweep_job_stores_one_run_per_point_with_its_settings_and_is_reaped_unasked(tmp_path):
     jobs = JobManager(tmp_path / "results.sqlite")
     data = tiny_line_data()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import yaml
 
 from dashboard.data import Settings, stored_plans
@@ -59,6 +60,7 @@ def test_hostile_form_values_are_refused_without_starting_anything(tmp_path):
     assert jobs._jobs == {}
 
 
+@pytest.mark.slow  # several seconds: the full suite runs it, the fast loop does not
 def test_a_plan_started_from_the_page_is_stored_and_listed(tmp_path):
     settings = _settings(tmp_path)
     jobs = JobManager(settings.db_path)

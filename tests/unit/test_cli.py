@@ -196,6 +196,7 @@ def _twin(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "twin.cli.main", *map(str, args)], capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow  # several seconds: the full suite runs it, the fast loop does not
 def test_command_in_a_subprocess_end_to_end(good_file, tmp_path):
     ok = _twin("validate", good_file)
     assert ok.returncode == 0, ok.stderr
