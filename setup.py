@@ -4,14 +4,13 @@ The modules are built next to the package in stations/_native/ rather than besid
 stations/native.py loads one only while the source it was built from is the one on disk, so an edited
 module runs as the Python it now is (never as stale machine code). When Cython or a C compiler is
 missing, or a module fails to build, the install goes on and everything runs as plain Python: the
-same numbers (the pinned results are checked both ways), about a quarter slower.
+same numbers (the pinned results are checked both ways), only slower (docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 from setuptools import setup
@@ -27,13 +26,8 @@ def _sources() -> list[Path]:
 
 
 class BuildNative(build_ext):
-    """build_ext that compiles in parallel and records, beside the compiled modules (in the build and,
-    for an editable install, in the source tree), the hash of the source each was built from."""
-
-    def finalize_options(self) -> None:
-        super().finalize_options()
-        if not self.parallel:
-            self.parallel = os.cpu_count() or 1
+    """build_ext that records, beside the compiled modules (in the build and, for an editable install,
+    in the source tree), the hash of the source each was built from."""
 
     def run(self) -> None:
         (HERE / "stations" / NATIVE).mkdir(exist_ok=True)  # where an editable install copies them
