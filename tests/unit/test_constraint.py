@@ -128,6 +128,18 @@ def test_the_fair_step_of_a_batch_station_adds_racks_never_a_shorter_recipe():
     assert label == "+2 lots per load (+10%)"
 
 
+def test_the_step_shown_is_the_step_simulated_when_ten_percent_falls_on_a_half():
+    """65 racks: 10 % is 6.5. The station table (fair_step at 0.10) and the paired runs (improved, at
+    1.1 - 1) must name and simulate the same step."""
+    racks = _spec(name="formation", template="formation", machines=65, batch={"min": 4, "max": 4}, buffer=40)
+    shown, label = fair_step(racks)
+    simulated = next(s for s in improved(Scenario.model_validate({
+        "name": "half", "run": {"warmup": "0 h", "length": "10 h"},
+        "sources": [{"name": "s", "to": "formation", "release": "saturated"}],
+        "stations": [racks.model_dump(mode="json", by_alias=True, exclude_none=True)]}), "formation", "fair")[0].stations)
+    assert shown.machines == simulated.machines == 72 and label == "+7 racks (+11%)"
+
+
 def test_the_fair_step_of_a_dwell_store_adds_places_never_a_shorter_dwell():
     store = _spec(name="aging", template="aging", capacity=6000)
     stepped, label = fair_step(store)

@@ -10,12 +10,14 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, strategies as st
 
+from stations.ramp import CurveReader
+from twin.analysis.constraint import headline
 from twin.analysis.periods import milestones, wilson
 from twin.cli.main import main
+from twin.experiments.replications import run_experiment
 from twin.sim.results import LineReplication, PeriodReplication, ReplicationResult, SeriesReplication
 from twin.spec.ramp import RampSpec, WrightSpec, value_at
 from twin.spec.scenario import Scenario
-from stations.ramp import CurveReader
 
 LINE = {"name": "one", "run": {"warmup": "0 h", "length": "100 h"},
         "sources": [{"name": "s", "to": "m", "release": "saturated"}],
@@ -214,3 +216,18 @@ def test_a_stored_ramp_up_shows_the_milestones_it_ran_with_complete_interrupted_
         connection.execute("UPDATE runs SET details_json = '{}' WHERE id = 1")
     old = shown()
     assert "milestones" not in old and old["periods"] == original["periods"]
+
+
+def test_a_finished_ramp_up_the_load_cannot_decide_says_why_no_paired_runs_were_made():
+    """Two equal stations in series: the load cannot tell them apart. A steady-state run settles it
+    with paired runs; a ramp-up is judged by load only, and its verdict must say that (it used to
+    call the finished run unfinished)."""
+    two = {**LINE, "sources": [{"name": "s", "to": "a", "release": "saturated"}],
+           "stations": [{"name": "a", "cycle_time": "1 h"}, {"name": "b", "cycle_time": "1 h"}]}
+    run = {"warmup": "0 h", "length": "200 h", "replications": 3}
+    steady = run_experiment(Scenario.model_validate({**two, "run": run})).bottleneck
+    assert steady.sensitivity and steady.paired_not_run is None
+    ramp_up = run_experiment(Scenario.model_validate({**two, "run": {**run, "period": "50 h"}})).bottleneck
+    assert ramp_up.unresolved and ramp_up.primary is None and not ramp_up.sensitivity
+    assert "a ramp-up's verdict is by load only; `twin bottleneck --run ID` makes them" in headline(ramp_up)
+    assert "unfinished" not in headline(ramp_up)

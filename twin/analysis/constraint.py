@@ -199,7 +199,7 @@ def headline(result: BottleneckResult) -> str:
         return f"{p} limits output ({how}{ratio}{bought})."
     if result.method == "unresolved":
         return ("No constraint named yet: the load cannot separate " + ", ".join(result.unresolved)
-                + " and the paired runs that would decide were not run (an unfinished run).")
+                + f" and the paired runs that would decide were not run ({result.paired_not_run or 'an unfinished run'}).")
     tried = ", ".join(result.unresolved) if result.unresolved else ", ".join(g.station for g in result.sensitivity)
     if result.sensitivity and not any(g.significant for g in result.sensitivity):
         return f"No station limits output: a +10% capacity step at {tried} buys no significant output."

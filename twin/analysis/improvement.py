@@ -40,6 +40,13 @@ def _faster(dist, factor: float):
     return type(dist).model_validate(data)
 
 
+def _half_up(x: float) -> int:
+    """x to the nearest whole number, halves up (6.5 racks -> 7): Python's round() takes halves to the
+    even neighbour, which made the table say +6 racks where the paired runs, given 1.1 - 1 =
+    0.10000000000000009, simulated +7."""
+    return math.floor(x + 0.5)
+
+
 def fair_step(spec: StationSpec, fraction: float = 0.10) -> tuple[StationSpec, str]:
     """The station with about `fraction` more capacity, in the one currency its kind allows, so
     steps at different stations compare: machines and assemblies +10% rate; a batch station +10%
@@ -50,10 +57,10 @@ def fair_step(spec: StationSpec, fraction: float = 0.10) -> tuple[StationSpec, s
             f"+{fraction * 100:.0f}% rate"
     if spec.kind == "dwell":
         places = spec.capacity or 1
-        more = max(1, round(places * fraction))
+        more = max(1, _half_up(places * fraction))
         return spec.model_copy(update={"capacity": places + more}), f"+{more} places (+{more / places:.0%})"
-    racks = max(1, round(spec.machines * fraction))
-    per_load = max(1, round(spec.batch.max * fraction))
+    racks = max(1, _half_up(spec.machines * fraction))
+    per_load = max(1, _half_up(spec.batch.max * fraction))
     if abs(racks / spec.machines - fraction) <= abs(per_load / spec.batch.max - fraction):
         noun = "rack" if spec.template == "formation" else "machine"
         return spec.model_copy(update={"machines": spec.machines + racks}), \

@@ -227,13 +227,24 @@ def aggregate(
     steps = {spec.name: fair_step(spec)[1] for spec in scenario.stations}
     verdict = result.bottleneck.model_copy(update={
         "load": {n: load.model_copy(update={"step": steps.get(n, "")}) for n, load in result.bottleneck.load.items()}})
-    run_paired = PAIRED_RUNS.get() if paired is None else paired
-    run_paired = run_paired and scenario.run.period is None  # a ramp-up's verdict is by load only: paired +10%
-    # runs would cost as much again per station (`twin bottleneck --run ID` asks for them)
-    if verdict.unresolved and run_paired and len(replications) >= 2:
+    not_run = _why_not_paired(scenario, len(replications), PAIRED_RUNS.get() if paired is None else paired)
+    if verdict.unresolved and not_run is None:
         verdict = resolve(verdict, paired_gains(scenario, replications, seed, warmup_h, verdict.unresolved, executor),
                           replications)
+    elif verdict.unresolved:
+        verdict = verdict.model_copy(update={"paired_not_run": not_run})
     return result.model_copy(update={"bottleneck": verdict, "losses": _waterfall(scenario, replications, verdict)})
+
+
+def _why_not_paired(scenario: Scenario, replications: int, asked: bool) -> Optional[str]:
+    """Why this run makes no paired runs (None: it makes them when the load cannot decide)."""
+    if scenario.run.period is not None:  # paired +10% runs would cost as much again per station
+        return "a ramp-up's verdict is by load only; `twin bottleneck --run ID` makes them"
+    if not asked:
+        return "this run is a variant of an analysis; `twin bottleneck --run ID` makes them"
+    if replications < 2:
+        return "they need at least 2 replications"
+    return None
 
 
 def _waterfall(scenario: Scenario, replications: Sequence[ReplicationResult], verdict: BottleneckResult

@@ -219,6 +219,9 @@ class BottleneckResult(Result):
         default_factory=list, description="Stations the load cannot separate: paired runs are needed to decide among them.")
     sensitivity: list[StepGain] = Field(default_factory=list, description="Paired runs, largest gain first (may be empty).")
     paired_replications: int = Field(0, description="Extra replications the paired runs cost.")
+    paired_not_run: Optional[str] = Field(
+        None, description="Why the paired runs that would settle `unresolved` were not made (a ramp-up, a variant of "
+                          "an analysis, a single replication); None when they were made or the run is unfinished.")
     next: Optional[str] = Field(None, description="The station that binds next once the primary is relieved.")
     next_headroom: Optional[float] = Field(
         None, description="Relative output increase at which `next` starts to bind (0.10 = +10%), from the load ratios.")
