@@ -117,3 +117,14 @@ def test_a_merged_station_of_catalogue_stations_is_costed_at_its_merged_size():
     coater = plant.station("coating_cathode")
     assert coater.machines == 1
     assert coater.cost.capex == line.station("coating_cathode").cost.capex / line.station("coating_cathode").machines
+
+
+def test_a_plant_comparison_in_a_pipe_keeps_every_kpi_name_whole(tmp_path):
+    for name in ("cylindrical", "power_cell"):
+        (tmp_path / f"{name}.yaml").write_text(LINE.format(name=name, next="exit"))
+    plant = tmp_path / "plant.yaml"
+    plant.write_text("name: plant\nlines:\n  cylindrical: {file: cylindrical.yaml}\n  power_cell: {file: power_cell.yaml}\n"
+                     "run: {length: 10 h, seed: 1}\n")
+    out = CliRunner().invoke(main, ["compare", str(plant), str(plant), "-r", "2", "--no-store"])  # not a terminal
+    assert out.exit_code == 0, out.output
+    assert "lines.power_cell.throughput_per_h" in out.stdout and "…" not in out.stdout

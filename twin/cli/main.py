@@ -282,7 +282,7 @@ def compare(base: str, whatif: str, replications: Optional[int], seed: Optional[
     if as_json:
         click.echo(comparison.model_dump_json(indent=2))
         return
-    console = _stdout()
+    console = _stdout(min_width=160)  # a plant's KPI names (lines.cylindrical.throughput_per_h) stay whole
     print_comparison(comparison, console)
     for role, plan in zip(("base", "what-if"), plans):
         console.print(f"{role}: {warmup_note(plan.warmup)}")
