@@ -223,13 +223,17 @@ class Buffer:
 class BatchBuffer(Buffer):
     """A buffer in front of a batch station: a free machine takes min..max lots at once."""
 
-    __slots__ = ("batch_min", "batch_max", "waiting_machines")
+    __slots__ = ("batch_min", "batch_max", "waiting_machines", "unmarked")
 
     def __init__(self, env, capacity, monitor, line, batch_min: int, batch_max: int) -> None:
         super().__init__(env, capacity, monitor, line)
         self.batch_min = batch_min
         self.batch_max = batch_max
         self.waiting_machines: deque["Machine"] = deque()
+        # The waiting machines not yet marked WAITING_BATCH: the tail of waiting_machines, since a
+        # machine's state changes only here while it waits (it leaves the line to go off shift or
+        # be repaired). Marking walks these alone, not every waiting rack at every arrival.
+        self.unmarked: deque["Machine"] = deque()
 
     def try_put(self, lot: Lot) -> bool:
         if len(self.items) >= self.capacity:
@@ -247,11 +251,14 @@ class BatchBuffer(Buffer):
     def _serve(self) -> None:
         self.purge_expired()
         while self.getters and (self.waiting_lots() >= self.batch_min or self.new_lot is not None):
-            self.waiting_machines.popleft()
+            served = self.waiting_machines.popleft()
+            if self.unmarked and self.unmarked[0] is served:
+                self.unmarked.popleft()
             self.getters.popleft().succeed(self._take_batch())
-        if self.getters and self.waiting_lots():
-            for machine in self.waiting_machines:
+        if self.unmarked and self.getters and self.waiting_lots():
+            for machine in self.unmarked:
                 machine.set_state(WAITING_BATCH)
+            self.unmarked.clear()
 
     def _take_batch(self) -> list[Lot]:
         lots: list[Lot] = []
@@ -276,13 +283,17 @@ class BatchBuffer(Buffer):
 
     def get_batch_event(self, machine: "Machine") -> Event:
         self.waiting_machines.append(machine)
+        self.unmarked.append(machine)
         return self.get_event()
 
     def cancel_get(self, event: Event) -> bool:
         for index, pending in enumerate(self.getters):
             if pending is event:
+                marked = len(self.waiting_machines) - len(self.unmarked)
                 del self.getters[index]
                 del self.waiting_machines[index]
+                if index >= marked:
+                    del self.unmarked[index - marked]
                 return True
         return False
 

@@ -15,6 +15,7 @@ import pytest
 
 from simpy.core import NORMAL
 
+from stations.base import WAITING_BATCH, BatchBuffer
 from stations.calendar import ShiftCalendar
 from stations.dwell import DwellStation
 from stations.interruptions import MachineClock
@@ -94,6 +95,38 @@ def test_each_shortcut_of_the_machine_loop_gives_the_results_of_the_long_way_val
     long_way = json.loads(run_replication(spec, 0).model_dump_json())
     assert fast == long_way
     assert fast["stations"]  # the comparison is about a run that made something
+
+
+def _serve_marking_every_waiting_machine(self):
+    """BatchBuffer._serve as it was: every waiting machine asked to be WAITING_BATCH at each arrival."""
+    self.purge_expired()
+    while self.getters and (self.waiting_lots() >= self.batch_min or self.new_lot is not None):
+        self.waiting_machines.popleft()
+        self.getters.popleft().succeed(self._take_batch())
+    if self.getters and self.waiting_lots():
+        for machine in self.waiting_machines:
+            machine.set_state(WAITING_BATCH)
+
+
+@pytest.mark.parametrize("clock", ["operating", "calendar"])
+def test_marking_only_the_newly_waiting_racks_gives_the_results_of_marking_them_all(monkeypatch, clock):
+    """Racks that wait for a batch to fill are marked WAITING_BATCH once, not at every arrival (at ten
+    times the plant that walk was 60 % of all state changes); withdrawn waits (calendar-clock
+    failures, shifts) must not upset which racks are marked."""
+    spec = scenario(
+        stations=[
+            {"name": "feed", "cycle_time": exponential(0.3)},
+            {"name": "racks", "kind": "batch", "machines": 6, "batch": {"min": 3, "max": 4},
+             "cycle_time": exponential(2.0), "failures": {"ttf": exponential(4.0), "ttr": exponential(0.5),
+                                                          "clock": clock}},
+        ],
+        sources=[{"name": "supply", "to": "feed", "interarrival": exponential(0.35)}],
+        calendar={"shifts_per_day": 2, "shift_length": "8 h"}, length_h=300, warmup_h=20, replications=1,
+    )
+    marked_once = json.loads(run_replication(spec, 0).model_dump_json())
+    monkeypatch.setattr(BatchBuffer, "_serve", _serve_marking_every_waiting_machine)
+    assert json.loads(run_replication(spec, 0).model_dump_json()) == marked_once
+    assert marked_once["stations"]["racks"]["states"]["waiting_batch"] > 0.01  # the marking is exercised
 
 
 def test_a_run_stops_at_its_end_time_exactly_and_leaves_the_collector_as_it_was():
