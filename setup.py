@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from pathlib import Path
 
 from setuptools import setup
@@ -19,6 +20,9 @@ from setuptools.command.build_ext import build_ext
 HERE = Path(__file__).resolve().parent
 NOT_COMPILED = {"__init__.py", "native.py"}  # the package itself and the loader stay Python
 NATIVE = "_native"  # stations/_native/: the compiled modules and their manifest
+BUILT_FROM: dict[str, str] = {}
+"""Module stem -> SHA-256 of the source Cython read (taken before it reads them: an edit made while the
+build runs must not be recorded against machine code made from the text before it)."""
 
 
 def _sources() -> list[Path]:
@@ -26,24 +30,30 @@ def _sources() -> list[Path]:
 
 
 class BuildNative(build_ext):
-    """build_ext that records, beside the compiled modules (in the build and, for an editable install,
-    in the source tree), the hash of the source each was built from."""
+    """build_ext that records, beside the modules it built (in the build and, for an editable install,
+    in the source tree), the hash of the source each was built from, and nothing else: what an
+    earlier build left there and this one did not make is removed, not stamped as current."""
 
     def run(self) -> None:
-        (HERE / "stations" / NATIVE).mkdir(exist_ok=True)  # where an editable install copies them
+        folders = {Path(self.get_ext_fullpath(ext.name)).parent for ext in self.extensions} | {
+            HERE / "stations" / NATIVE}
+        for folder in folders:
+            folder.mkdir(parents=True, exist_ok=True)  # an editable install copies the modules into the tree
+            for stale in [folder / "manifest.json", *folder.glob("*.so"), *folder.glob("*.pyd")]:
+                stale.unlink(missing_ok=True)
+        started = time.time() - 1.0
         super().run()
-        for folder in {Path(self.get_ext_fullpath(ext.name)).parent for ext in self.extensions} | {
-                HERE / "stations" / NATIVE}:
-            _write_manifest(folder)
+        for folder in folders:
+            _write_manifest(folder, started)
 
 
-def _write_manifest(folder: Path) -> None:
+def _write_manifest(folder: Path, started: float) -> None:
     manifest: dict[str, dict[str, str]] = {}
-    for source in _sources():
-        built = [p for p in folder.glob(f"{source.stem}.*") if p.suffix in (".so", ".pyd")]
+    for stem, sha in BUILT_FROM.items():
+        built = [p for p in sorted(folder.glob(f"{stem}.*")) if p.suffix in (".so", ".pyd")
+                 and p.stat().st_mtime >= started]
         if built:  # a module that failed to build (optional) has no file: it runs as Python
-            manifest[f"stations.{source.stem}"] = {
-                "file": built[0].name, "source_sha256": hashlib.sha256(source.read_bytes()).hexdigest()}
+            manifest[f"stations.{stem}"] = {"file": built[0].name, "source_sha256": sha}
     if manifest:
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
 
@@ -55,8 +65,10 @@ def _extensions() -> list:
         return []  # no Cython: plain Python
     from setuptools import Extension
 
+    sources = _sources()
+    BUILT_FROM.update({p.stem: hashlib.sha256(p.read_bytes()).hexdigest() for p in sources})
     modules = cythonize(
-        [Extension(f"stations.{p.stem}", [str(p.relative_to(HERE))]) for p in _sources()],
+        [Extension(f"stations.{p.stem}", [str(p.relative_to(HERE))]) for p in sources],
         build_dir="build/cython", language_level=3, quiet=True,
         force=True,  # the C files are regenerated each time: a cached one may carry other directives
         # binding=False: methods as plain C functions. annotation_typing=False: annotations stay hints,

@@ -18,45 +18,71 @@ import os
 import sys
 from importlib.machinery import ModuleSpec
 from pathlib import Path
+from types import ModuleType
 from typing import Optional, Sequence
 
 PURE_PYTHON_ENV = "TWIN_PURE_PYTHON"
 PACKAGE = Path(__file__).resolve().parent
 NATIVE = PACKAGE / "_native"
+THIS_INTERPRETER = importlib.machinery.EXTENSION_SUFFIXES[0]  # e.g. .cpython-311-x86_64-linux-gnu.so
 
 
-def usable(folder: Path = NATIVE, package: Path = PACKAGE) -> dict[str, Path]:
-    """Module name -> compiled file, for the modules in `folder`'s manifest built from the source
-    now in `package` and for this interpreter (its extension suffix)."""
+def usable(folder: Path = NATIVE, package: Path = PACKAGE) -> dict[str, tuple[Path, Path]]:
+    """Module name -> (compiled file, source), for the modules in `folder`'s manifest built for this
+    interpreter (its own extension suffix, not a bare `.so`) from the source now in `package`."""
     try:
         manifest = json.loads((folder / "manifest.json").read_text())
     except (OSError, ValueError):
         return {}
-    found: dict[str, Path] = {}
+    found: dict[str, tuple[Path, Path]] = {}
     for name, entry in manifest.items() if isinstance(manifest, dict) else ():
         try:
             built, source = folder / entry["file"], package / f"{name.rsplit('.', 1)[1]}.py"
-            if (built.exists() and built.name.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
+            if (built.exists() and built.name.endswith(THIS_INTERPRETER)
                     and hashlib.sha256(source.read_bytes()).hexdigest() == entry["source_sha256"]):
-                found[name] = built
-        except (OSError, KeyError, TypeError, IndexError):
+                found[name] = (built, source)
+        except (OSError, KeyError, TypeError, IndexError, AttributeError):
             continue
     return found
+
+
+class CompiledLoader(importlib.machinery.ExtensionFileLoader):
+    """Loads a compiled module, or its source when this interpreter cannot load the file (a truncated
+    build, say): importing `stations` never fails because of a build."""
+
+    def __init__(self, fullname: str, built: Path, source: Path) -> None:
+        super().__init__(fullname, str(built))
+        self.source = source
+        self.compiled = True
+
+    def create_module(self, spec: ModuleSpec) -> Optional[ModuleType]:
+        try:
+            return super().create_module(spec)
+        except ImportError:
+            self.compiled = False
+            return None  # the default module, for the source below
+
+    def exec_module(self, module: ModuleType) -> None:
+        if self.compiled:
+            super().exec_module(module)
+            return
+        source = importlib.machinery.SourceFileLoader(self.name, str(self.source))
+        module.__file__, module.__loader__ = str(self.source), source
+        source.exec_module(module)
 
 
 class CompiledFinder:
     """Finds the station modules that have a usable compiled build (the others: the usual finders)."""
 
-    def __init__(self, modules: dict[str, Path]) -> None:
+    def __init__(self, modules: dict[str, tuple[Path, Path]]) -> None:
         self.modules = modules
 
     def find_spec(self, fullname: str, path: Optional[Sequence[str]] = None, target: object = None
                   ) -> Optional[ModuleSpec]:
-        built = self.modules.get(fullname)
-        if built is None:
+        if fullname not in self.modules:
             return None
-        loader = importlib.machinery.ExtensionFileLoader(fullname, str(built))
-        return importlib.util.spec_from_file_location(fullname, built, loader=loader)
+        built, source = self.modules[fullname]
+        return importlib.util.spec_from_file_location(fullname, built, loader=CompiledLoader(fullname, built, source))
 
 
 def pure_python() -> bool:

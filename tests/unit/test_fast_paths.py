@@ -111,7 +111,7 @@ def _serve_marking_every_waiting_machine(self):
 @pytest.mark.parametrize("clock", ["operating", "calendar"])
 def test_marking_only_the_newly_waiting_racks_gives_the_results_of_marking_them_all(monkeypatch, clock):
     """Racks that wait for a batch to fill are marked WAITING_BATCH once, not at every arrival (at ten
-    times the plant that walk was 60 % of all state changes); withdrawn waits (calendar-clock
+    times the plant that walk made 60 % of all calls to set_state, nearly all of them no-ops); withdrawn waits (calendar-clock
     failures, shifts) must not upset which racks are marked."""
     spec = scenario(
         stations=[

@@ -28,19 +28,33 @@ def _sha(path: Path) -> str:
 def test_a_module_is_used_compiled_only_while_its_source_has_the_recorded_hash(tmp_path):
     package, folder = tmp_path / "stations", tmp_path / "stations" / "_native"
     folder.mkdir(parents=True)
-    for name in ("fresh", "edited", "unbuilt", "foreign"):
+    other_python = SUFFIX.replace(f"{sys.version_info.major}{sys.version_info.minor}", "399")
+    files = {"fresh": f"fresh{SUFFIX}", "edited": f"edited{SUFFIX}", "unbuilt": f"unbuilt{SUFFIX}",
+             "foreign": f"foreign{other_python}", "bare": "bare.so"}
+    for name, file in files.items():
         (package / f"{name}.py").write_text(f"X = '{name}'\n")
-    for name in ("fresh", "edited"):
-        (folder / f"{name}{SUFFIX}").write_bytes(b"")
-    (folder / "foreign.so.txt").write_bytes(b"")
-    manifest = {f"stations.{n}": {"file": f"{n}{SUFFIX}", "source_sha256": _sha(package / f"{n}.py")}
-                for n in ("fresh", "edited", "unbuilt")}
-    manifest["stations.foreign"] = {"file": "foreign.so.txt", "source_sha256": _sha(package / "foreign.py")}
+        if name != "unbuilt":
+            (folder / file).write_bytes(b"")
+    manifest = {f"stations.{n}": {"file": f, "source_sha256": _sha(package / f"{n}.py")} for n, f in files.items()}
     (folder / "manifest.json").write_text(json.dumps(manifest))
     (package / "edited.py").write_text("X = 'edited since the build'\n")
-    assert native.usable(folder, package) == {"stations.fresh": folder / f"fresh{SUFFIX}"}
+    assert native.usable(folder, package) == {"stations.fresh": (folder / f"fresh{SUFFIX}", package / "fresh.py")}
     (folder / "manifest.json").write_text("{not json")
     assert native.usable(folder, package) == {}
+
+
+def test_a_compiled_file_this_interpreter_cannot_load_falls_back_to_its_source(tmp_path, monkeypatch):
+    source, built = tmp_path / "probe_native_fallback.py", tmp_path / f"probe_native_fallback{SUFFIX}"
+    source.write_text("X = 'from the source'\n")
+    built.write_bytes(b"not machine code")  # a truncated or foreign build
+    monkeypatch.setattr(sys, "meta_path", [native.CompiledFinder({"probe_native_fallback": (built, source)}),
+                                           *sys.meta_path])
+    module = importlib.import_module("probe_native_fallback")
+    try:
+        assert module.X == "from the source" and module.__file__ == str(source)
+        assert not isinstance(module.__loader__, importlib.machinery.ExtensionFileLoader)
+    finally:
+        sys.modules.pop("probe_native_fallback", None)
 
 
 def test_every_station_module_runs_compiled_exactly_when_a_build_of_its_source_exists():
