@@ -1,5 +1,5 @@
 """Station behaviours: SimPy processes that move lots through buffers (see stations/base.py)."""
 
-from stations import native
+from stations.native import install
 
-native.install()  # the compiled modules, where built from the sources on disk (stations/native.py)
+install()  # the compiled modules, where built from the sources on disk (stations/native.py)
