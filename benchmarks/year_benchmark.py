@@ -130,7 +130,6 @@ def profile(path: Path, scale: int, days: float, top: int) -> str:
     import io
     import pstats
 
-    from stations.native import compiled_in_use
     from twin.sim.engine import simulate
 
     scenario = one_year(scaled(load_scenario(path), scale), days)
@@ -163,7 +162,7 @@ def report(r: dict) -> str:
 
 
 def build_description(compiled_modules: int) -> str:
-    """Which build ran: the figures of the two differ by about a quarter (docs/benchmarks.md)."""
+    """Which build ran: a run of one line differs by 20-30 % between the two (docs/benchmarks.md)."""
     if compiled_modules:
         return f"{compiled_modules} station modules compiled"
     return "plain Python (no compiled station modules: not built, edited since, or TWIN_PURE_PYTHON set)"
