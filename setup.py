@@ -1,10 +1,12 @@
-"""Optional compiled build of the station behaviours (issue 15): Cython compiles stations/*.py unchanged.
+"""Optional compiled build of the station behaviours (issue 15): Cython compiles stations/*.py, with the
+class declarations of stations/*.pxd (each class an extension type whose attributes are C fields).
 
 The modules are built next to the package in stations/_native/ rather than beside their sources, and
-stations/native.py loads one only while the source it was built from is the one on disk, so an edited
-module runs as the Python it now is (never as stale machine code). When Cython or a C compiler is
-missing, or a module fails to build, the install goes on and everything runs as plain Python: the
-same numbers (the pinned results are checked both ways), only slower (docs/benchmarks.md).
+stations/native.py loads them only while every source and declaration they were built from is the one
+on disk, so after an edit the package runs as the Python it now is (never as stale machine code). When
+Cython or a C compiler is missing, or a module fails to build, the install goes on and everything runs
+as plain Python: the same numbers (the pinned results are checked both ways), only slower
+(docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -20,9 +22,14 @@ from setuptools.command.build_ext import build_ext
 HERE = Path(__file__).resolve().parent
 NOT_COMPILED = {"__init__.py", "native.py"}  # the package itself and the loader stay Python
 NATIVE = "_native"  # stations/_native/: the compiled modules and their manifest
-BUILT_FROM: dict[str, str] = {}
-"""Module stem -> SHA-256 of the source Cython read (taken before it reads them: an edit made while the
-build runs must not be recorded against machine code made from the text before it)."""
+BUILT_FROM: dict[str, dict[str, str | None]] = {}
+"""Module stem -> SHA-256 of the source and of its declarations (`.pxd`, None without one) as Cython read
+them (taken before it reads them: an edit made while the build runs must not be recorded against machine
+code made from the text before it)."""
+
+
+def _sha(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
 
 
 def _sources() -> list[Path]:
@@ -48,12 +55,12 @@ class BuildNative(build_ext):
 
 
 def _write_manifest(folder: Path, started: float) -> None:
-    manifest: dict[str, dict[str, str]] = {}
-    for stem, sha in BUILT_FROM.items():
+    manifest: dict[str, dict[str, str | None]] = {}
+    for stem, hashes in BUILT_FROM.items():
         built = [p for p in sorted(folder.glob(f"{stem}.*")) if p.suffix in (".so", ".pyd")
                  and p.stat().st_mtime >= started]
-        if built:  # a module that failed to build (optional) has no file: it runs as Python
-            manifest[f"stations.{stem}"] = {"file": built[0].name, "source_sha256": sha}
+        if built:  # a module that failed to build (optional) has no file: the package runs as Python
+            manifest[f"stations.{stem}"] = {"file": built[0].name, **hashes}
     if manifest:
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
 
@@ -66,7 +73,8 @@ def _extensions() -> list:
     from setuptools import Extension
 
     sources = _sources()
-    BUILT_FROM.update({p.stem: hashlib.sha256(p.read_bytes()).hexdigest() for p in sources})
+    BUILT_FROM.update({p.stem: {"source_sha256": _sha(p), "declarations_sha256": _sha(p.with_suffix(".pxd"))}
+                       for p in sources})
     modules = cythonize(
         [Extension(f"stations.{p.stem}", [str(p.relative_to(HERE))]) for p in sources],
         build_dir="build/cython", language_level=3, quiet=True,

@@ -103,7 +103,7 @@ class AssemblyStation(ProcessingStation):
 
     # the job -------------------------------------------------------------------------------
     def _make(self, consumed: list[Lot]) -> Lot:
-        now = self.env.now
+        now = self.env._now
         for lot in consumed:
             self.line.consume(lot, now)
             self.monitor.use_up(lot.cells, now)
@@ -127,12 +127,12 @@ class AssemblyStation(ProcessingStation):
                 yield from self.set_up(machine, self.input_change.draw())
             if self.monitor.events is not None:  # the inputs end here
                 for used in consumed:
-                    self.monitor.events.lot(self.name, used, "start", self.env.now, machine=machine.index)
+                    self.monitor.events.lot(self.name, used, "start", self.env._now, machine=machine.index)
             duration, ideal, cells = cycle.draw(lot.cells), cycle.ideal_s(lot.cells), lot.cells
             for piece in (self.split(lot) if self.spec.split else (lot,)):
                 share = piece.cells / cells
                 if self.monitor.events is not None:  # each tray of the made cells starts as it is made
-                    self.monitor.events.lot(self.name, piece, "start", self.env.now, machine=machine.index)
+                    self.monitor.events.lot(self.name, piece, "start", self.env._now, machine=machine.index)
                 yield from self.process(machine, duration * share, piece.item)
                 self.monitor.ideal_work_s += ideal * share
                 rest = self.try_send(machine, piece, split=False)

@@ -16,6 +16,7 @@ from typing import Callable, Optional, Protocol, TYPE_CHECKING
 
 from simpy import Environment, Event
 from simpy.core import NORMAL
+from simpy.events import Timeout
 
 from stations.states import (  # noqa: F401  (the station modules take the states from here)
     BLOCKED, DOWN, IS_IDLE, OFF_SHIFT, SETUP, STARVED, STATE_NAMES, WAITING_BATCH, WORKING,
@@ -24,6 +25,7 @@ from stations.states import (  # noqa: F401  (the station modules take the state
 if TYPE_CHECKING:
     from stations.monitors import LineMonitor, StationMonitor
 
+new_object = object.__new__  # an instance without its __init__ (see `timeout`)
 
 
 def schedule_at(env: Environment, event: Event, at: float, eid: Optional[int] = None) -> None:
@@ -35,6 +37,23 @@ def schedule_at(env: Environment, event: Event, at: float, eid: Optional[int] = 
     timer's own timeout would have been created, so that ties resolve as they would have.
     """
     heappush(env._queue, (at, NORMAL, next(env._eid) if eid is None else eid, event))
+
+
+def timeout(env: Environment, delay: float) -> Timeout:
+    """`env.timeout(delay)`, made here rather than by SimPy's `Timeout.__init__` and
+    `Environment.schedule` (two Python frames per timer on the hot path): the same triggered event,
+    due at `env._now + delay`, taking the next place in line. tests/unit/test_fast_paths.py holds it
+    to SimPy's own."""
+    if delay < 0:
+        raise ValueError(f"Negative delay {delay}")
+    event = new_object(Timeout)
+    event.env = env
+    event.callbacks = []
+    event._value = None
+    event._delay = delay
+    event._ok = True
+    heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), event))
+    return event
 
 
 class QTime(Protocol):
@@ -96,7 +115,7 @@ class Buffer:
 
     # -- accepting lots -------------------------------------------------------------------
     def _accept(self, lot: Lot, queued: bool) -> None:
-        now = self.env.now
+        now = self.env._now
         if lot.released_at < 0:
             lot.released_at = lot.counted_at = now
             self.line.release(lot, now)
@@ -151,12 +170,12 @@ class Buffer:
             else:
                 return None
             self._left_queue(lot)
-            if self.expiry is None or not self.expiry.expired(lot, self.env.now):
+            if self.expiry is None or not self.expiry.expired(lot, self.env._now):
                 return lot
-            self.expiry.handle(lot, self.env.now)
+            self.expiry.handle(lot, self.env._now)
 
     def _left_queue(self, lot: Lot) -> None:
-        self.monitor.leave_queue(lot, self.env.now)
+        self.monitor.leave_queue(lot, self.env._now)
         if self.putters and len(self.items) < self.capacity:
             event, blocked = self.putters.popleft()
             self._accept(blocked, True)
@@ -167,7 +186,7 @@ class Buffer:
         """Expire every waiting lot whose Q-time ran out (before counting what is waiting)."""
         if self.expiry is None:
             return
-        now, expiry = self.env.now, self.expiry
+        now, expiry = self.env._now, self.expiry
         for lane in (self.rework, self.items):
             if not lane:
                 continue
@@ -311,7 +330,7 @@ class Machine:
         self.station = station
         self.index = index
         self.state = STARVED
-        self.since = env.now
+        self.since = env._now
         self.seconds = [0.0] * len(STATE_NAMES)
         self.events = None  # an event log's sink, set by the log when one is attached
 
@@ -319,7 +338,7 @@ class Machine:
         old = self.state
         if new == old:
             return
-        now = self.env.now
+        now = self.env._now
         self.seconds[old] += now - self.since
         self.since = now
         self.state = new

@@ -11,6 +11,7 @@ from typing import Generator, Optional
 
 from simpy import Environment, Event, Resource
 
+from stations.base import timeout
 from stations.calendar import ShiftCalendar
 from stations.monitors import Level
 
@@ -29,19 +30,19 @@ class Crew:
     def repair(self, request, duration: float) -> Generator[Event, object, None]:
         """Work `duration` seconds on a repair with the technician granted by `request`, then free them."""
         env = self.env
-        self.busy.add(1, env.now)
+        self.busy.add(1, env._now)
         while duration > 0:
-            now = env.now
+            now = env._now
             if self.calendar is not None and not self.calendar.is_on(now):
                 self.busy.add(-1, now)
                 start = self.calendar.next_on(now)
-                yield env.timeout(start - now) if math.isfinite(start) else env.event()  # no shift left: never
-                self.busy.add(1, env.now)
+                yield timeout(env, start - now) if math.isfinite(start) else env.event()  # no shift left: never
+                self.busy.add(1, env._now)
                 continue
             step = duration if self.calendar is None else min(duration, self.calendar.shift_end(now) - now)
-            yield env.timeout(step)
+            yield timeout(env, step)
             duration -= step
-        self.busy.add(-1, env.now)
+        self.busy.add(-1, env._now)
         self.repairs += 1
         self.resource.release(request)
 

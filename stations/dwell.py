@@ -14,7 +14,7 @@ from typing import Optional
 from simpy import Environment, Event
 from simpy.core import URGENT
 
-from stations.base import BLOCKED, STARVED, WORKING, Buffer, Lot, StationRuntime, schedule_at
+from stations.base import BLOCKED, STARVED, WORKING, Buffer, Lot, StationRuntime, schedule_at, timeout
 from stations.processing import CycleTime, per_item
 from stations.quality import Scrap, scrap_bad_cells
 from stations.monitors import Level, LineMonitor, StationMonitor
@@ -96,7 +96,7 @@ class DwellStation(StationRuntime):
 
     def _start(self, lot: Lot) -> None:
         env, monitor = self.env, self.monitor
-        now = env.now
+        now = env._now
         self.occupied += 1
         self.dwelling.add(1, now)
         monitor.machine_idle_changed(False, now)
@@ -105,7 +105,7 @@ class DwellStation(StationRuntime):
         duration = self.cycle_of[lot.item].draw(lot.cells)
         fifo, end = self.fifo, now + duration
         if fifo is None or (fifo and end < fifo[-1][0]):  # out of order: a timer of its own
-            env.timeout(duration).callbacks.append(lambda _, lot=lot: self._dwell_over(lot))
+            timeout(env, duration).callbacks.append(lambda _, lot=lot: self._dwell_over(lot))
             return
         fifo.append((end, next(env._eid), lot))  # its place among same-instant events, as its own timeout's
         if not self.head_timed:
@@ -129,7 +129,7 @@ class DwellStation(StationRuntime):
             self._time_head()
 
     def _dwell_over(self, lot: Lot) -> None:
-        now = self.env.now
+        now = self.env._now
         self.dwelling.add(-1, now)
         self.monitor.machine_idle_changed(True, now)
         self.monitor.processed_cells += lot.cells
@@ -147,13 +147,13 @@ class DwellStation(StationRuntime):
             destination.put_event(lot).callbacks.append(lambda _: self._leave_held(lot))  # type: ignore[union-attr]
 
     def _leave_held(self, lot: Lot) -> None:
-        self.held.add(-1, self.env.now)
+        self.held.add(-1, self.env._now)
         self._leave(lot)
 
     def _leave(self, lot: Lot) -> None:
-        self.monitor.depart(lot.cells, self.env.now)
+        self.monitor.depart(lot.cells, self.env._now)
         if self.monitor.events is not None:
-            self.monitor.events.lot(self.name, lot, "leave", self.env.now)
+            self.monitor.events.lot(self.name, lot, "leave", self.env._now)
         self._free_place()
 
     def _free_place(self) -> None:

@@ -15,7 +15,7 @@ from typing import Callable, Generator, Optional
 
 from simpy import Environment, Event
 
-from stations.base import DOWN, OFF_SHIFT, STARVED, WAITING_BATCH, Machine
+from stations.base import DOWN, OFF_SHIFT, STARVED, WAITING_BATCH, Machine, timeout
 from stations.calendar import ShiftCalendar
 from stations.crew import Crew
 
@@ -31,26 +31,26 @@ class Breakdowns:
         self.monitor = monitor
         self.crew = crew
         self.ttf_left = self.ttf.draw()  # operating clock: processing seconds left before the next failure
-        self.next_at = env.now + self.ttf_left  # calendar clock: when the next failure falls due
+        self.next_at = env._now + self.ttf_left  # calendar clock: when the next failure falls due
 
     def left(self) -> float:
-        return self.next_at - self.env.now if self.calendar_clock else self.ttf_left
+        return self.next_at - self.env._now if self.calendar_clock else self.ttf_left
 
     def repair(self, machine: Machine, resume_state: int) -> Generator[Event, object, None]:
         machine.set_state(DOWN)
         self.monitor.failures += 1
         duration = self.ttr.draw()
         if self.crew is None:
-            yield self.env.timeout(duration)
+            yield timeout(self.env, duration)
         else:
-            failed_at = self.env.now
+            failed_at = self.env._now
             request = self.crew.resource.request()
             yield request
             yield from self.crew.repair(request, duration)
             # waiting for a free technician, and for the crew's next shift
-            self.monitor.repair_wait_s += self.env.now - failed_at - duration
+            self.monitor.repair_wait_s += self.env._now - failed_at - duration
         self.ttf_left = self.ttf.draw()
-        self.next_at = self.env.now + self.ttf_left
+        self.next_at = self.env._now + self.ttf_left
         machine.set_state(resume_state)
 
 
@@ -94,13 +94,13 @@ class MachineClock:
 
     def off_shift(self, resume_state: int) -> Generator[Event, object, None]:
         self.machine.set_state(OFF_SHIFT)
-        start = self.calendar.next_on(self.env.now)  # type: ignore[union-attr]
-        yield self.env.timeout(start - self.env.now) if math.isfinite(start) else self.env.event()
+        start = self.calendar.next_on(self.env._now)  # type: ignore[union-attr]
+        yield timeout(self.env, start - self.env._now) if math.isfinite(start) else self.env.event()
         self.machine.set_state(resume_state)
 
     def ready(self) -> Generator[Event, object, None]:
         """Wait for the shift to start if the machine is off shift now."""
-        if self.calendar is not None and not self.calendar.is_on(self.env.now):
+        if self.calendar is not None and not self.calendar.is_on(self.env._now):
             yield from self.off_shift(self.machine.state)
 
     def work(self, duration: float, state: int, processing: bool = True) -> Generator[Event, object, None]:
@@ -109,7 +109,7 @@ class MachineClock:
         env, machine, calendar, breakdowns = self.env, self.machine, self.calendar, self.breakdowns
         operating = breakdowns is not None and not breakdowns.calendar_clock
         while True:
-            now = env.now
+            now = env._now
             if self.pauses_work and not calendar.is_on(now):  # type: ignore[union-attr]
                 yield from self.off_shift(state)
                 continue
@@ -119,7 +119,7 @@ class MachineClock:
             )
             step = min(duration, shift_left, fail_left)
             if step > 0:
-                yield env.timeout(step)
+                yield timeout(env, step)
                 if operating and processing:
                     breakdowns.ttf_left -= step  # type: ignore[union-attr]
             if step >= duration:
@@ -145,7 +145,7 @@ class MachineClock:
         env, calendar, breakdowns = self.env, self.calendar, self.breakdowns
         idle_state = self.machine.state
         while True:
-            now = env.now
+            now = env._now
             shift_end = calendar.shift_end(now) if calendar is not None else math.inf
             if calendar is not None and not calendar.is_on(now):
                 shift_end = now
@@ -178,7 +178,7 @@ class MachineClock:
         """Make sure an alarm rings at `deadline` (the one already set for it, else a new one)."""
         if self._alarm_deadline == deadline and self._alarm is not None and self._alarm.callbacks is not None:
             return
-        alarm = self.env.timeout(deadline - now)
+        alarm = timeout(self.env, deadline - now)
         alarm.callbacks.append(self._ring)
         self._alarm, self._alarm_deadline = alarm, deadline
 

@@ -6,7 +6,7 @@ from typing import Generator, Optional
 
 from simpy import Event
 
-from stations.base import WORKING, Machine
+from stations.base import WORKING, Machine, timeout
 from stations.interruptions import MachineClock
 from stations.processing import ProcessingStation
 from stations.quality import scrap_bad_cells
@@ -23,7 +23,7 @@ class MachineStation(ProcessingStation):
         the shift and the next failure), so the hot path costs no generator per lot; the rest goes
         through the same moves as written, so the events and their order are those of the moves."""
         env, buffer, cycle_of, monitor = self.env, self.buffer, self.cycle_of, self.monitor
-        timeout, try_get, get_event, set_state = env.timeout, buffer.try_get, buffer.get_event, machine.set_state
+        try_get, get_event, set_state = buffer.try_get, buffer.get_event, machine.set_state
         try_send, idle = self.try_send, self.idle_state()
         changeover, last_item, index = self.changeover, self.last_item, machine.index
         scrap_of, line, destination = self.scrap_of, self.line, self.destination
@@ -41,7 +41,7 @@ class MachineStation(ProcessingStation):
             return (True, again) if again is not None else (False, get_event())
 
         while True:
-            if calendar is not None and not calendar.is_on(env.now):  # MachineClock.ready
+            if calendar is not None and not calendar.is_on(env._now):  # MachineClock.ready
                 yield from clock.off_shift(machine.state)  # type: ignore[union-attr]
             lot = try_get()
             if lot is None:
@@ -52,7 +52,7 @@ class MachineStation(ProcessingStation):
                     lot = yield get_event()
             cells, cycle = lot.cells, cycle_of[lot.item]
             if monitor.events is not None:
-                monitor.events.lot(self.name, lot, "start", env.now, machine=index)
+                monitor.events.lot(self.name, lot, "start", env._now, machine=index)
             duration = cycle.draw(cells)
             if changeover is not None:  # as `process`: a setup when the product changes
                 previous = last_item[index]
@@ -61,7 +61,7 @@ class MachineStation(ProcessingStation):
                     yield from self.set_up(machine, changeover.time_s(previous, lot.item))
             set_state(WORKING)
             if clock is None:
-                yield timeout(duration)
+                yield timeout(env, duration)
             elif operating and not pauses_work:
                 while True:  # MachineClock.work on the operating clock, without shifts
                     fail_left = breakdowns.ttf_left  # type: ignore[union-attr]
@@ -69,16 +69,16 @@ class MachineStation(ProcessingStation):
                         fail_left = 0.0
                     step = duration if duration <= fail_left else fail_left
                     if step > 0:
-                        yield timeout(step)
+                        yield timeout(env, step)
                         breakdowns.ttf_left -= step  # type: ignore[union-attr]
                     if step >= duration:
                         break
                     duration -= step
                     yield from breakdowns.repair(machine, WORKING)  # type: ignore[union-attr]
-            elif 0 < duration <= clock.clear_ahead(env.now):
+            elif 0 < duration <= clock.clear_ahead(env._now):
                 # the first step of MachineClock.work when the whole cycle fits before the shift end
                 # and the next failure
-                yield timeout(duration)
+                yield timeout(env, duration)
                 clock.processed(duration)
             else:
                 yield from clock.work(duration, WORKING)
@@ -88,7 +88,7 @@ class MachineStation(ProcessingStation):
                 if rest is not None:
                     yield from rest
                 continue
-            now = env.now
+            now = env._now
             monitor.processed_cells += lot.cells
             if monitor.events is not None:
                 monitor.events.lot(self.name, lot, "finish", now)
@@ -110,7 +110,7 @@ class MachineStation(ProcessingStation):
             lot = yield from self.take(machine, buffer.try_get, buffer.get_event, buffer.cancel_get)
             cells, cycle = lot.cells, cycle_of[lot.item]
             if monitor.events is not None:
-                monitor.events.lot(self.name, lot, "start", self.env.now, machine=machine.index)
+                monitor.events.lot(self.name, lot, "start", self.env._now, machine=machine.index)
             yield from self.process(machine, cycle.draw(cells), lot.item)
             monitor.ideal_work_s += cycle.ideal_s(cells)
             yield from self.send_on(machine, lot)

@@ -150,10 +150,9 @@ class LineSnapshot:
 class StationMonitor:
     """Flows, levels and active periods of one station."""
 
-    events = None  # an event log's sink (`lot(station, lot, event, now, machine=None)`), or None
-
     def __init__(self, name: str, machines: int) -> None:
         self.name = name
+        self.events = None  # an event log's sink (`lot(station, lot, event, now, machine=None)`), or None
         self.cells_in = 0
         self.cells_out = 0
         self.lots_out = 0

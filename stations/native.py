@@ -1,10 +1,10 @@
 """The compiled station modules (issue 15), used only while they match the sources on disk.
 
 `pip install -e .` compiles stations/*.py with Cython into stations/_native/ (see setup.py) and
-records the hash of each source. `install()` (run by the package's __init__, before any station
-module is imported) puts a finder first on the import path that loads `stations.machine` and the
-rest from those files, but only a module whose source still has the recorded hash: an edited module
-runs as the Python it now is. TWIN_PURE_PYTHON=1 turns the compiled modules off altogether (the
+records the hash of each source and of its declarations (`.pxd`). `install()` (run by the package's
+__init__, before any station module is imported) puts a finder first on the import path that loads
+`stations.machine` and the rest from those files, but only while every source and declaration still
+has its recorded hash: after an edit the package runs as the Python it now is. TWIN_PURE_PYTHON=1 turns the compiled modules off altogether (the
 tests run the pinned results that way too, so both builds are held to the same numbers).
 """
 
@@ -27,22 +27,39 @@ NATIVE = PACKAGE / "_native"
 THIS_INTERPRETER = importlib.machinery.EXTENSION_SUFFIXES[0]  # e.g. .cpython-311-x86_64-linux-gnu.so
 
 
+NOT_COMPILED = ("__init__", "native")  # the package itself and this loader stay Python
+
+
+def _sha(path: Path) -> Optional[str]:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+
+
 def usable(folder: Path = NATIVE, package: Path = PACKAGE) -> dict[str, tuple[Path, Path]]:
-    """Module name -> (compiled file, source), for the modules in `folder`'s manifest built for this
-    interpreter (its own extension suffix, not a bare `.so`) from the source now in `package`."""
+    """Module name -> (compiled file, source) for every station module, or nothing.
+
+    The compiled modules share their classes' C layouts (a `.pxd` beside a module declares them, and a
+    module that subclasses another's class reads them at import), so they are used together or not at
+    all: only when `folder`'s manifest lists every module of `package`, each built for this interpreter
+    (its own extension suffix, not a bare `.so`) from the source and declarations now on disk. One
+    edited module runs the whole package as plain Python until the next build."""
     try:
         manifest = json.loads((folder / "manifest.json").read_text())
     except (OSError, ValueError):
         return {}
     found: dict[str, tuple[Path, Path]] = {}
-    for name, entry in manifest.items() if isinstance(manifest, dict) else ():
-        try:
-            built, source = folder / entry["file"], package / f"{name.rsplit('.', 1)[1]}.py"
-            if (built.exists() and built.name.endswith(THIS_INTERPRETER)
-                    and hashlib.sha256(source.read_bytes()).hexdigest() == entry["source_sha256"]):
-                found[name] = (built, source)
-        except (OSError, KeyError, TypeError, IndexError, AttributeError):
+    for source in sorted(package.glob("*.py")):
+        if source.stem in NOT_COMPILED:
             continue
+        try:
+            entry = manifest[f"stations.{source.stem}"]
+            built = folder / entry["file"]
+            if not (built.exists() and built.name.endswith(THIS_INTERPRETER)
+                    and _sha(source) == entry["source_sha256"]
+                    and _sha(source.with_suffix(".pxd")) == entry.get("declarations_sha256")):
+                return {}
+        except (OSError, KeyError, TypeError, AttributeError):
+            return {}
+        found[f"stations.{source.stem}"] = (built, source)
     return found
 
 

@@ -13,7 +13,7 @@ from typing import Generator, Optional
 
 from simpy import Environment, Event
 
-from stations.base import BLOCKED, SETUP, STARVED, STATE_NAMES, WORKING, Buffer, Lot, Machine, StationRuntime
+from stations.base import BLOCKED, SETUP, STARVED, STATE_NAMES, WORKING, Buffer, Lot, Machine, StationRuntime, timeout
 from stations.calendar import ShiftCalendar
 from stations.crew import Crew
 from stations.interruptions import Breakdowns, MachineClock
@@ -170,9 +170,9 @@ class ProcessingStation(StationRuntime):
                 yield from self.set_up(machine, self.changeover.time_s(previous, item))
         machine.set_state(WORKING)
         if clock is None:
-            yield self.env.timeout(duration)
-        elif 0 < duration <= clock.clear_ahead(self.env.now):  # `clock.work` in one step
-            yield self.env.timeout(duration)
+            yield timeout(self.env, duration)
+        elif 0 < duration <= clock.clear_ahead(self.env._now):  # `clock.work` in one step
+            yield timeout(self.env, duration)
             clock.processed(duration)
         else:
             yield from clock.work(duration, WORKING)
@@ -184,13 +184,13 @@ class ProcessingStation(StationRuntime):
         clock = self.clocks[machine.index]
         machine.set_state(SETUP)
         if clock is None:
-            yield self.env.timeout(seconds)
+            yield timeout(self.env, seconds)
         else:
             yield from clock.work(seconds, SETUP, processing=False)
 
     def finish(self, lot: Lot) -> bool:
         """Scrap and rework after processing; False if the lot is gone (scrapped or sent back)."""
-        now = self.env.now
+        now = self.env._now
         self.monitor.processed_cells += lot.cells
         if self.monitor.events is not None:
             self.monitor.events.lot(self.name, lot, "finish", now)
@@ -223,9 +223,9 @@ class ProcessingStation(StationRuntime):
             monitor = self.monitor
             monitor.processed_cells += lot.cells
             if monitor.events is not None:
-                monitor.events.lot(self.name, lot, "finish", self.env.now)
+                monitor.events.lot(self.name, lot, "finish", self.env._now)
             scrap = self.scrap_of[lot.item]
-            if scrap is not None and not scrap_bad_cells(scrap, lot, monitor, self.line, self.env.now):
+            if scrap is not None and not scrap_bad_cells(scrap, lot, monitor, self.line, self.env._now):
                 return None
         elif not self.finish(lot):
             return None
@@ -242,9 +242,9 @@ class ProcessingStation(StationRuntime):
                     continue
                 if not destination.try_put(piece):  # type: ignore[union-attr]
                     return self._send_blocked(machine, lots, index, destination, pieces, number, split)
-                monitor.depart(piece.cells, self.env.now)
+                monitor.depart(piece.cells, self.env._now)
                 if events is not None:
-                    events.lot(self.name, piece, "leave", self.env.now)
+                    events.lot(self.name, piece, "leave", self.env._now)
         return None
 
     def _send_blocked(self, machine: Machine, lots, index: int, destination: Buffer, pieces, number: int,
@@ -270,9 +270,9 @@ class ProcessingStation(StationRuntime):
         if not destination.try_put(piece):
             yield from self._wait_for_room(machine, piece, destination)
             return
-        self.monitor.depart(piece.cells, self.env.now)
+        self.monitor.depart(piece.cells, self.env._now)
         if self.monitor.events is not None:
-            self.monitor.events.lot(self.name, piece, "leave", self.env.now)
+            self.monitor.events.lot(self.name, piece, "leave", self.env._now)
 
     def _wait_for_room(self, machine: Machine, piece: Lot, destination: Buffer) -> Generator[Event, object, None]:
         """Blocked after service: `piece` found no room downstream and waits in its machine."""
@@ -287,16 +287,16 @@ class ProcessingStation(StationRuntime):
                 lambda piece=piece: (True, None) if destination.try_put(piece)
                 else (False, destination.put_event(piece)),
             )
-        self.monitor.depart(piece.cells, self.env.now)
+        self.monitor.depart(piece.cells, self.env._now)
         if self.monitor.events is not None:
-            self.monitor.events.lot(self.name, piece, "leave", self.env.now)
+            self.monitor.events.lot(self.name, piece, "leave", self.env._now)
 
     def convey(self, lot: Lot, destination: Buffer) -> None:
         """Send a lot on the conveyor: it arrives after the transfer time and waits on the conveyor
         (which never blocks the machine) until the destination has room."""
-        self.monitor.depart(lot.cells, self.env.now)
+        self.monitor.depart(lot.cells, self.env._now)
         if self.monitor.events is not None:
-            self.monitor.events.lot(self.name, lot, "leave", self.env.now)
+            self.monitor.events.lot(self.name, lot, "leave", self.env._now)
         self.monitor.in_transit += lot.cells
 
         def arrived(_event) -> None:
@@ -308,12 +308,12 @@ class ProcessingStation(StationRuntime):
         def landed(_event) -> None:
             self.monitor.in_transit -= lot.cells
 
-        self.env.timeout(self.transfer.draw()).callbacks.append(arrived)  # type: ignore[union-attr]
+        timeout(self.env, self.transfer.draw()).callbacks.append(arrived)  # type: ignore[union-attr]
 
     def split(self, lot: Lot) -> list[Lot]:
         """Cells are shared out over the pieces; a unit of material becomes several units."""
         n = self.spec.split or 1
-        now = self.env.now
+        now = self.env._now
         if self.line.items[lot.item].is_cells:
             sizes = [lot.cells // n + (1 if i < lot.cells % n else 0) for i in range(n)]
             pieces = []

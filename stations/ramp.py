@@ -123,7 +123,7 @@ def apply_ramp(station: StationRuntime, spec, streams: Streams, start_s: Optiona
     if ramp is not None:
         if ramp.by == "time":
             def position(cells: int) -> float:
-                return env.now
+                return env._now
         else:
             def position(cells: int) -> float:  # processed_cells already counts a finishing lot
                 return monitor.processed_cells - cells / 2.0
@@ -175,4 +175,4 @@ def _wrap_failures(breakdowns, ramp: RampSpec, position) -> None:
                                                      lambda reader=reader: reader(position(0))))
         if name == "mtbf":  # the first time to failure was drawn when the machine was built
             breakdowns.ttf_left *= value_at(curve, position(0))
-            breakdowns.next_at = breakdowns.env.now + breakdowns.ttf_left
+            breakdowns.next_at = breakdowns.env._now + breakdowns.ttf_left

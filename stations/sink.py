@@ -16,7 +16,7 @@ class Exit:
         self.line = line
 
     def try_put(self, lot: Lot) -> bool:
-        self.line.exit(lot, self.env.now)
+        self.line.exit(lot, self.env._now)
         if lot.source is not None:
             lot.source.lot_left(lot)
         return True

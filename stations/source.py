@@ -9,7 +9,7 @@ from typing import Callable, Generator, Optional
 import numpy as np
 from simpy import Environment, Event
 
-from stations.base import Buffer, Lot, ReleasePolicy
+from stations.base import Buffer, Lot, ReleasePolicy, timeout
 from twin.spec.distributions import BlockSampler
 from twin.spec.rng import Streams
 from twin.spec.scenario import SourceSpec
@@ -59,7 +59,7 @@ def _arrivals(env: Environment, target: Buffer, make: LotMaker, sampler, max_lot
     """Timed releases; a full first buffer holds the source back (it is blocked, not losing lots)."""
     released = 0
     while max_lots is None or released < max_lots:
-        yield env.timeout(sampler.draw())
+        yield timeout(env, sampler.draw())
         lot = make()
         if not target.try_put(lot):
             yield target.put_event(lot)

@@ -13,9 +13,12 @@ import math
 
 import pytest
 
+import simpy
 from simpy.core import NORMAL
 
-from stations.base import WAITING_BATCH, BatchBuffer
+import stations.processing
+import twin.sim.build
+from stations.base import WAITING_BATCH, BatchBuffer, timeout
 from stations.calendar import ShiftCalendar
 from stations.dwell import DwellStation
 from stations.interruptions import MachineClock
@@ -59,28 +62,48 @@ def _shift_line(finish_lot: bool = False):
     )
 
 
-def _by_moves(self):
-    for machine in self.machines:
-        self.env.process(self._run_by_moves(machine))
+_BUILT: set[str] = set()  # the long-way classes the model was built with (a swap that missed would show)
 
 
-def _uncached_is_on(self, t):
-    i = self._index(t)
-    return i >= 0 and t < self.ends[i]
+class _Counted:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _BUILT.add(type(self).__name__)
 
 
-def _uncached_shift_end(self, t):
-    i = self._index(t)
-    return self.ends[i] if i >= 0 and t < self.ends[i] else t
+class _ByMoves(_Counted, MachineStation):
+    """The station's moves, one generator each, instead of the written-out loop."""
+
+    def start(self):
+        for machine in self.machines:
+            self.env.process(self._run_by_moves(machine))
 
 
+class _EveryCycleByWork(_Counted, MachineClock):
+    """Every cycle through MachineClock.work, never the one-timeout step."""
+
+    def clear_ahead(self, now):
+        return 0.0
+
+
+class _UncachedCalendar(_Counted, ShiftCalendar):
+    """The calendar asked by binary search every time, without its remembered interval."""
+
+    def is_on(self, t):
+        i = self._index(t)
+        return i >= 0 and t < self.ends[i]
+
+    def shift_end(self, t):
+        i = self._index(t)
+        return self.ends[i] if i >= 0 and t < self.ends[i] else t
+
+
+# The long way is swapped in where the model is built (a subclass in place of the class), not patched
+# into the class: the compiled station classes are extension types, whose methods cannot be replaced.
 SHORTCUTS_OFF = {
-    # the station's moves, one generator each, instead of the written-out loop
-    "moves": [(MachineStation, "start", _by_moves)],
-    # every cycle through MachineClock.work, never the one-timeout step
-    "work": [(MachineClock, "clear_ahead", lambda self, now: 0.0)],
-    # the calendar asked by binary search every time, without its remembered interval
-    "calendar": [(ShiftCalendar, "is_on", _uncached_is_on), (ShiftCalendar, "shift_end", _uncached_shift_end)],
+    "moves": [(twin.sim.build, "MachineStation", _ByMoves)],
+    "work": [(stations.processing, "MachineClock", _EveryCycleByWork)],
+    "calendar": [(twin.sim.build, "ShiftCalendar", _UncachedCalendar)],
 }
 
 
@@ -90,22 +113,26 @@ SHORTCUTS_OFF = {
 def test_each_shortcut_of_the_machine_loop_gives_the_results_of_the_long_way_value_for_value(monkeypatch, line, off):
     spec = line()
     fast = json.loads(run_replication(spec, 0).model_dump_json())
+    _BUILT.clear()
     for owner, name, replacement in SHORTCUTS_OFF[off]:
         monkeypatch.setattr(owner, name, replacement)
     long_way = json.loads(run_replication(spec, 0).model_dump_json())
+    if off != "calendar" or spec.calendar is not None:  # the busy line has no calendar to swap
+        assert _BUILT >= {replacement.__name__ for _, _, replacement in SHORTCUTS_OFF[off]}
     assert fast == long_way
     assert fast["stations"]  # the comparison is about a run that made something
 
 
-def _serve_marking_every_waiting_machine(self):
-    """BatchBuffer._serve as it was: every waiting machine asked to be WAITING_BATCH at each arrival."""
-    self.purge_expired()
-    while self.getters and (self.waiting_lots() >= self.batch_min or self.new_lot is not None):
-        self.waiting_machines.popleft()
-        self.getters.popleft().succeed(self._take_batch())
-    if self.getters and self.waiting_lots():
-        for machine in self.waiting_machines:
-            machine.set_state(WAITING_BATCH)
+class _MarkingEveryWaitingMachine(_Counted, BatchBuffer):
+    def _serve(self):
+        """BatchBuffer._serve as it was: every waiting machine asked to be WAITING_BATCH at each arrival."""
+        self.purge_expired()
+        while self.getters and (self.waiting_lots() >= self.batch_min or self.new_lot is not None):
+            self.waiting_machines.popleft()
+            self.getters.popleft().succeed(self._take_batch())
+        if self.getters and self.waiting_lots():
+            for machine in self.waiting_machines:
+                machine.set_state(WAITING_BATCH)
 
 
 @pytest.mark.parametrize("clock", ["operating", "calendar"])
@@ -124,8 +151,10 @@ def test_marking_only_the_newly_waiting_racks_gives_the_results_of_marking_them_
         calendar={"shifts_per_day": 2, "shift_length": "8 h"}, length_h=300, warmup_h=20, replications=1,
     )
     marked_once = json.loads(run_replication(spec, 0).model_dump_json())
-    monkeypatch.setattr(BatchBuffer, "_serve", _serve_marking_every_waiting_machine)
+    _BUILT.clear()
+    monkeypatch.setattr(twin.sim.build, "BatchBuffer", _MarkingEveryWaitingMachine)
     assert json.loads(run_replication(spec, 0).model_dump_json()) == marked_once
+    assert "_MarkingEveryWaitingMachine" in _BUILT
     assert marked_once["stations"]["racks"]["states"]["waiting_batch"] > 0.01  # the marking is exercised
 
 
@@ -181,3 +210,26 @@ def test_a_full_dwell_store_that_loads_its_next_lot_as_the_head_leaves_keeps_one
         assert_units_conserved(model)
         store = model.stations["calendering"]
         assert len(store.fifo) <= 1 and model.line.snapshot(model.env.now).good[0] > 0
+
+
+@pytest.mark.parametrize("delay", [0, 0.0, 2, 0.1 + 0.2, 1e-300, 7.5e8])
+def test_the_stations_timeout_is_simpys_own_in_every_field_and_in_its_place_in_line(delay):
+    """`stations.base.timeout` builds the event SimPy's Timeout would: the same fields, due at the same
+    time, with the next event id (so ties among same-instant events resolve as they would)."""
+    theirs_env, ours_env = simpy.Environment(initial_time=3.25), simpy.Environment(initial_time=3.25)
+    for env in (theirs_env, ours_env):
+        env.timeout(1.0)  # something already in line
+    theirs, ours = theirs_env.timeout(delay), timeout(ours_env, delay)
+    assert type(ours) is type(theirs) and vars(ours).keys() == vars(theirs).keys()
+    assert {k: v for k, v in vars(ours).items() if k != "env"} == {k: v for k, v in vars(theirs).items() if k != "env"}
+    assert ours.env is ours_env
+    assert [entry[:3] for entry in ours_env._queue] == [entry[:3] for entry in theirs_env._queue]
+    ours_env.run()
+    assert ours.processed and ours_env.now == 3.25 + max(delay, 1.0)
+
+
+def test_a_negative_timeout_is_refused_as_simpy_refuses_it():
+    env = simpy.Environment()
+    with pytest.raises(ValueError, match="Negative delay -1"):
+        timeout(env, -1)
+    assert not env._queue

@@ -3,11 +3,13 @@ the same numbers as plain Python (the pinned results, computed again with the co
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib
 import importlib.machinery
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,22 +27,89 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_a_module_is_used_compiled_only_while_its_source_has_the_recorded_hash(tmp_path):
+def _built_package(tmp_path):
+    """A package of two modules (one with declarations) built for this interpreter, and its manifest."""
     package, folder = tmp_path / "stations", tmp_path / "stations" / "_native"
     folder.mkdir(parents=True)
-    other_python = SUFFIX.replace(f"{sys.version_info.major}{sys.version_info.minor}", "399")
-    files = {"fresh": f"fresh{SUFFIX}", "edited": f"edited{SUFFIX}", "unbuilt": f"unbuilt{SUFFIX}",
-             "foreign": f"foreign{other_python}", "bare": "bare.so"}
-    for name, file in files.items():
+    for name in ("plain", "declared", "__init__", "native"):
         (package / f"{name}.py").write_text(f"X = '{name}'\n")
-        if name != "unbuilt":
-            (folder / file).write_bytes(b"")
-    manifest = {f"stations.{n}": {"file": f, "source_sha256": _sha(package / f"{n}.py")} for n, f in files.items()}
+    (package / "declared.pxd").write_text("cdef class Y:\n    cdef public object y\n")
+    manifest = {}
+    for name in ("plain", "declared"):
+        (folder / f"{name}{SUFFIX}").write_bytes(b"")
+        pxd = package / f"{name}.pxd"
+        manifest[f"stations.{name}"] = {"file": f"{name}{SUFFIX}", "source_sha256": _sha(package / f"{name}.py"),
+                                         "declarations_sha256": _sha(pxd) if pxd.exists() else None}
     (folder / "manifest.json").write_text(json.dumps(manifest))
-    (package / "edited.py").write_text("X = 'edited since the build'\n")
-    assert native.usable(folder, package) == {"stations.fresh": (folder / f"fresh{SUFFIX}", package / "fresh.py")}
-    (folder / "manifest.json").write_text("{not json")
-    assert native.usable(folder, package) == {}
+    return package, folder, manifest
+
+
+def test_the_compiled_modules_are_used_together_and_only_while_built_from_what_is_on_disk(tmp_path):
+    """They share their classes' C layouts, so one stale or missing module turns them all off."""
+    package, folder, manifest = _built_package(tmp_path)
+    both = {f"stations.{n}": (folder / f"{n}{SUFFIX}", package / f"{n}.py") for n in ("plain", "declared")}
+    assert native.usable(folder, package) == both
+    other_python = SUFFIX.replace(f"{sys.version_info.major}{sys.version_info.minor}", "399")
+    for spoil in ("source edited", "declarations edited", "declarations added", "not built", "other python",
+                  "bare suffix", "manifest unreadable"):
+        package, folder, manifest = _built_package(tmp_path / spoil.replace(" ", "_"))
+        if spoil == "source edited":
+            (package / "plain.py").write_text("X = 'edited since the build'\n")
+        elif spoil == "declarations edited":
+            (package / "declared.pxd").write_text("cdef class Y:\n    cdef public object y, z\n")
+        elif spoil == "declarations added":
+            (package / "plain.pxd").write_text("cdef class Z:\n    pass\n")
+        elif spoil == "not built":
+            del manifest["stations.plain"]
+        elif spoil in ("other python", "bare suffix"):
+            name = f"plain{other_python}" if spoil == "other python" else "plain.so"
+            (folder / name).write_bytes(b"")
+            manifest["stations.plain"]["file"] = name
+        if spoil == "manifest unreadable":
+            (folder / "manifest.json").write_text("{not json")
+        else:
+            (folder / "manifest.json").write_text(json.dumps(manifest))
+        assert native.usable(folder, package) == {}, spoil
+
+
+def _declared(pxd: Path) -> dict[str, tuple[str | None, set[str]]]:
+    """Class -> (its declared base, its declared attributes), read from a .pxd."""
+    classes: dict[str, tuple[str | None, set[str]]] = {}
+    current = None
+    for line in pxd.read_text().splitlines():
+        found = re.match(r"cdef class (\w+)(?:\((\w+)\))?:", line)
+        if found:
+            current = found.group(1)
+            classes[current] = (found.group(2), set())
+        elif current and line.strip().startswith("cdef public object "):
+            classes[current][1].update(a.strip() for a in line.strip()[len("cdef public object "):].split(","))
+    return classes
+
+
+def test_every_attribute_a_compiled_class_sets_is_declared():
+    """An undeclared attribute of an extension type without a __dict__ fails only at run time, and one
+    stored in its __dict__ is a dictionary lookup again: so every one is declared."""
+    declared = {}
+    for pxd in (ROOT / "stations").glob("*.pxd"):
+        declared.update(_declared(pxd))
+
+    def attributes(name):
+        base, own = declared[name]
+        return own | (attributes(base) if base else set())
+
+    checked = 0
+    for source in (ROOT / "stations").glob("*.py"):
+        for node in ast.parse(source.read_text()).body:
+            if not (isinstance(node, ast.ClassDef) and node.name in declared):
+                continue
+            sets = {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store)
+                    and isinstance(n.value, ast.Name) and n.value.id == "self"}
+            for item in node.body:
+                if isinstance(item, ast.Assign) and any(getattr(t, "id", "") == "__slots__" for t in item.targets):
+                    sets |= set(ast.literal_eval(item.value))
+            assert sets <= attributes(node.name), (source.name, node.name, sorted(sets - attributes(node.name)))
+            checked += 1
+    assert checked == len(declared)  # every declared class exists in its module
 
 
 def test_a_compiled_file_this_interpreter_cannot_load_falls_back_to_its_source(tmp_path, monkeypatch):

@@ -1,0 +1,13 @@
+# Declarations Cython reads when it compiles assembly.py (issue 15): each class below becomes an extension
+# type whose attributes are C fields, so `self.x` is a struct read, not a dictionary lookup. Plain Python
+# ignores this file. Every attribute the class sets must be listed (tests/unit/test_native.py checks it);
+# `object` keeps each value's Python type, so both builds give the same numbers.
+
+from stations.base cimport Buffer
+from stations.processing cimport ProcessingStation
+
+cdef class AssemblyInput(Buffer):
+    cdef public object on_arrival
+
+cdef class AssemblyStation(ProcessingStation):
+    cdef public object inputs, quantities, product_item, input_change, waiting

@@ -1,0 +1,12 @@
+# Declarations Cython reads when it compiles dwell.py (issue 15): each class below becomes an extension
+# type whose attributes are C fields, so `self.x` is a struct read, not a dictionary lookup. Plain Python
+# ignores this file. Every attribute the class sets must be listed (tests/unit/test_native.py checks it);
+# `object` keeps each value's Python type, so both builds give the same numbers.
+
+from stations.base cimport StationRuntime
+
+cdef class _Loader:
+    cdef public object store
+
+cdef class DwellStation(StationRuntime):
+    cdef public object spec, line, capacity, cycle, scrap, occupied, dwelling, held, full, loader, stats_since, fifo, head_timed, cycle_of, scrap_of

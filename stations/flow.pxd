@@ -1,0 +1,20 @@
+# Declarations Cython reads when it compiles flow.py (issue 15): each class below becomes an extension
+# type whose attributes are C fields, so `self.x` is a struct read, not a dictionary lookup. Plain Python
+# ignores this file. Every attribute the class sets must be listed (tests/unit/test_native.py checks it);
+# `object` keeps each value's Python type, so both builds give the same numbers.
+
+cdef class Router:
+    cdef dict __dict__
+    cdef public object targets, cumulative, uniform, counts
+
+cdef class Regrouper:
+    cdef dict __dict__
+    cdef public object size, line, pools, cells, partial_lots, partial_cells
+
+cdef class Expiry:
+    cdef dict __dict__
+    cdef public object max_wait_s, one_limit, monitor, line, target
+
+cdef class Grader:
+    cdef dict __dict__
+    cdef public object line, grades, p, generator

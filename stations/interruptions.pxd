@@ -1,0 +1,12 @@
+# Declarations Cython reads when it compiles interruptions.py (issue 15): each class below becomes an extension
+# type whose attributes are C fields, so `self.x` is a struct read, not a dictionary lookup. Plain Python
+# ignores this file. Every attribute the class sets must be listed (tests/unit/test_native.py checks it);
+# `object` keeps each value's Python type, so both builds give the same numbers.
+
+cdef class Breakdowns:
+    cdef dict __dict__
+    cdef public object env, ttf, ttr, calendar_clock, monitor, crew, ttf_left, next_at
+
+cdef class MachineClock:
+    cdef dict __dict__
+    cdef public object env, machine, calendar, breakdowns, pauses_work, timed_idle, _alarm, _alarm_deadline, _waiting, _cancel
