@@ -82,7 +82,8 @@ def _extensions() -> list:
         # binding=False: methods as plain C functions. annotation_typing=False: annotations stay hints,
         # so a `float` argument is not turned into a C double and every value keeps its Python type
         # (the same numbers and types as plain Python; typing them measured no faster).
-        compiler_directives={"binding": False, "annotation_typing": False},
+        # nonecheck: a typed variable holding None raises as plain Python would (never reads a field of None).
+        compiler_directives={"binding": False, "annotation_typing": False, "nonecheck": True},
     )
     for ext in modules:  # built into stations/_native/, under the name the loader looks for
         ext.name = f"stations.{NATIVE}.{ext.name.rsplit('.', 1)[1]}"

@@ -3,18 +3,26 @@
 # ignores this file. Every attribute the class sets must be listed (tests/unit/test_native.py checks it);
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
-cdef class Lot:
-    cdef public object cells, item, released_at, counted_at, queued_at, source, tag, grade
+from stations.monitors cimport LineMonitor, StationMonitor
+from stations.lot cimport Lot as TypedLot  # not `Lot`: base.py re-exports the Python name
 
+# Typed fields (a monitor, a station) let the buffer and the machine call their methods in C.
 cdef class Buffer:
-    cdef public object env, capacity, items, rework, getters, putters, monitor, line, new_lot, expiry
+    cdef public object env, capacity, items, rework, getters, putters, new_lot, expiry
+    cdef public StationMonitor monitor
+    cdef public LineMonitor line
+    cpdef _accept(self, TypedLot lot, queued)
+    cpdef _left_queue(self, TypedLot lot)
 
 cdef class BatchBuffer(Buffer):
     cdef public object batch_min, batch_max, waiting_machines, unmarked
 
 cdef class Machine:
-    cdef public object env, station, index, state, since, seconds, events
+    cdef public object env, index, state, since, seconds, events
+    cdef public StationRuntime station
+    cpdef set_state(self, new)
 
 cdef class StationRuntime:
     cdef dict __dict__
-    cdef public object env, name, buffer, monitor, destination, route_by_item
+    cdef public object env, name, buffer, destination, route_by_item
+    cdef public StationMonitor monitor

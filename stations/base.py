@@ -18,6 +18,7 @@ from simpy import Environment, Event
 from simpy.core import NORMAL
 from simpy.events import Timeout
 
+from stations.lot import Lot  # noqa: F401  (the station modules take Lot from here)
 from stations.states import (  # noqa: F401  (the station modules take the states from here)
     BLOCKED, DOWN, IS_IDLE, OFF_SHIFT, SETUP, STARVED, STATE_NAMES, WAITING_BATCH, WORKING,
 )
@@ -65,22 +66,6 @@ class QTime(Protocol):
     def expired(self, lot: "Lot", now: float) -> bool: ...
 
     def handle(self, lot: "Lot", now: float) -> None: ...
-
-
-class Lot:
-    """A tray of cells moving through the line; scrap makes it shrink."""
-
-    __slots__ = ("cells", "item", "released_at", "counted_at", "queued_at", "source", "tag", "grade")
-
-    def __init__(self, cells: int, item: int = 0, source: "ReleasePolicy | None" = None) -> None:
-        self.cells = cells  # cells of a product, or units of a material
-        self.item = item  # index into the line's items (products, then materials)
-        self.released_at = -1.0  # set when the first station accepts it (made lots inherit their inputs')
-        self.counted_at = -1.0  # when its units joined the line's counts
-        self.queued_at = 0.0
-        self.source = source
-        self.tag: Optional[int] = None  # its id in an event log (given by the log when it first sees the lot)
-        self.grade = -1  # index into the line's grades once a grading station has sorted it
 
 
 class ReleasePolicy:

@@ -4,9 +4,11 @@
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
 from stations.base cimport StationRuntime
+from stations.monitors cimport LineMonitor as TypedLineMonitor
 
 cdef class _Loader:
     cdef public object store
 
 cdef class DwellStation(StationRuntime):
-    cdef public object spec, line, capacity, cycle, scrap, occupied, dwelling, held, full, loader, stats_since, fifo, head_timed, cycle_of, scrap_of
+    cdef public TypedLineMonitor line
+    cdef public object spec, capacity, cycle, scrap, occupied, dwelling, held, full, loader, stats_since, fifo, head_timed, cycle_of, scrap_of

@@ -3,18 +3,24 @@
 # ignores this file. Every attribute the class sets must be listed (tests/unit/test_native.py checks it);
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
+from stations.monitors cimport LineMonitor as TypedLineMonitor, StationMonitor as TypedStationMonitor
+
 cdef class Router:
     cdef dict __dict__
     cdef public object targets, cumulative, uniform, counts
 
 cdef class Regrouper:
     cdef dict __dict__
-    cdef public object size, line, pools, cells, partial_lots, partial_cells
+    cdef public TypedLineMonitor line
+    cdef public object size, pools, cells, partial_lots, partial_cells
 
 cdef class Expiry:
     cdef dict __dict__
-    cdef public object max_wait_s, one_limit, monitor, line, target
+    cdef public TypedStationMonitor monitor
+    cdef public TypedLineMonitor line
+    cdef public object max_wait_s, one_limit, target
 
 cdef class Grader:
     cdef dict __dict__
-    cdef public object line, grades, p, generator
+    cdef public TypedLineMonitor line
+    cdef public object grades, p, generator

@@ -3,10 +3,18 @@
 # ignores this file. Every attribute the class sets must be listed (tests/unit/test_native.py checks it);
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
+from stations.base cimport Machine as TypedMachine
+from stations.calendar cimport ShiftCalendar as TypedShiftCalendar
+from stations.monitors cimport StationMonitor as TypedStationMonitor
+
 cdef class Breakdowns:
     cdef dict __dict__
-    cdef public object env, ttf, ttr, calendar_clock, monitor, crew, ttf_left, next_at
+    cdef public object env, ttf, ttr, calendar_clock, crew, ttf_left, next_at
+    cdef public TypedStationMonitor monitor
 
 cdef class MachineClock:
     cdef dict __dict__
-    cdef public object env, machine, calendar, breakdowns, pauses_work, timed_idle, _alarm, _alarm_deadline, _waiting, _cancel
+    cdef public TypedMachine machine
+    cdef public TypedShiftCalendar calendar
+    cdef public Breakdowns breakdowns
+    cdef public object env, pauses_work, timed_idle, _alarm, _alarm_deadline, _waiting, _cancel

@@ -24,7 +24,7 @@ class MachineStation(ProcessingStation):
         through the same moves as written, so the events and their order are those of the moves."""
         env, buffer, cycle_of, monitor = self.env, self.buffer, self.cycle_of, self.monitor
         try_get, get_event, set_state = buffer.try_get, buffer.get_event, machine.set_state
-        try_send, idle = self.try_send, self.idle_state()
+        idle = self.idle_state()
         changeover, last_item, index = self.changeover, self.last_item, machine.index
         scrap_of, line, destination = self.scrap_of, self.line, self.destination
         calendar = clock.calendar if clock is not None else None
@@ -84,7 +84,7 @@ class MachineStation(ProcessingStation):
                 yield from clock.work(duration, WORKING)
             monitor.ideal_work_s += cycle.ideal_s(cells)
             if not plain_send:
-                rest = try_send(machine, lot)
+                rest = self.try_send(machine, lot)
                 if rest is not None:
                     yield from rest
                 continue

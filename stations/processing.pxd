@@ -3,11 +3,15 @@
 # ignores this file. Every attribute the class sets must be listed (tests/unit/test_native.py checks it);
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
-from stations.base cimport StationRuntime
+from stations.base cimport Machine as TypedMachine, StationRuntime
+from stations.lot cimport Lot as TypedLot
+from stations.monitors cimport LineMonitor as TypedLineMonitor
 
 cdef class CycleTime:
     cdef dict __dict__
     cdef public object sampler, mean_s, per_cell
 
 cdef class ProcessingStation(StationRuntime):
-    cdef public object spec, line, machines, streams, cycle, scrap, regrouper, grader, rework, rework_target, changeover, transfer, last_item, clocks, cycle_of, scrap_of
+    cdef public TypedLineMonitor line
+    cdef public object spec, machines, streams, cycle, scrap, regrouper, grader, rework, rework_target, changeover, transfer, last_item, clocks, cycle_of, scrap_of
+    cpdef try_send(self, TypedMachine machine, TypedLot lot, split=*)

@@ -3,6 +3,11 @@
 # ignores this file. Every attribute the class sets must be listed (tests/unit/test_native.py checks it);
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
+from stations.lot cimport Lot as TypedLot
+from stations.monitors cimport LineMonitor as TypedLineMonitor, StationMonitor as TypedStationMonitor
+
+cpdef scrap_bad_cells(scrap, TypedLot lot, TypedStationMonitor monitor, TypedLineMonitor line, now)
+
 cdef class Scrap:
     cdef dict __dict__
     cdef public object p_bad, generator, by_size

@@ -4,7 +4,8 @@
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
 cdef class CurveReader:
-    cdef public object xs, vs, segment
+    cdef public list xs, vs  # lists, so a read indexes them in C
+    cdef public object segment
 
 cdef class RampedCycleTime:
     cdef dict __dict__

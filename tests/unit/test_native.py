@@ -77,12 +77,14 @@ def _declared(pxd: Path) -> dict[str, tuple[str | None, set[str]]]:
     classes: dict[str, tuple[str | None, set[str]]] = {}
     current = None
     for line in pxd.read_text().splitlines():
+        line = line.split("#", 1)[0]
         found = re.match(r"cdef class (\w+)(?:\((\w+)\))?:", line)
         if found:
             current = found.group(1)
             classes[current] = (found.group(2), set())
-        elif current and line.strip().startswith("cdef public object "):
-            classes[current][1].update(a.strip() for a in line.strip()[len("cdef public object "):].split(","))
+        elif current and re.match(r"\s+cdef public \w+ ", line):  # `object`, or a declared class
+            names = line.split("cdef public ", 1)[1].split(" ", 1)[1]
+            classes[current][1].update(a.strip() for a in names.split(","))
     return classes
 
 

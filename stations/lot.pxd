@@ -1,0 +1,7 @@
+# Declarations Cython reads when it compiles lot.py (issue 15): each class below becomes an extension
+# type whose attributes are C fields, so `self.x` is a struct read, not a dictionary lookup. Plain Python
+# ignores this file. Every attribute the class sets must be listed (tests/unit/test_native.py checks it);
+# `object` keeps each value's Python type, so both builds give the same numbers.
+
+cdef class Lot:
+    cdef public object cells, item, released_at, counted_at, queued_at, source, tag, grade

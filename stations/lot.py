@@ -1,0 +1,28 @@
+"""What moves through a line: a lot (a tray of cells, or units of a material).
+
+Its own module, below the monitors and the buffers, so that both can declare it as a typed argument in
+the compiled build (stations/lot.pxd); the station modules take it from stations.base as before.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from stations.base import ReleasePolicy
+
+
+class Lot:
+    """A tray of cells moving through the line; scrap makes it shrink."""
+
+    __slots__ = ("cells", "item", "released_at", "counted_at", "queued_at", "source", "tag", "grade")
+
+    def __init__(self, cells: int, item: int = 0, source: "ReleasePolicy | None" = None) -> None:
+        self.cells = cells  # cells of a product, or units of a material
+        self.item = item  # index into the line's items (products, then materials)
+        self.released_at = -1.0  # set when the first station accepts it (made lots inherit their inputs')
+        self.counted_at = -1.0  # when its units joined the line's counts
+        self.queued_at = 0.0
+        self.source = source
+        self.tag: Optional[int] = None  # its id in an event log (given by the log when it first sees the lot)
+        self.grade = -1  # index into the line's grades once a grading station has sorted it
