@@ -4,8 +4,9 @@
 records the hash of each source and of its declarations (`.pxd`). `install()` (run by the package's
 __init__, before any station module is imported) puts a finder first on the import path that loads
 `stations.machine` and the rest from those files, but only while every source and declaration still
-has its recorded hash: after an edit the package runs as the Python it now is. TWIN_PURE_PYTHON=1 turns the compiled modules off altogether (the
-tests run the pinned results that way too, so both builds are held to the same numbers).
+has its recorded hash: after an edit the package runs as the Python it now is. TWIN_PURE_PYTHON=1
+turns the compiled modules off altogether (the tests run the pinned results that way too, so both
+builds are held to the same numbers).
 """
 
 from __future__ import annotations
