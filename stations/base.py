@@ -18,7 +18,7 @@ from simpy import Environment, Event
 from simpy.core import NORMAL
 from simpy.events import Timeout
 
-from stations.lot import Lot  # noqa: F401  (the station modules take Lot from here)
+from stations.lot import Lot, ReleasePolicy  # noqa: F401  (the station modules take them from here)
 from stations.states import (  # noqa: F401  (the station modules take the states from here)
     BLOCKED, DOWN, IS_IDLE, OFF_SHIFT, SETUP, STARVED, STATE_NAMES, WAITING_BATCH, WORKING,
 )
@@ -66,13 +66,6 @@ class QTime(Protocol):
     def expired(self, lot: "Lot", now: float) -> bool: ...
 
     def handle(self, lot: "Lot", now: float) -> None: ...
-
-
-class ReleasePolicy:
-    """What a source does when one of its lots leaves the line (CONWIP releases a new one)."""
-
-    def lot_left(self, lot: Lot) -> None:
-        pass
 
 
 class Buffer:

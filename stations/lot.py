@@ -1,15 +1,13 @@
 """What moves through a line: a lot (a tray of cells, or units of a material).
 
 Its own module, below the monitors and the buffers, so that both can declare it as a typed argument in
-the compiled build (stations/lot.pxd); the station modules take it from stations.base as before.
+the compiled build (stations/lot.pxd); the station modules take it, and the release policy a lot
+reports to, from stations.base as before.
 """
 
 from __future__ import annotations
 
-from typing import Optional, TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from stations.base import ReleasePolicy
+from typing import Optional
 
 
 class Lot:
@@ -26,3 +24,10 @@ class Lot:
         self.source = source
         self.tag: Optional[int] = None  # its id in an event log (given by the log when it first sees the lot)
         self.grade = -1  # index into the line's grades once a grading station has sorted it
+
+
+class ReleasePolicy:
+    """What a source does when one of its lots leaves the line (CONWIP releases a new one)."""
+
+    def lot_left(self, lot: Lot) -> None:
+        pass

@@ -52,7 +52,7 @@ def usable(folder: Path = NATIVE, package: Path = PACKAGE) -> dict[str, tuple[Pa
         if source.stem in NOT_COMPILED:
             continue
         try:
-            entry = manifest[f"stations.{source.stem}"]
+            entry = manifest[f"{package.name}.{source.stem}"]
             built = folder / entry["file"]
             if not (built.exists() and built.name.endswith(THIS_INTERPRETER)
                     and _sha(source) == entry["source_sha256"]
@@ -60,33 +60,8 @@ def usable(folder: Path = NATIVE, package: Path = PACKAGE) -> dict[str, tuple[Pa
                 return {}
         except (OSError, KeyError, TypeError, AttributeError):
             return {}
-        found[f"stations.{source.stem}"] = (built, source)
+        found[f"{package.name}.{source.stem}"] = (built, source)
     return found
-
-
-class CompiledLoader(importlib.machinery.ExtensionFileLoader):
-    """Loads a compiled module, or its source when this interpreter cannot load the file (a truncated
-    build, say): importing `stations` never fails because of a build."""
-
-    def __init__(self, fullname: str, built: Path, source: Path) -> None:
-        super().__init__(fullname, str(built))
-        self.source = source
-        self.compiled = True
-
-    def create_module(self, spec: ModuleSpec) -> Optional[ModuleType]:
-        try:
-            return super().create_module(spec)
-        except ImportError:
-            self.compiled = False
-            return None  # the default module, for the source below
-
-    def exec_module(self, module: ModuleType) -> None:
-        if self.compiled:
-            super().exec_module(module)
-            return
-        source = importlib.machinery.SourceFileLoader(self.name, str(self.source))
-        module.__file__, module.__loader__ = str(self.source), source
-        source.exec_module(module)
 
 
 class CompiledFinder:
@@ -99,8 +74,9 @@ class CompiledFinder:
                   ) -> Optional[ModuleSpec]:
         if fullname not in self.modules:
             return None
-        built, source = self.modules[fullname]
-        return importlib.util.spec_from_file_location(fullname, built, loader=CompiledLoader(fullname, built, source))
+        built, _ = self.modules[fullname]
+        return importlib.util.spec_from_file_location(
+            fullname, built, loader=importlib.machinery.ExtensionFileLoader(fullname, str(built)))
 
 
 def pure_python() -> bool:
@@ -108,19 +84,35 @@ def pure_python() -> bool:
     return os.environ.get(PURE_PYTHON_ENV, "") not in ("", "0")
 
 
-def install() -> None:
-    """Put the finder for the compiled station modules first on the import path (once)."""
+def install(folder: Path = NATIVE, package: Path = PACKAGE) -> None:
+    """Import every station module from its compiled build, now and together, or none of them.
+
+    They share their classes' C layouts, so a module that cannot be loaded compiled (a truncated or
+    foreign file) while the others are would leave compiled code reading the fields of a Python
+    object: the package then runs wholly as Python, and importing `stations` never fails because of
+    a build."""
     if pure_python():
         return
-    if any(isinstance(finder, CompiledFinder) for finder in sys.meta_path):
+    modules = usable(folder, package)
+    if not modules or any(isinstance(finder, CompiledFinder) and finder.modules.keys() & modules.keys()
+                          for finder in sys.meta_path):
         return
-    modules = usable()
-    if modules:
-        sys.meta_path.insert(0, CompiledFinder(modules))
+    finder = CompiledFinder(modules)
+    sys.meta_path.insert(0, finder)
+    try:
+        for name in modules:
+            importlib.import_module(name)
+    except Exception:  # noqa: BLE001 - any failure to load one: the whole package as Python
+        sys.meta_path.remove(finder)
+        parent = sys.modules.get(package.name)
+        for name in modules:
+            sys.modules.pop(name, None)
+            if parent is not None and hasattr(parent, name.rsplit(".", 1)[1]):
+                delattr(parent, name.rsplit(".", 1)[1])
 
 
 def compiled_in_use() -> list[str]:
     """The station modules imported so far that run compiled."""
     return sorted(name for name, module in list(sys.modules.items())
-                  if name.startswith("stations.") and isinstance(getattr(module, "__loader__", None),
+                  if name.startswith(f"{PACKAGE.name}.") and isinstance(getattr(module, "__loader__", None),
                                                                  importlib.machinery.ExtensionFileLoader))

@@ -114,18 +114,58 @@ def test_every_attribute_a_compiled_class_sets_is_declared():
     assert checked == len(declared)  # every declared class exists in its module
 
 
-def test_a_compiled_file_this_interpreter_cannot_load_falls_back_to_its_source(tmp_path, monkeypatch):
-    source, built = tmp_path / "probe_native_fallback.py", tmp_path / f"probe_native_fallback{SUFFIX}"
-    source.write_text("X = 'from the source'\n")
-    built.write_bytes(b"not machine code")  # a truncated or foreign build
-    monkeypatch.setattr(sys, "meta_path", [native.CompiledFinder({"probe_native_fallback": (built, source)}),
-                                           *sys.meta_path])
-    module = importlib.import_module("probe_native_fallback")
+def test_when_one_compiled_file_cannot_be_loaded_the_whole_package_runs_as_python(tmp_path, monkeypatch):
+    """install() imports every module from its build, or none: here neither file is machine code."""
+    package, folder = tmp_path / "probe_native_pkg", tmp_path / "probe_native_pkg" / "_native"
+    folder.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "first.py").write_text("X = 'first, from the source'\n")
+    (package / "second.py").write_text("from probe_native_pkg.first import X\nY = X\n")
+    manifest = {}
+    for name in ("first", "second"):
+        (folder / f"{name}{SUFFIX}").write_bytes(b"not machine code")  # a truncated or foreign build
+        manifest[f"probe_native_pkg.{name}"] = {"file": f"{name}{SUFFIX}", "source_sha256": _sha(package / f"{name}.py"),
+                                                "declarations_sha256": None}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "meta_path", list(sys.meta_path))
+    monkeypatch.delenv(native.PURE_PYTHON_ENV, raising=False)
     try:
-        assert module.X == "from the source" and module.__file__ == str(source)
-        assert not isinstance(module.__loader__, importlib.machinery.ExtensionFileLoader)
+        assert set(native.usable(folder, package)) == {"probe_native_pkg.first", "probe_native_pkg.second"}
+        native.install(folder, package)
+        assert not any(isinstance(finder, native.CompiledFinder) and "probe_native_pkg.first" in finder.modules
+                       for finder in sys.meta_path)
+        second = importlib.import_module("probe_native_pkg.second")
+        assert second.Y == "first, from the source" and second.__file__ == str(package / "second.py")
     finally:
-        sys.modules.pop("probe_native_fallback", None)
+        for name in ("probe_native_pkg", "probe_native_pkg.first", "probe_native_pkg.second"):
+            sys.modules.pop(name, None)
+
+
+@pytest.mark.slow
+def test_a_build_with_one_unloadable_module_runs_all_as_python_with_the_same_numbers(tmp_path):
+    """The real build with its base module replaced by another module's file (it cannot be loaded as
+    `stations.base`): compiled monitors must not read a Python Lot or StationRuntime as their C
+    structs (they share layouts), so nothing runs compiled, and the numbers are the pinned ones."""
+    built = native.usable()
+    if not built:
+        pytest.skip("no compiled build here (TWIN_EXPECT_COMPILED checks CI has one)")
+    import shutil
+    shutil.copytree(ROOT / "stations", tmp_path / "stations")
+    native_copy = tmp_path / "stations" / "_native"
+    shutil.copyfile(native_copy / built["stations.states"][0].name, native_copy / built["stations.base"][0].name)
+    script = (
+        "import json\n"
+        "from stations import native\n"
+        "from tests.pinned.test_pinned_results import HERE, _cases, _results\n"
+        "assert _results(_cases()['cylindrical_line']) == json.loads((HERE / 'cylindrical_line.json').read_text())\n"
+        "print(json.dumps(native.compiled_in_use()))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != native.PURE_PYTHON_ENV}
+    env["PYTHONPATH"] = f"{tmp_path}{os.pathsep}{ROOT}"
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
 
 
 def test_every_station_module_runs_compiled_exactly_when_a_build_of_its_source_exists():

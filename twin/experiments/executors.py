@@ -383,7 +383,7 @@ def code_fingerprint() -> str:
     digest = hashlib.sha256(f"numpy {numpy.__version__} simpy {simpy.__version__}".encode())
     for package in (twin, stations):
         root = Path(package.__file__).parent
-        for path in sorted(root.rglob("*.py")):
+        for path in sorted([*root.rglob("*.py"), *root.rglob("*.pxd")]):  # .pxd: the compiled build's declarations
             digest.update(f"{package.__name__}/{path.relative_to(root).as_posix()}".encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
