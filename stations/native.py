@@ -2,11 +2,11 @@
 
 `pip install -e .` compiles stations/*.py with Cython into stations/_native/ (see setup.py) and
 records the hash of each source and of its declarations (`.pxd`). `install()` (run by the package's
-__init__, before any station module is imported) puts a finder first on the import path that loads
-`stations.machine` and the rest from those files, but only while every source and declaration still
-has its recorded hash: after an edit the package runs as the Python it now is. TWIN_PURE_PYTHON=1
-turns the compiled modules off altogether (the tests run the pinned results that way too, so both
-builds are held to the same numbers).
+__init__, before any station module is imported) puts a finder first on the import path and imports
+`stations.machine` and the rest from those files, all of them or none, and only while every source
+and declaration still has its recorded hash: after an edit the package runs as the Python it now is.
+TWIN_PURE_PYTHON=1 turns the compiled modules off altogether (the tests run the pinned results that
+way too, so both builds are held to the same numbers).
 """
 
 from __future__ import annotations
