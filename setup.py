@@ -11,7 +11,7 @@ as plain Python: the same numbers (the pinned results are checked both ways), on
 
 from __future__ import annotations
 
-import hashlib
+import importlib.util
 import json
 import time
 from pathlib import Path
@@ -20,20 +20,27 @@ from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
 HERE = Path(__file__).resolve().parent
-NOT_COMPILED = {"__init__.py", "native.py"}  # the package itself and the loader stay Python
-NATIVE = "_native"  # stations/_native/: the compiled modules and their manifest
+
+
+def _loader_module():
+    """stations/native.py on its own (standard library only), not through the package: importing
+    `stations` would load an earlier build's modules. The loader and the build share its rules."""
+    spec = importlib.util.spec_from_file_location("_stations_native", HERE / "stations" / "native.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_native = _loader_module()
+NATIVE = _native.NATIVE.name  # stations/_native/: the compiled modules and their manifest
 BUILT_FROM: dict[str, dict[str, str | None]] = {}
 """Module stem -> SHA-256 of the source and of its declarations (`.pxd`, None without one) as Cython read
 them (taken before it reads them: an edit made while the build runs must not be recorded against machine
 code made from the text before it)."""
 
 
-def _sha(path: Path) -> str | None:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
-
-
 def _sources() -> list[Path]:
-    return sorted(p for p in (HERE / "stations").glob("*.py") if p.name not in NOT_COMPILED)
+    return sorted(p for p in (HERE / "stations").glob("*.py") if p.stem not in _native.NOT_COMPILED)
 
 
 class BuildNative(build_ext):
@@ -73,7 +80,8 @@ def _extensions() -> list:
     from setuptools import Extension
 
     sources = _sources()
-    BUILT_FROM.update({p.stem: {"source_sha256": _sha(p), "declarations_sha256": _sha(p.with_suffix(".pxd"))}
+    sha = _native.file_sha256
+    BUILT_FROM.update({p.stem: {"source_sha256": sha(p), "declarations_sha256": sha(p.with_suffix(".pxd"))}
                        for p in sources})
     modules = cythonize(
         [Extension(f"stations.{p.stem}", [str(p.relative_to(HERE))]) for p in sources],

@@ -19,7 +19,6 @@ import os
 import sys
 from importlib.machinery import ModuleSpec
 from pathlib import Path
-from types import ModuleType
 from typing import Optional, Sequence
 
 PURE_PYTHON_ENV = "TWIN_PURE_PYTHON"
@@ -31,7 +30,8 @@ THIS_INTERPRETER = importlib.machinery.EXTENSION_SUFFIXES[0]  # e.g. .cpython-31
 NOT_COMPILED = ("__init__", "native")  # the package itself and this loader stay Python
 
 
-def _sha(path: Path) -> Optional[str]:
+def file_sha256(path: Path) -> Optional[str]:
+    """The SHA-256 of a file's bytes, None when there is no such file (a module without a .pxd)."""
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
 
 
@@ -55,8 +55,8 @@ def usable(folder: Path = NATIVE, package: Path = PACKAGE) -> dict[str, tuple[Pa
             entry = manifest[f"{package.name}.{source.stem}"]
             built = folder / entry["file"]
             if not (built.exists() and built.name.endswith(THIS_INTERPRETER)
-                    and _sha(source) == entry["source_sha256"]
-                    and _sha(source.with_suffix(".pxd")) == entry.get("declarations_sha256")):
+                    and file_sha256(source) == entry["source_sha256"]
+                    and file_sha256(source.with_suffix(".pxd")) == entry.get("declarations_sha256")):
                 return {}
         except (OSError, KeyError, TypeError, AttributeError):
             return {}
