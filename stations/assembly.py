@@ -12,7 +12,8 @@ from typing import Generator, Optional
 
 from simpy import Event
 
-from stations.base import Buffer, Lot, Machine
+from stations.base import Buffer, Lot, Machine, hand_over, new_event
+from stations.process import StationProcess
 from stations.processing import ProcessingStation
 
 
@@ -66,7 +67,7 @@ class AssemblyStation(ProcessingStation):
 
     def start(self) -> None:
         for machine in self.machines:
-            self.env.process(self._run(machine))
+            StationProcess(self.env, self._run(machine))
 
     # matching inputs -----------------------------------------------------------------------
     def _ready(self) -> bool:
@@ -83,7 +84,7 @@ class AssemblyStation(ProcessingStation):
         return lots
 
     def _request(self) -> Event:
-        event = Event(self.env)
+        event = new_event(self.env)
         self.waiting.append(event)
         return event
 
@@ -96,7 +97,7 @@ class AssemblyStation(ProcessingStation):
 
     def _serve_waiting(self) -> None:
         while self.waiting and self._ready():
-            self.waiting.popleft().succeed(self._take_lots())
+            hand_over(self.waiting.popleft(), self._take_lots())
 
     def _input_arrived(self) -> None:
         self._serve_waiting()

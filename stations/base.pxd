@@ -26,3 +26,7 @@ cdef class StationRuntime:
     cdef dict __dict__
     cdef public object env, name, buffer, destination, route_by_item
     cdef public StationMonitor monitor
+
+# Made and triggered for every machine that waits; C calls within this module.
+cpdef new_event(env)
+cpdef hand_over(waiter, value=*)

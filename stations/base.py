@@ -16,7 +16,7 @@ from typing import Callable, Optional, Protocol, TYPE_CHECKING
 
 from simpy import Environment, Event
 from simpy.core import NORMAL
-from simpy.events import Timeout
+from simpy.events import PENDING, Timeout
 
 from stations.lot import Lot, ReleasePolicy  # noqa: F401  (the station modules take them from here)
 from stations.states import (  # noqa: F401  (the station modules take the states from here)
@@ -55,6 +55,30 @@ def timeout(env: Environment, delay: float) -> Timeout:
     event._ok = True
     heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), event))
     return event
+
+
+def new_event(env: Environment) -> Event:
+    """`Event(env)` without SimPy's `__init__` frame: a pending event with no callbacks yet."""
+    event = new_object(Event)
+    event.env = env
+    event.callbacks = []
+    return event
+
+
+def hand_over(waiter, value: object = None) -> None:
+    """`waiter.succeed(value)`. A machine's pending event is triggered here as SimPy's `succeed` and
+    `Environment.schedule` would (two Python frames per wake-up on the hot path): the same value, due
+    now, the next place in line. Any other waiter (a dwell store's loader) succeeds by itself.
+    tests/unit/test_fast_paths.py holds it to SimPy's own."""
+    if type(waiter) is not Event:
+        waiter.succeed(value)
+        return
+    if waiter._value is not PENDING:
+        raise RuntimeError(f"{waiter} has already been triggered")
+    waiter._ok = True
+    waiter._value = value
+    env = waiter.env
+    heappush(env._queue, (env._now, NORMAL, next(env._eid), waiter))
 
 
 class QTime(Protocol):
@@ -106,7 +130,7 @@ class Buffer:
         """Place `lot` if there is room (or an idle machine); False if the caller is blocked."""
         if self.getters:
             self._accept(lot, False)
-            self.getters.popleft().succeed(lot)
+            hand_over(self.getters.popleft(), lot)
             return True
         if len(self.items) < self.capacity:
             self._accept(lot, True)
@@ -116,7 +140,7 @@ class Buffer:
 
     def put_event(self, lot: Lot) -> Event:
         """An event that fires when `lot` has been accepted (the caller stays blocked until then)."""
-        event = Event(self.env)
+        event = new_event(self.env)
         self.putters.append((event, lot))
         return event
 
@@ -124,7 +148,7 @@ class Buffer:
         """A reworked lot rejoins ahead of new lots, whatever the capacity."""
         if self.getters:
             self._accept(lot, False)
-            self.getters.popleft().succeed(lot)
+            hand_over(self.getters.popleft(), lot)
         else:
             self._accept(lot, True)
             self.rework.append(lot)
@@ -158,7 +182,7 @@ class Buffer:
             event, blocked = self.putters.popleft()
             self._accept(blocked, True)
             self.items.append(blocked)
-            event.succeed()
+            hand_over(event)
 
     def purge_expired(self) -> None:
         """Expire every waiting lot whose Q-time ran out (before counting what is waiting)."""
@@ -191,7 +215,7 @@ class Buffer:
         if self.putters:  # no slot between the machines: take the blocked lot directly
             event, lot = self.putters.popleft()
             self._accept(lot, False)
-            event.succeed()
+            hand_over(event)
             return lot
         if self.new_lot is not None:
             lot = self.new_lot()
@@ -201,7 +225,7 @@ class Buffer:
 
     def get_event(self) -> Event:
         """An event whose value is the next lot to arrive."""
-        event = Event(self.env)
+        event = new_event(self.env)
         self.getters.append(event)
         return event
 
@@ -251,7 +275,7 @@ class BatchBuffer(Buffer):
             served = self.waiting_machines.popleft()
             if self.unmarked and self.unmarked[0] is served:
                 self.unmarked.popleft()
-            self.getters.popleft().succeed(self._take_batch())
+            hand_over(self.getters.popleft(), self._take_batch())
         if self.unmarked and self.getters and self.waiting_lots():
             for machine in self.unmarked:
                 machine.set_state(WAITING_BATCH)

@@ -8,6 +8,7 @@ from typing import Generator
 from simpy import Event
 
 from stations.base import STARVED, WAITING_BATCH, BatchBuffer, Machine
+from stations.process import StationProcess
 from stations.processing import ProcessingStation
 
 
@@ -16,7 +17,7 @@ class BatchStation(ProcessingStation):
 
     def start(self) -> None:
         for machine in self.machines:
-            self.env.process(self._run(machine))
+            StationProcess(self.env, self._run(machine))
 
     def idle_state(self) -> int:
         return WAITING_BATCH if self.buffer.waiting_lots() else STARVED

@@ -8,6 +8,7 @@ from simpy import Event
 
 from stations.base import WORKING, Machine, timeout
 from stations.interruptions import MachineClock
+from stations.process import StationProcess
 from stations.processing import ProcessingStation
 from stations.quality import scrap_bad_cells
 
@@ -15,7 +16,7 @@ from stations.quality import scrap_bad_cells
 class MachineStation(ProcessingStation):
     def start(self) -> None:
         for machine in self.machines:
-            self.env.process(self._run(machine, self.clocks[machine.index]))
+            StationProcess(self.env, self._run(machine, self.clocks[machine.index]))
 
     def _run(self, machine: Machine, clock: Optional[MachineClock]) -> Generator[Event, object, None]:
         """A machine's loop: take a lot, process it, send it on. The moves of `take`, `process` and

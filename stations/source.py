@@ -10,6 +10,7 @@ import numpy as np
 from simpy import Environment, Event
 
 from stations.base import Buffer, Lot, ReleasePolicy, timeout
+from stations.process import StationProcess
 from twin.spec.distributions import BlockSampler
 from twin.spec.rng import Streams
 from twin.spec.scenario import SourceSpec
@@ -50,7 +51,7 @@ def start_source(
         target.new_lot = make
     elif spec.interarrival is not None:
         sampler = spec.interarrival.sampler(streams.generator(spec.name, "arrival"))
-        env.process(_arrivals(env, target, make, sampler, spec.max_lots))
+        StationProcess(env, _arrivals(env, target, make, sampler, spec.max_lots))
     else:
         ConwipLoop(target, make, spec.conwip or 0)
 

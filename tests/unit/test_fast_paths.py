@@ -18,7 +18,7 @@ from simpy.core import NORMAL
 
 import stations.processing
 import twin.sim.build
-from stations.base import WAITING_BATCH, BatchBuffer, timeout
+from stations.base import WAITING_BATCH, BatchBuffer, hand_over, new_event, timeout
 from stations.calendar import ShiftCalendar
 from stations.dwell import DwellStation
 from stations.interruptions import MachineClock
@@ -233,3 +233,33 @@ def test_a_negative_timeout_is_refused_as_simpy_refuses_it():
     with pytest.raises(ValueError, match="Negative delay -1"):
         timeout(env, -1)
     assert not env._queue
+
+
+@pytest.mark.parametrize("value", [None, 0, "lot", (1, 2)])
+def test_handing_over_to_a_waiting_machine_is_simpys_succeed_in_every_field_and_in_its_place_in_line(value):
+    """`new_event` and `hand_over` make and trigger the event SimPy's `Event(env)` and `succeed` would:
+    the same fields, due now, with the next event id; a second trigger is refused as SimPy refuses it."""
+    theirs_env, ours_env = simpy.Environment(initial_time=2.5), simpy.Environment(initial_time=2.5)
+    theirs, ours = simpy.Event(theirs_env), new_event(ours_env)
+    assert type(ours) is type(theirs) and vars(ours).keys() == vars(theirs).keys() and ours.env is ours_env
+    assert not ours.triggered and ours.callbacks == []
+    for env in (theirs_env, ours_env):
+        env.timeout(0)  # something already in line at this instant
+    theirs.succeed(value)
+    hand_over(ours, value)
+    assert {k: v for k, v in vars(ours).items() if k != "env"} == {k: v for k, v in vars(theirs).items() if k != "env"}
+    assert [entry[:3] for entry in ours_env._queue] == [entry[:3] for entry in theirs_env._queue]
+    with pytest.raises(RuntimeError, match="has already been triggered"):
+        hand_over(ours, value)
+    ours_env.run()
+    assert ours.processed and ours.value == value
+
+
+def test_a_waiter_that_is_not_a_simpy_event_is_asked_to_succeed_itself():
+    class Loader:
+        def succeed(self, value):
+            self.got = value
+
+    loader = Loader()
+    hand_over(loader, "lot")
+    assert loader.got == "lot"

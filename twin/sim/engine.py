@@ -26,6 +26,7 @@ from twin.sim.periods import PeriodProbe
 from twin.sim.build import Model, build
 from twin.sim.errors import SimulationError  # noqa: F401  (raised here; callers may import it from here)
 from stations.monitors import Series
+from stations.process import step_events
 from twin.sim.results import ReplicationResult
 from twin.spec.rng import Streams
 from twin.spec.scenario import Scenario
@@ -62,7 +63,8 @@ def _run_until(model: Model, until: float) -> None:
     before SimPy's URGENT 0), so the loop steps in chunks of CHECK_EVERY_EVENTS without peeking at
     the queue before each event: the events processed are exactly those due before `until`. The
     queue is never empty before the marker, so SimPy's EmptySchedule cannot arise; no process here
-    stops the simulation, so neither can StopSimulation.
+    stops the simulation, so neither can StopSimulation. The steps themselves are
+    `stations.process.step_events`, compiled with the stations' loops it resumes.
     """
     env: Environment = model.env
     if until <= env.now:
@@ -71,18 +73,11 @@ def _run_until(model: Model, until: float) -> None:
     marker._ok, marker._value = True, None  # a successful event: SimPy raises nothing for it
     marker.callbacks.append(_stop)
     heapq.heappush(env._queue, (until, -1, next(env._eid), marker))  # at `until` exactly, before all due then
-    queue, pop, chunk = env._queue, heapq.heappop, range(CHECK_EVERY_EVENTS)
     same_time_events, last_now = 0, env.now
     with _collector_relaxed():
         try:
             while True:
-                for _ in chunk:  # Environment.step written out: no method call per event
-                    env._now, _, _, event = pop(queue)
-                    callbacks, event.callbacks = event.callbacks, None
-                    for callback in callbacks:
-                        callback(event)
-                    if not event._ok and not hasattr(event, "_defused"):
-                        _crash(event)
+                step_events(env, CHECK_EVERY_EVENTS, _crash)  # Environment.step, CHECK_EVERY_EVENTS times
                 same_time_events = same_time_events + CHECK_EVERY_EVENTS if env.now == last_now else 0
                 last_now = env.now
                 if same_time_events >= ZERO_TIME_EVENTS:

@@ -1,0 +1,11 @@
+# Declarations Cython reads when it compiles process.py (issue 15); plain Python ignores this file.
+# `step_events` holds the process it calls in a typed variable, so resuming a station's loop is a C call.
+
+import cython
+
+cdef class StationProcess:
+    cdef public object env, generator, send
+    cpdef resume(self, event)
+
+@cython.locals(process=StationProcess, step=cython.Py_ssize_t)
+cpdef step_events(env, count, crash)
