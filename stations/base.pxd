@@ -13,6 +13,7 @@ cdef class Buffer:
     cdef public LineMonitor line
     cpdef _accept(self, TypedLot lot, queued)
     cpdef _left_queue(self, TypedLot lot)
+    cpdef _take_waiting(self)
 
 cdef class BatchBuffer(Buffer):
     cdef public object batch_min, batch_max, waiting_machines, unmarked
@@ -26,6 +27,7 @@ cdef class StationRuntime:
     cdef dict __dict__
     cdef public object env, name, buffer, destination, route_by_item
     cdef public StationMonitor monitor
+    cpdef route(self, TypedLot lot)
 
 # Made and triggered for every machine that waits; C calls within this module.
 cpdef new_event(env)

@@ -9,6 +9,7 @@ analysis only while every place holds a dwelling lot.
 from __future__ import annotations
 
 from collections import deque
+from functools import partial
 from typing import Optional
 
 from simpy import Environment, Event
@@ -105,7 +106,7 @@ class DwellStation(StationRuntime):
         duration = self.cycle_of[lot.item].draw(lot.cells)
         fifo, end = self.fifo, now + duration
         if fifo is None or (fifo and end < fifo[-1][0]):  # out of order: a timer of its own
-            timeout(env, duration).callbacks.append(lambda _, lot=lot: self._dwell_over(lot))
+            timeout(env, duration).callbacks.append(partial(self._dwell_over, lot))
             return
         fifo.append((end, next(env._eid), lot))  # its place among same-instant events, as its own timeout's
         if not self.head_timed:
@@ -128,7 +129,7 @@ class DwellStation(StationRuntime):
         if fifo and not self.head_timed:  # (a lot loaded by the freed place may have timed itself)
             self._time_head()
 
-    def _dwell_over(self, lot: Lot) -> None:
+    def _dwell_over(self, lot: Lot, _event: Optional[Event] = None) -> None:
         now = self.env._now
         self.dwelling.add(-1, now)
         self.monitor.machine_idle_changed(True, now)
@@ -144,9 +145,9 @@ class DwellStation(StationRuntime):
             self._leave(lot)
         else:
             self.held.add(1, now)
-            destination.put_event(lot).callbacks.append(lambda _: self._leave_held(lot))  # type: ignore[union-attr]
+            destination.put_event(lot).callbacks.append(partial(self._leave_held, lot))  # type: ignore[union-attr]
 
-    def _leave_held(self, lot: Lot) -> None:
+    def _leave_held(self, lot: Lot, _event: Optional[Event] = None) -> None:
         self.held.add(-1, self.env._now)
         self._leave(lot)
 

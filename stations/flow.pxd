@@ -3,6 +3,7 @@
 # ignores this file. Every attribute the class sets must be listed (tests/unit/test_native.py checks it);
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
+from stations.lot cimport Lot as TypedLot
 from stations.monitors cimport LineMonitor as TypedLineMonitor, StationMonitor as TypedStationMonitor
 
 cdef class Router:
@@ -13,6 +14,8 @@ cdef class Regrouper:
     cdef dict __dict__
     cdef public TypedLineMonitor line
     cdef public object size, pools, cells, partial_lots, partial_cells
+    cpdef add(self, TypedLot lot)
+    cpdef _pack(self, item, cells)
 
 cdef class Expiry:
     cdef dict __dict__
@@ -24,3 +27,4 @@ cdef class Grader:
     cdef dict __dict__
     cdef public TypedLineMonitor line
     cdef public object grades, p, generator
+    cpdef sort(self, TypedLot lot)

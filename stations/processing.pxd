@@ -4,6 +4,7 @@
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
 from stations.base cimport Machine as TypedMachine, StationRuntime
+from stations.flow cimport Grader as TypedGrader, Regrouper as TypedRegrouper
 from stations.lot cimport Lot as TypedLot
 from stations.monitors cimport LineMonitor as TypedLineMonitor
 
@@ -13,5 +14,7 @@ cdef class CycleTime:
 
 cdef class ProcessingStation(StationRuntime):
     cdef public TypedLineMonitor line
-    cdef public object spec, machines, streams, cycle, scrap, regrouper, grader, rework, rework_target, changeover, transfer, last_item, clocks, cycle_of, scrap_of
+    cdef public TypedRegrouper regrouper
+    cdef public TypedGrader grader
+    cdef public object spec, machines, streams, cycle, scrap, rework, rework_target, changeover, transfer, last_item, clocks, cycle_of, scrap_of
     cpdef try_send(self, TypedMachine machine, TypedLot lot, split=*)
