@@ -96,6 +96,8 @@ def _extensions() -> list:
     for ext in modules:  # built into stations/_native/, under the name the loader looks for
         ext.name = f"stations.{NATIVE}.{ext.name.rsplit('.', 1)[1]}"
         ext.optional = True
+        # the C doubles of the monitors' levels must round as Python's floats do: no fused multiply-add
+        ext.extra_compile_args = [*ext.extra_compile_args, "-ffp-contract=off"]
     return modules
 
 

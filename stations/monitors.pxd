@@ -6,16 +6,16 @@
 from stations.lot cimport Lot
 
 cdef class Level:
-    cdef public object value, area, since
-    cpdef add(self, delta, now)
+    cdef public double value, area, since  # C doubles: the same IEEE arithmetic as Python floats, unboxed
+    cpdef add(self, delta, double now)
 
 # cpdef: a typed caller (a buffer, a machine) calls these in C; `Lot lot` reads the lot's
 # fields in C and refuses anything that is not a lot, as plain Python would fail on it.
 cdef class LineMonitor:
     cdef public object items, grades, good_by_grade, released, created, consumed, good, scrapped, inside, good_lead_time_s, departed_cell_s, release_time_sum, baseline
     cdef public Level wip
-    cpdef _enter(self, Lot lot, now)
-    cpdef _leave(self, Lot lot, units, now)
+    cpdef _enter(self, Lot lot, double now)
+    cpdef _leave(self, Lot lot, units, double now)
     cpdef release(self, Lot lot, now)
     cpdef create(self, Lot lot, now)
     cpdef consume(self, Lot lot, now)
@@ -25,8 +25,8 @@ cdef class LineMonitor:
 cdef class StationMonitor:
     cdef public object name, events, cells_in, cells_out, lots_out, scrapped, expired, processed_cells, ideal_work_s, failures, repair_wait_s, consumed, created, in_transit, wait_cell_s, waited_cells, baseline, idle_machines, active_since, period_starts, period_ends
     cdef public Level wip, queue
-    cpdef arrive(self, cells, now, queued)
-    cpdef leave_queue(self, Lot lot, now)
-    cpdef scrap(self, cells, now)
-    cpdef depart(self, cells, now)
+    cpdef arrive(self, cells, double now, queued)
+    cpdef leave_queue(self, Lot lot, double now)
+    cpdef scrap(self, cells, double now)
+    cpdef depart(self, cells, double now)
     cpdef machine_idle_changed(self, idle, now)
