@@ -6,3 +6,5 @@
 cdef class ShiftCalendar:
     cdef dict __dict__
     cdef public object starts, ends, finish_lot, _on_from, _on_until
+    cpdef is_on(self, t)
+    cpdef shift_end(self, t)

@@ -18,3 +18,5 @@ cdef class MachineClock:
     cdef public TypedShiftCalendar calendar
     cdef public Breakdowns breakdowns
     cdef public object env, pauses_work, timed_idle, _alarm, _alarm_deadline, _waiting, _cancel
+    cpdef clear_ahead(self, now)
+    cpdef processed(self, seconds)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Generator, Optional
+from typing import Generator
 
 from simpy import Event
 
 from stations.base import WORKING, Machine, timeout
-from stations.interruptions import MachineClock
 from stations.process import StationProcess
 from stations.processing import ProcessingStation
 from stations.quality import scrap_bad_cells
@@ -16,20 +15,25 @@ from stations.quality import scrap_bad_cells
 class MachineStation(ProcessingStation):
     def start(self) -> None:
         for machine in self.machines:
-            StationProcess(self.env, self._run(machine, self.clocks[machine.index]))
+            StationProcess(self.env, self._run(machine.index))
 
-    def _run(self, machine: Machine, clock: Optional[MachineClock]) -> Generator[Event, object, None]:
+    def _run(self, index: int) -> Generator[Event, object, None]:
         """A machine's loop: take a lot, process it, send it on. The moves of `take`, `process` and
         `MachineClock.work` are written out for the usual case (a lot waiting, a cycle that ends before
         the shift and the next failure), so the hot path costs no generator per lot; the rest goes
         through the same moves as written, so the events and their order are those of the moves."""
+        machine = self.machine_at(index)
+        clock = self.clock_at(index)
         env, buffer, cycle_of, monitor = self.env, self.buffer, self.cycle_of, self.monitor
-        try_get, get_event, set_state = buffer.try_get, buffer.get_event, machine.set_state
+        try_get, get_event = buffer.try_get, buffer.get_event
         idle = self.idle_state()
-        changeover, last_item, index = self.changeover, self.last_item, machine.index
+        changeover, last_item = self.changeover, self.last_item
         scrap_of, line, destination = self.scrap_of, self.line, self.destination
-        calendar = clock.calendar if clock is not None else None
-        breakdowns = clock.breakdowns if clock is not None else None
+        calendar = None  # (assigned apart, so that the compiled loop holds them typed)
+        breakdowns = None
+        if clock is not None:
+            calendar = clock.calendar
+            breakdowns = clock.breakdowns
         operating = breakdowns is not None and not breakdowns.calendar_clock
         pauses_work = clock is not None and clock.pauses_work
         timed_idle = clock is not None and clock.timed_idle
@@ -46,7 +50,7 @@ class MachineStation(ProcessingStation):
                 yield from clock.off_shift(machine.state)  # type: ignore[union-attr]
             lot = try_get()
             if lot is None:
-                set_state(idle)
+                machine.set_state(idle)
                 if timed_idle:
                     lot = yield from clock.wait(get_event(), buffer.cancel_get, renew)  # type: ignore[union-attr]
                 else:
@@ -60,7 +64,7 @@ class MachineStation(ProcessingStation):
                 last_item[index] = lot.item
                 if previous is not None and previous != lot.item:
                     yield from self.set_up(machine, changeover.time_s(previous, lot.item))
-            set_state(WORKING)
+            machine.set_state(WORKING)
             if clock is None:
                 yield timeout(env, duration)
             elif operating and not pauses_work:

@@ -5,6 +5,7 @@
 
 from stations.base cimport Machine as TypedMachine, StationRuntime
 from stations.flow cimport Grader as TypedGrader, Regrouper as TypedRegrouper
+from stations.interruptions cimport MachineClock as TypedMachineClock
 from stations.lot cimport Lot as TypedLot
 from stations.monitors cimport LineMonitor as TypedLineMonitor
 
@@ -18,3 +19,5 @@ cdef class ProcessingStation(StationRuntime):
     cdef public TypedGrader grader
     cdef public object spec, machines, streams, cycle, scrap, rework, rework_target, changeover, transfer, last_item, clocks, cycle_of, scrap_of
     cpdef try_send(self, TypedMachine machine, TypedLot lot, split=*)
+    cpdef TypedMachine machine_at(self, index)
+    cpdef TypedMachineClock clock_at(self, index)

@@ -136,6 +136,15 @@ class ProcessingStation(StationRuntime):
         for machine in self.machines:
             machine.reset(now)
 
+    def machine_at(self, index: int) -> Machine:
+        """Machine `index`. The compiled machine loop takes its machine and clock from these two
+        (declared with their classes in processing.pxd), so its calls on them are C calls."""
+        return self.machines[index]
+
+    def clock_at(self, index: int) -> Optional[MachineClock]:
+        """Machine `index`'s clock (shifts and failures), None when it has neither."""
+        return self.clocks[index]
+
     # the moves every machine makes ---------------------------------------------------------
     def take(self, machine: Machine, try_take, request_take, cancel) -> Generator[Event, object, object]:
         """Get the next job: at once if one is waiting, else wait (starved) for it."""
