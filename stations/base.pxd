@@ -14,9 +14,11 @@ cdef class Buffer:
     cpdef _accept(self, TypedLot lot, queued)
     cpdef _left_queue(self, TypedLot lot)
     cpdef _take_waiting(self)
+    cpdef try_get(self)
 
 cdef class BatchBuffer(Buffer):
     cdef public object batch_min, batch_max, waiting_machines, unmarked
+    cpdef try_get(self)
 
 cdef class Machine:
     cdef public object env, index, state, since, seconds, events
@@ -25,7 +27,8 @@ cdef class Machine:
 
 cdef class StationRuntime:
     cdef dict __dict__
-    cdef public object env, name, buffer, destination, route_by_item
+    cdef public object env, name, destination, route_by_item
+    cdef public Buffer buffer
     cdef public StationMonitor monitor
     cpdef route(self, TypedLot lot)
 

@@ -25,7 +25,7 @@ class MachineStation(ProcessingStation):
         machine = self.machine_at(index)
         clock = self.clock_at(index)
         env, buffer, cycle_of, monitor = self.env, self.buffer, self.cycle_of, self.monitor
-        try_get, get_event = buffer.try_get, buffer.get_event
+        get_event = buffer.get_event
         idle = self.idle_state()
         changeover, last_item = self.changeover, self.last_item
         scrap_of, line, destination = self.scrap_of, self.line, self.destination
@@ -42,13 +42,13 @@ class MachineStation(ProcessingStation):
                       and self.route_by_item is None and not self.spec.split and self.transfer is None)
 
         def renew() -> tuple[bool, object]:
-            again = try_get()
+            again = buffer.try_get()
             return (True, again) if again is not None else (False, get_event())
 
         while True:
             if calendar is not None and not calendar.is_on(env._now):  # MachineClock.ready
                 yield from clock.off_shift(machine.state)  # type: ignore[union-attr]
-            lot = try_get()
+            lot = buffer.try_get()
             if lot is None:
                 machine.set_state(idle)
                 if timed_idle:
@@ -112,7 +112,8 @@ class MachineStation(ProcessingStation):
         specification `_run` writes out for speed. Tests hold the two to the same results."""
         buffer, cycle_of, monitor = self.buffer, self.cycle_of, self.monitor
         while True:
-            lot = yield from self.take(machine, buffer.try_get, buffer.get_event, buffer.cancel_get)
+            # (a lambda, not `buffer.try_get`: the compiled build would hand on the C method, not the Python one)
+            lot = yield from self.take(machine, lambda: buffer.try_get(), buffer.get_event, buffer.cancel_get)
             cells, cycle = lot.cells, cycle_of[lot.item]
             if monitor.events is not None:
                 monitor.events.lot(self.name, lot, "start", self.env._now, machine=machine.index)
