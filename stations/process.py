@@ -20,10 +20,10 @@ from heapq import heappop, heappush
 from typing import Callable, Generator
 
 from simpy import Environment, Event
-from simpy.core import NORMAL, URGENT
+from simpy.core import URGENT
 from simpy.events import Initialize
 
-new_object = object.__new__  # an event without its __init__ (as stations.base.timeout)
+from stations.base import hand_over, new_event, new_object
 
 
 class StationProcess:
@@ -68,10 +68,9 @@ class StationProcess:
                 return
 
     def _ended(self) -> None:
-        """The generator returned: SimPy schedules the finished process; an event takes its place in line."""
-        done = Event(self.env)
-        done._ok, done._value = True, None
-        heappush(self.env._queue, (self.env._now, NORMAL, next(self.env._eid), done))
+        """The generator returned: SimPy triggers the finished process (due now); an event triggered
+        the same way takes its place in line."""
+        hand_over(new_event(self.env))
 
 
 def step_events(env: Environment, count: int, crash: Callable[[Event], None]) -> None:
