@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from tests.experiments.lines import build, serial_line
 from twin.cli.main import main
 from twin.experiments.executors import (
-    DaskExecutor, ExecutorError, InlineExecutor, LocalExecutor, code_fingerprint, make_executor,
+    ClusterLost, DaskExecutor, ExecutorError, InlineExecutor, LocalExecutor, code_fingerprint, make_executor,
 )
 from twin.experiments.replications import plan_experiment, run_experiment, run_replications, run_to_precision
 
@@ -86,6 +86,21 @@ def test_a_scheduler_without_workers_is_a_clear_error(monkeypatch):
     with distributed.LocalCluster(n_workers=0, host="127.0.0.1", dashboard_address=None) as empty:
         with pytest.raises(ExecutorError, match="no Dask worker joined"):
             DaskExecutor(empty.scheduler_address)
+
+
+def test_a_scheduler_dying_while_a_result_is_gathered_is_a_lost_cluster():
+    """The connection closing under `future.result` (the scheduler killed mid-gather) must stop the
+    run as a lost cluster, whose one-line message the CLI prints, not escape as a traceback."""
+    comm = pytest.importorskip("distributed.comm.core")
+
+    class GatheredAsTheSchedulerDies:
+        def result(self, timeout):
+            raise comm.CommClosedError("in <TCP (closed) ConnectionPool.gather>: Stream is closed")
+
+    executor = DaskExecutor.__new__(DaskExecutor)  # no cluster: only the fetch's handling is under test
+    executor.address = "tcp://127.0.0.1:1"
+    with pytest.raises(ClusterLost, match="Dask cluster at tcp://127.0.0.1:1 is gone"):
+        executor._fetch(GatheredAsTheSchedulerDies())
 
 
 def test_workers_report_the_same_code_fingerprint(dask_cluster):

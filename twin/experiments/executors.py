@@ -225,6 +225,7 @@ class DaskExecutor(Executor):
         scheduler; one that killed several workers raises ExecutorError."""
         from distributed import CancelledError, KilledWorker, wait
         from distributed.client import FuturesCancelledError
+        from distributed.comm.core import CommClosedError
 
         if not items:
             return
@@ -243,6 +244,8 @@ class DaskExecutor(Executor):
                 except (CancelledError, FuturesCancelledError) as exc:  # the scheduler dropped the tasks
                     reason = "lost the connection to it" if "connection" in str(exc) else "it cancelled the tasks"
                     raise ClusterLost(f"the Dask cluster at {self.address} is gone ({reason})") from None
+                except CommClosedError:  # the scheduler died while the client was talking to it
+                    raise ClusterLost(self._connection_lost()) from None
                 trouble_since = None
                 failed = [f for f in done if f.status != "finished"]
                 for future in done:
@@ -271,6 +274,7 @@ class DaskExecutor(Executor):
         gives up after CLUSTER_GRACE_S of trouble instead of waiting for ever."""
         from distributed import CancelledError
         from distributed.client import FuturesCancelledError
+        from distributed.comm.core import CommClosedError
 
         trouble_since: Optional[float] = None
         while True:
@@ -279,8 +283,13 @@ class DaskExecutor(Executor):
             except (CancelledError, FuturesCancelledError):
                 raise ClusterLost(self._trouble()
                                   or f"the Dask scheduler at {self.address} lost a replication's task") from None
+            except CommClosedError:  # the scheduler died while the result was being gathered
+                raise ClusterLost(self._connection_lost()) from None
             except TimeoutError:  # with a worker left, a lost result is being computed again
                 trouble_since = self._trouble_since(trouble_since)
+
+    def _connection_lost(self) -> str:
+        return f"the Dask cluster at {self.address} is gone (lost the connection to it)"
 
     def _trouble_since(self, since: Optional[float]) -> Optional[float]:
         """After a wait of POLL_S with nothing back: when the cluster's trouble began (None: no trouble
