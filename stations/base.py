@@ -11,7 +11,6 @@ machines' states into active periods for the bottleneck analysis.
 from __future__ import annotations
 
 from collections import deque
-from heapq import heappush
 from typing import Callable, Optional, Protocol, TYPE_CHECKING
 
 from simpy import Environment, Event
@@ -37,7 +36,8 @@ def schedule_at(env: Environment, event: Event, at: float, eid: Optional[int] = 
     the place in line among events due at the same instant, reserved (`next(env._eid)`) when the
     timer's own timeout would have been created, so that ties resolve as they would have.
     """
-    heappush(env._queue, (at, NORMAL, next(env._eid) if eid is None else eid, event))
+    queue = env._queue
+    queue.push(at, NORMAL, next(env._eid) if eid is None else eid, event)
 
 
 def timeout(env: Environment, delay: float) -> Timeout:
@@ -53,7 +53,8 @@ def timeout(env: Environment, delay: float) -> Timeout:
     event._value = None
     event._delay = delay
     event._ok = True
-    heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), event))
+    queue = env._queue
+    queue.push(env._now + delay, NORMAL, next(env._eid), event)
     return event
 
 
@@ -78,7 +79,8 @@ def hand_over(waiter, value: object = None) -> None:
     waiter._ok = True
     waiter._value = value
     env = waiter.env
-    heappush(env._queue, (env._now, NORMAL, next(env._eid), waiter))
+    queue = env._queue
+    queue.push(env._now, NORMAL, next(env._eid), waiter)
 
 
 class QTime(Protocol):

@@ -3,9 +3,11 @@
 
 import cython
 
+from stations.event_queue cimport EventQueue
+
 cdef class StationProcess:
     cdef public object env, generator, send
     cpdef resume(self, event)
 
-@cython.locals(process=StationProcess, step=cython.Py_ssize_t)
+@cython.locals(process=StationProcess, step=cython.Py_ssize_t, queue=EventQueue)
 cpdef step_events(env, count, crash)

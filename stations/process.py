@@ -16,7 +16,6 @@ processed, later in the same instant.
 
 from __future__ import annotations
 
-from heapq import heappop, heappush
 from typing import Callable, Generator
 
 from simpy import Environment, Event
@@ -38,7 +37,8 @@ class StationProcess:
         start.callbacks = [self]
         start._value = None
         start._ok = True
-        heappush(env._queue, (env._now, URGENT, next(env._eid), start))
+        queue = env._queue
+        queue.push(env._now, URGENT, next(env._eid), start)
 
     def __call__(self, event: Event) -> None:
         self.resume(event)
@@ -74,11 +74,13 @@ class StationProcess:
 
 
 def step_events(env: Environment, count: int, crash: Callable[[Event], None]) -> None:
-    """`Environment.step` `count` times: pop the next event, advance the clock to it, call its
-    callbacks (a station's loop directly), and hand a failed event nobody handled to `crash`."""
+    """`Environment.step` of a `TwinEnvironment`, `count` times: pop the next event, advance the clock
+    to it, call its callbacks (a station's loop directly), and hand a failed event nobody handled to
+    `crash`."""
     queue = env._queue
     for step in range(count):
-        env._now, _priority, _eid, event = heappop(queue)
+        event = queue.pop_event()
+        env._now = queue.now
         callbacks = event.callbacks
         event.callbacks = None
         for callback in callbacks:

@@ -21,6 +21,7 @@ import twin.sim.build
 from stations.base import WAITING_BATCH, BatchBuffer, hand_over, new_event, timeout
 from stations.calendar import ShiftCalendar
 from stations.dwell import DwellStation
+from stations.event_queue import TwinEnvironment
 from stations.interruptions import MachineClock
 from stations.machine import MachineStation
 from tests.validation.theory import constant, exponential, scenario
@@ -165,7 +166,7 @@ def test_a_run_stops_at_its_end_time_exactly_and_leaves_the_collector_as_it_was(
     model, series = simulate(spec, 0)
     assert model.env.now == end_s
     assert series.times_s[-1] == end_s
-    assert all(when >= end_s for when, *_ in model.env._queue)  # nothing due before the end was left
+    assert all(when >= end_s for when, *_ in model.env._queue.entries())  # nothing due before the end was left
     assert gc.get_threshold() == thresholds and gc.get_freeze_count() == frozen
 
 
@@ -178,7 +179,7 @@ def test_a_constant_dwell_releases_each_lot_its_dwell_after_it_entered_with_one_
     model, _ = simulate(spec, 0)
     store = model.stations["rest"]
     assert isinstance(store, DwellStation) and store.fifo is not None
-    timers = [event for _, priority, _, event in model.env._queue
+    timers = [event for _, priority, _, event in model.env._queue.entries()
               if priority == NORMAL and event.callbacks and store._head_over in event.callbacks]
     assert len(timers) == 1 and len(store.fifo) > 10  # many lots dwell, one timer for the head
     ends = [end for end, _, _ in store.fifo]
@@ -216,20 +217,20 @@ def test_a_full_dwell_store_that_loads_its_next_lot_as_the_head_leaves_keeps_one
 def test_the_stations_timeout_is_simpys_own_in_every_field_and_in_its_place_in_line(delay):
     """`stations.base.timeout` builds the event SimPy's Timeout would: the same fields, due at the same
     time, with the next event id (so ties among same-instant events resolve as they would)."""
-    theirs_env, ours_env = simpy.Environment(initial_time=3.25), simpy.Environment(initial_time=3.25)
+    theirs_env, ours_env = simpy.Environment(initial_time=3.25), TwinEnvironment(initial_time=3.25)
     for env in (theirs_env, ours_env):
         env.timeout(1.0)  # something already in line
     theirs, ours = theirs_env.timeout(delay), timeout(ours_env, delay)
     assert type(ours) is type(theirs) and vars(ours).keys() == vars(theirs).keys()
     assert {k: v for k, v in vars(ours).items() if k != "env"} == {k: v for k, v in vars(theirs).items() if k != "env"}
     assert ours.env is ours_env
-    assert [entry[:3] for entry in ours_env._queue] == [entry[:3] for entry in theirs_env._queue]
+    assert [entry[:3] for entry in ours_env._queue.entries()] == [entry[:3] for entry in theirs_env._queue]
     ours_env.run()
     assert ours.processed and ours_env.now == 3.25 + max(delay, 1.0)
 
 
 def test_a_negative_timeout_is_refused_as_simpy_refuses_it():
-    env = simpy.Environment()
+    env = TwinEnvironment()
     with pytest.raises(ValueError, match="Negative delay -1"):
         timeout(env, -1)
     assert not env._queue
@@ -239,7 +240,7 @@ def test_a_negative_timeout_is_refused_as_simpy_refuses_it():
 def test_handing_over_to_a_waiting_machine_is_simpys_succeed_in_every_field_and_in_its_place_in_line(value):
     """`new_event` and `hand_over` make and trigger the event SimPy's `Event(env)` and `succeed` would:
     the same fields, due now, with the next event id; a second trigger is refused as SimPy refuses it."""
-    theirs_env, ours_env = simpy.Environment(initial_time=2.5), simpy.Environment(initial_time=2.5)
+    theirs_env, ours_env = simpy.Environment(initial_time=2.5), TwinEnvironment(initial_time=2.5)
     theirs, ours = simpy.Event(theirs_env), new_event(ours_env)
     assert type(ours) is type(theirs) and vars(ours).keys() == vars(theirs).keys() and ours.env is ours_env
     assert not ours.triggered and ours.callbacks == []
@@ -248,7 +249,7 @@ def test_handing_over_to_a_waiting_machine_is_simpys_succeed_in_every_field_and_
     theirs.succeed(value)
     hand_over(ours, value)
     assert {k: v for k, v in vars(ours).items() if k != "env"} == {k: v for k, v in vars(theirs).items() if k != "env"}
-    assert [entry[:3] for entry in ours_env._queue] == [entry[:3] for entry in theirs_env._queue]
+    assert [entry[:3] for entry in ours_env._queue.entries()] == [entry[:3] for entry in theirs_env._queue]
     with pytest.raises(RuntimeError, match="has already been triggered"):
         hand_over(ours, value)
     ours_env.run()

@@ -82,9 +82,9 @@ def _declared(pxd: Path) -> dict[str, tuple[str | None, set[str]]]:
         if found:
             current = found.group(1)
             classes[current] = (found.group(2), set())
-        elif current and re.match(r"\s+cdef public \w+ ", line):  # `object`, or a declared class
-            names = line.split("cdef public ", 1)[1].split(" ", 1)[1]
-            classes[current][1].update(a.strip() for a in names.split(","))
+        # the names after their type: `object`, a declared class, or a C number such as `long long`
+        elif current and (field := re.match(r"\s+cdef public (?:(?:unsigned|signed|long|short) )*\w+ (.+)", line)):
+            classes[current][1].update(a.strip() for a in field.group(1).split(","))
     return classes
 
 

@@ -13,6 +13,7 @@ import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from stations.event_queue import TwinEnvironment
 from stations.process import StationProcess, step_events
 
 STEP = st.one_of(
@@ -62,8 +63,8 @@ def _program(env, name, steps, signals, trace, runner):
         trace.append((env.now, name, value))
 
 
-def _run(programs, runner):
-    env = simpy.Environment()
+def _run(programs, runner, environment=TwinEnvironment):
+    env = environment()
     signals = [env.event() for _ in range(4)]
     trace: list = []
     for name, steps in enumerate(programs):
@@ -78,8 +79,8 @@ def _crash(event):
     raise error
 
 
-def _run_simpy(programs):
-    env, trace = _run(programs, lambda env, generator: env.process(generator))
+def _run_simpy(programs, environment=simpy.Environment):
+    env, trace = _run(programs, lambda env, generator: env.process(generator), environment)
     try:
         env.run()
     except Boom as unhandled:  # a failed signal nobody waited for stops the run
@@ -103,6 +104,14 @@ def test_station_processes_see_what_simpy_processes_see_at_the_same_instants_in_
     assert _run_stations(programs) == _run_simpy(programs)
 
 
+@settings(max_examples=300, deadline=None)
+@given(PROGRAMS)
+def test_simpy_processes_see_the_same_on_the_twins_environment_as_on_simpys(programs):
+    """The twin's environment (its events in an `EventQueue`) runs SimPy's own processes, timers,
+    signals and failures exactly as SimPy's environment does."""
+    assert _run_simpy(programs, TwinEnvironment) == _run_simpy(programs)
+
+
 def test_a_process_resumed_by_an_event_already_processed_goes_on_at_once_as_in_simpy():
     programs = [[("signal", 0), ("timeout", 1.0), ("wait", 0), ("timeout", 0.5)], [("wait", 0), ("return", 0)]]
     trace, _ = _run_stations(programs)
@@ -115,7 +124,7 @@ def test_a_station_loop_that_raises_stops_the_run_with_its_own_error():
         yield env.timeout(1)
         raise ValueError("a broken station")
 
-    env = simpy.Environment()
+    env = TwinEnvironment()
     StationProcess(env, loop(env))
     with pytest.raises(ValueError, match="a broken station"):
         while env._queue:
@@ -127,7 +136,7 @@ def test_yielding_something_that_is_not_an_event_is_refused_as_simpy_refuses_it(
     def loop(env):
         yield 42
 
-    env = simpy.Environment()
+    env = TwinEnvironment()
     StationProcess(env, loop(env))
     with pytest.raises(RuntimeError, match='Invalid yield value "42"'):
         step_events(env, 1, _crash)

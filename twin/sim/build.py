@@ -14,6 +14,7 @@ from stations.batch import BatchStation
 from stations.calendar import ShiftCalendar, subtract, weekly_intervals
 from stations.crew import Crew
 from stations.dwell import DwellStation
+from stations.event_queue import TwinEnvironment
 from stations.machine import MachineStation
 from stations.sink import Exit
 from stations.source import LotMaker, start_source
@@ -179,7 +180,7 @@ BUILDERS: dict[str, Callable[[BuildContext, Any, StationMonitor], StationRuntime
 
 
 def build(scenario: Scenario, streams: Streams) -> Model:
-    env = Environment()
+    env = TwinEnvironment()  # SimPy's, with its pending events in a compiled queue
     items, units = line_items(scenario)
     item_index = {item.name: i for i, item in enumerate(items)}
     line = (PlantMonitor if scenario.plant is not None else LineMonitor)(items, scenario.grade_names())

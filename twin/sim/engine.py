@@ -15,7 +15,6 @@ lots (a source releasing far faster than the line can take) stops the same way.
 from __future__ import annotations
 
 import gc
-import heapq
 from contextlib import contextmanager
 from typing import Iterator, Protocol, Sequence
 
@@ -72,7 +71,7 @@ def _run_until(model: Model, until: float) -> None:
     marker = Event(env)
     marker._ok, marker._value = True, None  # a successful event: SimPy raises nothing for it
     marker.callbacks.append(_stop)
-    heapq.heappush(env._queue, (until, -1, next(env._eid), marker))  # at `until` exactly, before all due then
+    env._queue.push(until, -1, next(env._eid), marker)  # at `until` exactly, before all due then
     same_time_events, last_now = 0, env.now
     with _collector_relaxed():
         try:

@@ -1,0 +1,34 @@
+# Declarations Cython reads when it compiles event_queue.py (issue 15); plain Python ignores this file.
+# An entry's keys are C numbers, so ordering two entries is a few C comparisons, not a tuple's and two
+# Python floats'; the sift steps are C functions over the typed entries.
+
+import cython
+
+@cython.final
+@cython.freelist(1024)
+cdef class QueueEntry:
+    cdef public double sort_time
+    cdef public long priority
+    cdef public long long eid
+    cdef public object time, event
+
+@cython.locals(a=QueueEntry, b=QueueEntry)
+cdef bint _before(a, b)
+
+@cython.locals(heap=list, item=QueueEntry, parent=QueueEntry, pos=cython.Py_ssize_t, start=cython.Py_ssize_t,
+               parent_pos=cython.Py_ssize_t)
+cdef _sift_down(heap, start, pos)
+
+@cython.locals(heap=list, item=QueueEntry, pos=cython.Py_ssize_t, end=cython.Py_ssize_t, start=cython.Py_ssize_t,
+               child=cython.Py_ssize_t, right=cython.Py_ssize_t)
+cdef _sift_up(heap, pos)
+
+@cython.final
+cdef class EventQueue:
+    cdef public list heap
+    cdef public bint typed
+    cdef public object now
+    @cython.locals(entry=QueueEntry, heap=list)
+    cpdef push(self, time, priority, eid, event)
+    @cython.locals(heap=list, first=QueueEntry, last=object)
+    cpdef pop_event(self)
