@@ -12,7 +12,8 @@ from typing import Generator, Optional
 
 from simpy import Event
 
-from stations.base import Buffer, Lot, Machine, hand_over, new_event
+from stations.base import Buffer, Lot, Machine
+from stations.events import hand_over, new_event
 from stations.process import StationProcess
 from stations.processing import ProcessingStation
 

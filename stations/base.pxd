@@ -3,8 +3,6 @@
 # ignores this file. Every attribute the class sets must be listed (tests/unit/test_native.py checks it);
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
-import cython
-
 from stations.monitors cimport LineMonitor, StationMonitor
 from stations.lot cimport Lot as TypedLot  # not `Lot`: base.py re-exports the Python name
 
@@ -34,13 +32,4 @@ cdef class StationRuntime:
     cdef public StationMonitor monitor
     cpdef route(self, TypedLot lot)
 
-# Made and triggered for every machine that waits; C calls within this module.
-from stations.event_queue cimport EventQueue
 
-@cython.locals(queue=EventQueue)
-cpdef schedule_at(env, event, at, eid=*)
-@cython.locals(queue=EventQueue)
-cpdef timeout(env, delay)
-cpdef new_event(env)
-@cython.locals(queue=EventQueue)
-cpdef hand_over(waiter, value=*)

@@ -14,9 +14,8 @@ from collections import deque
 from typing import Callable, Optional, Protocol, TYPE_CHECKING
 
 from simpy import Environment, Event
-from simpy.core import NORMAL
-from simpy.events import PENDING, Timeout
 
+from stations.events import hand_over, new_event
 from stations.lot import Lot, ReleasePolicy  # noqa: F401  (the station modules take them from here)
 from stations.states import (  # noqa: F401  (the station modules take the states from here)
     BLOCKED, DOWN, IS_IDLE, OFF_SHIFT, SETUP, STARVED, STATE_NAMES, WAITING_BATCH, WORKING,
@@ -24,64 +23,6 @@ from stations.states import (  # noqa: F401  (the station modules take the state
 
 if TYPE_CHECKING:
     from stations.monitors import LineMonitor, StationMonitor
-
-new_object = object.__new__  # an instance without its __init__ (see `timeout`)
-
-
-def schedule_at(env: Environment, event: Event, at: float, eid: Optional[int] = None) -> None:
-    """Schedule a triggered `event` at the absolute time `at` with SimPy's normal priority.
-
-    `env.timeout(at - env.now)` would land at `env.now + (at - env.now)`, which rounding can move
-    off `at`; a timer that stands for an earlier-computed due time must fire exactly then. `eid`:
-    the place in line among events due at the same instant, reserved (`next(env._eid)`) when the
-    timer's own timeout would have been created, so that ties resolve as they would have.
-    """
-    queue = env._queue
-    queue.push(at, NORMAL, next(env._eid) if eid is None else eid, event)
-
-
-def timeout(env: Environment, delay: float) -> Timeout:
-    """`env.timeout(delay)`, made here rather than by SimPy's `Timeout.__init__` and
-    `Environment.schedule` (two Python frames per timer on the hot path): the same triggered event,
-    due at `env._now + delay`, taking the next place in line. tests/unit/test_fast_paths.py holds it
-    to SimPy's own."""
-    if delay < 0:
-        raise ValueError(f"Negative delay {delay}")
-    event = new_object(Timeout)
-    event.env = env
-    event.callbacks = []
-    event._value = None
-    event._delay = delay
-    event._ok = True
-    queue = env._queue
-    queue.push(env._now + delay, NORMAL, next(env._eid), event)
-    return event
-
-
-def new_event(env: Environment) -> Event:
-    """`Event(env)` without SimPy's `__init__` frame: a pending event with no callbacks yet."""
-    event = new_object(Event)
-    event.env = env
-    event.callbacks = []
-    return event
-
-
-def hand_over(waiter, value: object = None) -> None:
-    """`waiter.succeed(value)`. A machine's pending event is triggered here as SimPy's `succeed` and
-    `Environment.schedule` would (two Python frames per wake-up on the hot path): the same value, due
-    now, the next place in line. Any other waiter (a dwell store's loader) succeeds by itself.
-    tests/unit/test_fast_paths.py holds it to SimPy's own."""
-    if type(waiter) is not Event:
-        waiter.succeed(value)
-        return
-    if waiter._value is not PENDING:
-        raise RuntimeError(f"{waiter} has already been triggered")
-    waiter._ok = True
-    waiter._value = value
-    env = waiter.env
-    queue = env._queue
-    queue.push(env._now, NORMAL, next(env._eid), waiter)
-
 
 class QTime(Protocol):
     """What a buffer asks of its station's Q-time (stations.flow.Expiry implements it)."""

@@ -11,7 +11,7 @@ from typing import Generator, Optional
 
 from simpy import Environment, Event, Resource
 
-from stations.base import timeout
+from stations.events import timeout
 from stations.calendar import ShiftCalendar
 from stations.monitors import Level
 

@@ -15,7 +15,8 @@ from typing import Optional
 from simpy import Environment, Event
 from simpy.core import URGENT
 
-from stations.base import BLOCKED, STARVED, WORKING, Buffer, Lot, StationRuntime, schedule_at, timeout
+from stations.base import BLOCKED, STARVED, WORKING, Buffer, Lot, StationRuntime
+from stations.events import schedule_at, timeout
 from stations.processing import CycleTime, per_item
 from stations.quality import Scrap, scrap_bad_cells
 from stations.monitors import Level, LineMonitor, StationMonitor

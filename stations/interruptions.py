@@ -15,7 +15,8 @@ from typing import Callable, Generator, Optional
 
 from simpy import Environment, Event
 
-from stations.base import DOWN, OFF_SHIFT, STARVED, WAITING_BATCH, Machine, timeout
+from stations.base import DOWN, OFF_SHIFT, STARVED, WAITING_BATCH, Machine
+from stations.events import timeout
 from stations.calendar import ShiftCalendar
 from stations.crew import Crew
 

@@ -6,7 +6,8 @@ from typing import Generator
 
 from simpy import Event
 
-from stations.base import WORKING, Machine, timeout
+from stations.base import WORKING, Machine
+from stations.events import timeout
 from stations.process import StationProcess
 from stations.processing import ProcessingStation
 from stations.quality import scrap_bad_cells

@@ -4,10 +4,12 @@
 import cython
 
 from stations.event_queue cimport EventQueue
+from stations.events cimport StationEvent
 
 cdef class StationProcess:
     cdef public object env, generator, send
+    @cython.locals(own=StationEvent)
     cpdef resume(self, event)
 
-@cython.locals(process=StationProcess, step=cython.Py_ssize_t, queue=EventQueue)
+@cython.locals(process=StationProcess, step=cython.Py_ssize_t, queue=EventQueue, own=StationEvent)
 cpdef step_events(env, count, crash)

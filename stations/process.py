@@ -22,7 +22,7 @@ from simpy import Environment, Event
 from simpy.core import URGENT
 from simpy.events import Initialize
 
-from stations.base import hand_over, new_event, new_object
+from stations.events import StationEvent, hand_over, new_event
 
 
 class StationProcess:
@@ -32,7 +32,7 @@ class StationProcess:
         self.env = env
         self.generator = generator
         self.send = generator.send
-        start = new_object(Initialize)  # SimPy's Initialize(env, process) with this as its callback
+        start = object.__new__(Initialize)  # SimPy's Initialize(env, process) with this as its callback
         start.env = env
         start.callbacks = [self]
         start._value = None
@@ -48,21 +48,29 @@ class StationProcess:
         until it yields an event still to be processed, then wait for that one."""
         while True:
             try:
-                if event._ok:
-                    event = self.send(event._value)
+                if type(event) is StationEvent:  # a station's own event: its fields read in C
+                    own = event
+                    ok, value = own._ok, own._value
+                else:
+                    ok, value = event._ok, event._value
+                if ok:
+                    event = self.send(value)
                 else:
                     event._defused = True
-                    failure = event._value
-                    error = type(failure)(*failure.args)
-                    error.__cause__ = failure
+                    error = type(value)(*value.args)
+                    error.__cause__ = value
                     event = self.generator.throw(error)
             except StopIteration:
                 self._ended()
                 return
-            try:
-                callbacks = event.callbacks
-            except AttributeError:
-                raise RuntimeError(f'Invalid yield value "{event}" in {self.generator!r}') from None
+            if type(event) is StationEvent:
+                own = event
+                callbacks = own.callbacks
+            else:
+                try:
+                    callbacks = event.callbacks
+                except AttributeError:
+                    raise RuntimeError(f'Invalid yield value "{event}" in {self.generator!r}') from None
             if callbacks is not None:
                 callbacks.append(self)
                 return
@@ -81,13 +89,18 @@ def step_events(env: Environment, count: int, crash: Callable[[Event], None]) ->
     for step in range(count):
         event = queue.pop_event()
         env._now = queue.now
-        callbacks = event.callbacks
-        event.callbacks = None
+        if type(event) is StationEvent:
+            own = event
+            callbacks, ok = own.callbacks, own._ok
+            own.callbacks = None
+        else:
+            callbacks, ok = event.callbacks, event._ok
+            event.callbacks = None
         for callback in callbacks:
             if type(callback) is StationProcess:
                 process = callback
                 process.resume(event)
             else:
                 callback(event)
-        if not event._ok and not hasattr(event, "_defused"):
+        if not ok and not hasattr(event, "_defused"):
             crash(event)

@@ -13,7 +13,8 @@ from typing import Generator, Optional
 
 from simpy import Environment, Event
 
-from stations.base import BLOCKED, SETUP, STARVED, STATE_NAMES, WORKING, Buffer, Lot, Machine, StationRuntime, timeout
+from stations.base import BLOCKED, SETUP, STARVED, STATE_NAMES, WORKING, Buffer, Lot, Machine, StationRuntime
+from stations.events import timeout
 from stations.calendar import ShiftCalendar
 from stations.crew import Crew
 from stations.interruptions import Breakdowns, MachineClock

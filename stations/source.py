@@ -9,7 +9,8 @@ from typing import Callable, Generator, Optional
 import numpy as np
 from simpy import Environment, Event
 
-from stations.base import Buffer, Lot, ReleasePolicy, timeout
+from stations.base import Buffer, Lot, ReleasePolicy
+from stations.events import timeout
 from stations.process import StationProcess
 from twin.spec.distributions import BlockSampler
 from twin.spec.rng import Streams

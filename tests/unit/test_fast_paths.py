@@ -18,7 +18,8 @@ from simpy.core import NORMAL
 
 import stations.processing
 import twin.sim.build
-from stations.base import WAITING_BATCH, BatchBuffer, hand_over, new_event, timeout
+from stations.base import WAITING_BATCH, BatchBuffer
+from stations.events import hand_over, new_event, timeout
 from stations.calendar import ShiftCalendar
 from stations.dwell import DwellStation
 from stations.event_queue import TwinEnvironment
@@ -213,17 +214,29 @@ def test_a_full_dwell_store_that_loads_its_next_lot_as_the_head_leaves_keeps_one
         assert len(store.fifo) <= 1 and model.line.snapshot(model.env.now).good[0] > 0
 
 
+EVENT_FIELDS = ("callbacks", "_value", "_ok", "triggered", "processed")
+
+
+def _fields(event) -> dict:
+    """What SimPy's loop and processes read of an event (an absent field as the error it raises)."""
+    fields = {}
+    for name in (*EVENT_FIELDS, "_defused"):
+        try:
+            fields[name] = getattr(event, name)
+        except AttributeError:
+            fields[name] = AttributeError
+    return fields
+
+
 @pytest.mark.parametrize("delay", [0, 0.0, 2, 0.1 + 0.2, 1e-300, 7.5e8])
 def test_the_stations_timeout_is_simpys_own_in_every_field_and_in_its_place_in_line(delay):
-    """`stations.base.timeout` builds the event SimPy's Timeout would: the same fields, due at the same
+    """`stations.events.timeout` makes the event SimPy's Timeout would: the same fields, due at the same
     time, with the next event id (so ties among same-instant events resolve as they would)."""
     theirs_env, ours_env = simpy.Environment(initial_time=3.25), TwinEnvironment(initial_time=3.25)
     for env in (theirs_env, ours_env):
         env.timeout(1.0)  # something already in line
     theirs, ours = theirs_env.timeout(delay), timeout(ours_env, delay)
-    assert type(ours) is type(theirs) and vars(ours).keys() == vars(theirs).keys()
-    assert {k: v for k, v in vars(ours).items() if k != "env"} == {k: v for k, v in vars(theirs).items() if k != "env"}
-    assert ours.env is ours_env
+    assert _fields(ours) == _fields(theirs) and ours.env is ours_env and ours.ok and ours.value is None
     assert [entry[:3] for entry in ours_env._queue.entries()] == [entry[:3] for entry in theirs_env._queue]
     ours_env.run()
     assert ours.processed and ours_env.now == 3.25 + max(delay, 1.0)
@@ -242,18 +255,47 @@ def test_handing_over_to_a_waiting_machine_is_simpys_succeed_in_every_field_and_
     the same fields, due now, with the next event id; a second trigger is refused as SimPy refuses it."""
     theirs_env, ours_env = simpy.Environment(initial_time=2.5), TwinEnvironment(initial_time=2.5)
     theirs, ours = simpy.Event(theirs_env), new_event(ours_env)
-    assert type(ours) is type(theirs) and vars(ours).keys() == vars(theirs).keys() and ours.env is ours_env
-    assert not ours.triggered and ours.callbacks == []
+    pending = _fields(ours)
+    assert pending == {**_fields(theirs), "_ok": None} and ours.env is ours_env  # SimPy's has no _ok yet
+    with pytest.raises(AttributeError, match="not yet available"):
+        ours.value  # noqa: B018
     for env in (theirs_env, ours_env):
         env.timeout(0)  # something already in line at this instant
     theirs.succeed(value)
     hand_over(ours, value)
-    assert {k: v for k, v in vars(ours).items() if k != "env"} == {k: v for k, v in vars(theirs).items() if k != "env"}
+    assert _fields(ours) == _fields(theirs)
     assert [entry[:3] for entry in ours_env._queue.entries()] == [entry[:3] for entry in theirs_env._queue]
     with pytest.raises(RuntimeError, match="has already been triggered"):
         hand_over(ours, value)
     ours_env.run()
     assert ours.processed and ours.value == value
+
+
+@pytest.mark.parametrize("how", ["succeed", "fail"])
+def test_a_station_event_succeeds_and_fails_as_a_simpy_event_does(how):
+    """Its own `succeed` and `fail` (what a machine's alarm calls), and a failure a process handles."""
+    traces = []
+    for environment, make in ((simpy.Environment, simpy.Event), (TwinEnvironment, new_event)):
+        env, trace = environment(), []
+        signal = make(env)
+
+        def waiter():
+            try:
+                trace.append(("got", (yield signal), env.now))
+            except KeyError as error:
+                trace.append(("caught", error.args, env.now))
+
+        env.process(waiter())
+        env.timeout(1.5).callbacks.append(
+            lambda _: signal.succeed("lot") if how == "succeed" else signal.fail(KeyError("gone")))
+        env.run()
+        with pytest.raises(RuntimeError, match="has already been triggered"):
+            signal.succeed()
+        trace.append({name: repr(field) for name, field in _fields(signal).items()})  # an exception by its repr
+        traces.append(trace)
+    assert traces[0] == traces[1]
+    with pytest.raises(TypeError, match="is not an exception"):
+        new_event(TwinEnvironment()).fail("not an error")
 
 
 def test_a_waiter_that_is_not_a_simpy_event_is_asked_to_succeed_itself():
