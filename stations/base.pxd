@@ -3,12 +3,14 @@
 # ignores this file. Every attribute the class sets must be listed (tests/unit/test_native.py checks it);
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
+from stations.event_queue cimport TwinEnvironment
 from stations.monitors cimport LineMonitor, StationMonitor
 from stations.lot cimport Lot as TypedLot  # not `Lot`: base.py re-exports the Python name
 
 # Typed fields (a monitor, a station) let the buffer and the machine call their methods in C.
 cdef class Buffer:
-    cdef public object env, capacity, items, rework, getters, putters, new_lot, expiry
+    cdef public TwinEnvironment env
+    cdef public object capacity, items, rework, getters, putters, new_lot, expiry
     cdef public StationMonitor monitor
     cdef public LineMonitor line
     cpdef _accept(self, TypedLot lot, queued)
@@ -21,13 +23,15 @@ cdef class BatchBuffer(Buffer):
     cpdef try_get(self)
 
 cdef class Machine:
-    cdef public object env, index, state, since, seconds, events
+    cdef public TwinEnvironment env
+    cdef public object index, state, since, seconds, events
     cdef public StationRuntime station
     cpdef set_state(self, new)
 
 cdef class StationRuntime:
     cdef dict __dict__
-    cdef public object env, name, destination, route_by_item
+    cdef public TwinEnvironment env
+    cdef public object name, destination, route_by_item
     cdef public Buffer buffer
     cdef public StationMonitor monitor
     cpdef route(self, TypedLot lot)

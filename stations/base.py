@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Callable, Optional, Protocol, TYPE_CHECKING
 
-from simpy import Environment, Event
+from simpy import Event
 
 from stations.events import hand_over, new_event
 from stations.lot import Lot, ReleasePolicy  # noqa: F401  (the station modules take them from here)
@@ -22,6 +22,7 @@ from stations.states import (  # noqa: F401  (the station modules take the state
 )
 
 if TYPE_CHECKING:
+    from stations.event_queue import TwinEnvironment
     from stations.monitors import LineMonitor, StationMonitor
 
 class QTime(Protocol):
@@ -46,7 +47,7 @@ class Buffer:
 
     __slots__ = ("env", "capacity", "items", "rework", "getters", "putters", "monitor", "line", "new_lot", "expiry")
 
-    def __init__(self, env: Environment, capacity: float, monitor: "StationMonitor", line: "LineMonitor") -> None:
+    def __init__(self, env: TwinEnvironment, capacity: float, monitor: "StationMonitor", line: "LineMonitor") -> None:
         self.env = env
         self.capacity = capacity
         self.items: deque[Lot] = deque()
@@ -270,7 +271,7 @@ class Machine:
 
     __slots__ = ("env", "station", "index", "state", "since", "seconds", "events")
 
-    def __init__(self, env: Environment, station: "StationRuntime", index: int) -> None:
+    def __init__(self, env: TwinEnvironment, station: "StationRuntime", index: int) -> None:
         self.env = env
         self.station = station
         self.index = index
@@ -306,7 +307,7 @@ class Machine:
 class StationRuntime:
     """What every station behaviour has: a name, its input buffer, its monitor and its route out."""
 
-    def __init__(self, env: Environment, name: str, buffer: Buffer, monitor: "StationMonitor") -> None:
+    def __init__(self, env: TwinEnvironment, name: str, buffer: Buffer, monitor: "StationMonitor") -> None:
         self.env = env
         self.name = name
         self.buffer = buffer

@@ -7,17 +7,20 @@ its shifts, pausing a repair at the end of one and resuming it at the start of t
 from __future__ import annotations
 
 import math
-from typing import Generator, Optional
+from typing import TYPE_CHECKING, Generator, Optional
 
-from simpy import Environment, Event, Resource
+from simpy import Event, Resource
 
 from stations.events import timeout
 from stations.calendar import ShiftCalendar
 from stations.monitors import Level
 
+if TYPE_CHECKING:
+    from stations.event_queue import TwinEnvironment  # annotations only
+
 
 class Crew:
-    def __init__(self, env: Environment, name: str, size: int, calendar: Optional[ShiftCalendar]) -> None:
+    def __init__(self, env: TwinEnvironment, name: str, size: int, calendar: Optional[ShiftCalendar]) -> None:
         self.env = env
         self.name = name
         self.size = size

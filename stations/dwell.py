@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections import deque
 from functools import partial
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from simpy import Environment, Event
+from simpy import Event
 from simpy.core import URGENT
 
 from stations.base import BLOCKED, STARVED, WORKING, Buffer, Lot, StationRuntime
@@ -23,6 +23,9 @@ from stations.monitors import Level, LineMonitor, StationMonitor
 from twin.spec.distributions import ConstantSampler
 from twin.spec.rng import Streams
 from twin.spec.scenario import StationSpec
+
+if TYPE_CHECKING:
+    from stations.event_queue import TwinEnvironment  # annotations only
 
 
 class _Loader:
@@ -42,7 +45,7 @@ class _Loader:
 class DwellStation(StationRuntime):
     def __init__(
         self,
-        env: Environment,
+        env: TwinEnvironment,
         spec: StationSpec,
         buffer: Buffer,
         monitor: StationMonitor,

@@ -32,3 +32,7 @@ cdef class EventQueue:
     cpdef push(self, time, priority, eid, event)
     @cython.locals(heap=list, first=QueueEntry, last=object)
     cpdef pop_event(self)
+
+cdef class TwinEnvironment:
+    cdef public object _now, _eid, _active_proc
+    cdef public EventQueue _queue

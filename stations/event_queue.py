@@ -5,19 +5,21 @@ so each comparison of two entries goes through a tuple and two Python floats. An
 the same entries in the same order: compiled, each is a `QueueEntry` whose keys are C numbers, sifted
 by heapq's own algorithm (so even the heap's layout is heapq's), and a comparison is a few C
 comparisons; as plain Python it is heapq on tuples, as in SimPy. `TwinEnvironment` is SimPy's
-Environment over this queue: SimPy's own events (stores, conditions, processes, interrupts) and the
-stations' shortcuts take their places in one line, and come out in exactly the order SimPy's loop
-gives them (tests/unit/test_event_queue.py).
+Environment over this queue, compiled as an extension type whose clock and queue the stations read
+as C fields. SimPy's own events (stores, conditions, processes, interrupts) and the stations'
+shortcuts take their places in one line, and come out in exactly the order SimPy's loop gives them
+(tests/unit/test_event_queue.py).
 """
 
 from __future__ import annotations
 
 from heapq import heappop, heappush
 from importlib.machinery import EXTENSION_SUFFIXES
-from typing import Any, Optional
+from itertools import count
+from typing import Any, Generator, Iterable, Optional
 
-from simpy import Environment, Event
-from simpy.core import EmptySchedule, Infinity, NORMAL, StopSimulation
+from simpy.core import EmptySchedule, Infinity, NORMAL, StopSimulation, URGENT
+from simpy.events import AllOf, AnyOf, Event, Process, Timeout
 
 COMPILED = __file__.endswith(tuple(EXTENSION_SUFFIXES))
 """True when this module runs as machine code, where sifting typed entries beats heapq on tuples; as
@@ -140,21 +142,55 @@ class EventQueue:
         return [(e.time, e.priority, e.eid, e.event) for e in self.heap]
 
 
-class TwinEnvironment(Environment):
-    """SimPy's Environment with its events in an `EventQueue`: every SimPy class schedules through
-    `schedule` and is run by `step`, which are SimPy's own with the queue's calls in place of heapq's."""
+class TwinEnvironment:
+    """SimPy's `Environment` (simpy.core, 4.1) over an `EventQueue`: the same methods, written here
+    with the queue's calls in place of heapq's, so that compiled it is an extension type and a
+    station reads the clock and the queue as C fields. SimPy's own classes (processes, timeouts,
+    stores, conditions, interrupts) use an environment only through `now`, `active_process`,
+    `_active_proc`, `schedule`, `process` and `timeout`, so they run on it unchanged
+    (tests/unit/test_event_queue.py runs them on both)."""
 
     def __init__(self, initial_time: Any = 0) -> None:
-        super().__init__(initial_time)
-        self._queue = EventQueue()  # type: ignore[assignment]
+        self._now = initial_time
+        self._queue = EventQueue()
+        self._eid = count()  # the next place in line among events due at the same instant
+        self._active_proc = None
+
+    @property
+    def now(self) -> Any:
+        """The current simulation time."""
+        return self._now
+
+    @property
+    def active_process(self) -> Optional[Process]:
+        """The process being resumed now (a SimPy process; station loops do not set it)."""
+        return self._active_proc
+
+    def process(self, generator: Generator) -> Process:
+        return Process(self, generator)
+
+    def timeout(self, delay: Any = 0, value: Any = None) -> Timeout:
+        return Timeout(self, delay, value)
+
+    def event(self) -> Event:
+        return Event(self)
+
+    def all_of(self, events: Iterable[Event]) -> AllOf:
+        return AllOf(self, events)
+
+    def any_of(self, events: Iterable[Event]) -> AnyOf:
+        return AnyOf(self, events)
 
     def schedule(self, event: Event, priority: int = NORMAL, delay: Any = 0) -> None:
+        """Schedule `event` with `priority`, due after `delay`."""
         self._queue.push(self._now + delay, priority, next(self._eid), event)
 
     def peek(self) -> Any:
+        """The time of the next event, Infinity when none is due."""
         return self._queue.next_time()
 
     def step(self) -> None:
+        """Process the next event (EmptySchedule when there is none)."""
         queue = self._queue
         try:
             event = queue.pop_event()
@@ -173,3 +209,28 @@ class TwinEnvironment(Environment):
             exc = type(event._value)(*event._value.args)
             exc.__cause__ = event._value
             raise exc
+
+    def run(self, until: Any = None) -> Any:
+        """Step until `until` (a time, or an event to be triggered), or until no event is left."""
+        if until is not None:
+            if not isinstance(until, Event):
+                at = until if isinstance(until, int) else float(until)
+                if at <= self._now:
+                    raise ValueError(f"until ({at}) must be greater than the current simulation time")
+                until = Event(self)  # before all regular timeouts due then
+                until._ok = True
+                until._value = None
+                self.schedule(until, URGENT, at - self._now)
+            elif until.callbacks is None:
+                return until.value  # already processed
+            until.callbacks.append(StopSimulation.callback)
+        try:
+            while True:
+                self.step()
+        except StopSimulation as exc:
+            return exc.args[0]
+        except EmptySchedule:
+            if until is not None:
+                assert not until.triggered
+                raise RuntimeError(f'No scheduled events left but "until" event was not triggered: {until}') from None
+        return None

@@ -4,19 +4,20 @@
 
 import cython
 
-from stations.event_queue cimport EventQueue
+from stations.event_queue cimport EventQueue, TwinEnvironment
 
 @cython.final
 @cython.freelist(1024)
 cdef class StationEvent:
-    cdef public object env, callbacks, _value, _ok
+    cdef public TwinEnvironment env
+    cdef public object callbacks, _value, _ok
     cdef public bint handled
 
 @cython.locals(event=StationEvent)
-cpdef new_event(env)
+cpdef new_event(TwinEnvironment env)
 @cython.locals(event=StationEvent, queue=EventQueue)
-cpdef timeout(env, delay)
-@cython.locals(event=StationEvent, queue=EventQueue)
+cpdef timeout(TwinEnvironment env, delay)
+@cython.locals(event=StationEvent, queue=EventQueue, env=TwinEnvironment)
 cpdef hand_over(waiter, value=*)
 @cython.locals(queue=EventQueue)
-cpdef schedule_at(env, event, at, eid=*)
+cpdef schedule_at(TwinEnvironment env, event, at, eid=*)

@@ -12,11 +12,14 @@ a few instructions. It answers what the stations and SimPy's loop ask of an even
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from simpy import Environment, Event
+from simpy import Event
 from simpy.core import NORMAL
 from simpy.events import PENDING
+
+if TYPE_CHECKING:
+    from stations.event_queue import TwinEnvironment  # annotations only
 
 
 class StationEvent:
@@ -76,7 +79,7 @@ class StationEvent:
         return f"<StationEvent() object at {id(self):#x}>"
 
 
-def new_event(env: Environment) -> StationEvent:
+def new_event(env: TwinEnvironment) -> StationEvent:
     """A pending event, as SimPy's `Event(env)` (no callbacks yet), without its `__init__` frame."""
     event = StationEvent.__new__(StationEvent)  # compiled: from the free list, no __init__ call
     event.env = env
@@ -87,7 +90,7 @@ def new_event(env: Environment) -> StationEvent:
     return event
 
 
-def timeout(env: Environment, delay: float) -> StationEvent:
+def timeout(env: TwinEnvironment, delay: float) -> StationEvent:
     """`env.timeout(delay)` without SimPy's `Timeout.__init__` and `Environment.schedule` frames (the hot
     path makes one per machine cycle): a triggered event due at `env._now + delay`, taking the next
     place in line, as SimPy's own (tests/unit/test_fast_paths.py)."""
@@ -122,7 +125,7 @@ def hand_over(waiter: Any, value: object = None) -> None:
     queue.push(env._now, NORMAL, next(env._eid), event)
 
 
-def schedule_at(env: Environment, event: Event, at: float, eid: Optional[int] = None) -> None:
+def schedule_at(env: TwinEnvironment, event: Event, at: float, eid: Optional[int] = None) -> None:
     """Schedule a triggered `event` at the absolute time `at` with SimPy's normal priority.
 
     `env.timeout(at - env.now)` would land at `env.now + (at - env.now)`, which rounding can move

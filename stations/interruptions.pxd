@@ -4,12 +4,14 @@
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
 from stations.base cimport Machine as TypedMachine
+from stations.event_queue cimport TwinEnvironment
 from stations.calendar cimport ShiftCalendar as TypedShiftCalendar
 from stations.monitors cimport StationMonitor as TypedStationMonitor
 
 cdef class Breakdowns:
     cdef dict __dict__
-    cdef public object env, ttf, ttr, calendar_clock, crew, ttf_left, next_at
+    cdef public TwinEnvironment env
+    cdef public object ttf, ttr, calendar_clock, crew, ttf_left, next_at
     cdef public TypedStationMonitor monitor
 
 cdef class MachineClock:
@@ -17,6 +19,7 @@ cdef class MachineClock:
     cdef public TypedMachine machine
     cdef public TypedShiftCalendar calendar
     cdef public Breakdowns breakdowns
-    cdef public object env, pauses_work, timed_idle, _alarm, _alarm_deadline, _waiting, _cancel
+    cdef public TwinEnvironment env
+    cdef public object pauses_work, timed_idle, _alarm, _alarm_deadline, _waiting, _cancel
     cpdef clear_ahead(self, now)
     cpdef processed(self, seconds)

@@ -11,20 +11,23 @@ no extra SimPy event is needed.
 from __future__ import annotations
 
 import math
-from typing import Callable, Generator, Optional
+from typing import TYPE_CHECKING, Callable, Generator, Optional
 
-from simpy import Environment, Event
+from simpy import Event
 
 from stations.base import DOWN, OFF_SHIFT, STARVED, WAITING_BATCH, Machine
 from stations.events import timeout
 from stations.calendar import ShiftCalendar
 from stations.crew import Crew
 
+if TYPE_CHECKING:
+    from stations.event_queue import TwinEnvironment  # annotations only
+
 
 class Breakdowns:
     """The failure clock of one machine and the repairs that follow its failures."""
 
-    def __init__(self, env: Environment, spec, ttf_generator, ttr_generator, monitor, crew: Optional[Crew]) -> None:
+    def __init__(self, env: TwinEnvironment, spec, ttf_generator, ttr_generator, monitor, crew: Optional[Crew]) -> None:
         self.env = env
         self.ttf = spec.ttf.sampler(ttf_generator)
         self.ttr = spec.ttr.sampler(ttr_generator)
@@ -57,7 +60,7 @@ class Breakdowns:
 
 class MachineClock:
     def __init__(
-        self, env: Environment, machine: Machine, calendar: Optional[ShiftCalendar], breakdowns: Optional[Breakdowns]
+        self, env: TwinEnvironment, machine: Machine, calendar: Optional[ShiftCalendar], breakdowns: Optional[Breakdowns]
     ) -> None:
         self.env = env
         self.machine = machine

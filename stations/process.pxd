@@ -3,13 +3,14 @@
 
 import cython
 
-from stations.event_queue cimport EventQueue
+from stations.event_queue cimport EventQueue, TwinEnvironment
 from stations.events cimport StationEvent
 
 cdef class StationProcess:
-    cdef public object env, generator, send
+    cdef public TwinEnvironment env
+    cdef public object generator, send
     @cython.locals(own=StationEvent)
     cpdef resume(self, event)
 
 @cython.locals(process=StationProcess, step=cython.Py_ssize_t, queue=EventQueue, own=StationEvent)
-cpdef step_events(env, count, crash)
+cpdef step_events(TwinEnvironment env, count, crash)

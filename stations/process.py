@@ -16,19 +16,22 @@ processed, later in the same instant.
 
 from __future__ import annotations
 
-from typing import Callable, Generator
+from typing import TYPE_CHECKING, Callable, Generator
 
-from simpy import Environment, Event
+from simpy import Event
 from simpy.core import URGENT
 from simpy.events import Initialize
 
 from stations.events import StationEvent, hand_over, new_event
 
+if TYPE_CHECKING:
+    from stations.event_queue import TwinEnvironment  # annotations only
+
 
 class StationProcess:
     """A station's generator, run by the events it yields (see the module docstring)."""
 
-    def __init__(self, env: Environment, generator: Generator[Event, object, None]) -> None:
+    def __init__(self, env: TwinEnvironment, generator: Generator[Event, object, None]) -> None:
         self.env = env
         self.generator = generator
         self.send = generator.send
@@ -81,7 +84,7 @@ class StationProcess:
         hand_over(new_event(self.env))
 
 
-def step_events(env: Environment, count: int, crash: Callable[[Event], None]) -> None:
+def step_events(env: TwinEnvironment, count: int, crash: Callable[[Event], None]) -> None:
     """`Environment.step` of a `TwinEnvironment`, `count` times: pop the next event, advance the clock
     to it, call its callbacks (a station's loop directly), and hand a failed event nobody handled to
     `crash`."""

@@ -3,6 +3,9 @@
 # ignores this file. Every attribute the class sets must be listed (tests/unit/test_native.py checks it);
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
+from stations.event_queue cimport TwinEnvironment
+
 cdef class Exit:
     cdef dict __dict__
-    cdef public object env, line
+    cdef public TwinEnvironment env
+    cdef public object line

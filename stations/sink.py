@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from simpy import Environment
+from typing import TYPE_CHECKING
+
 
 from stations.base import Lot
 from stations.monitors import LineMonitor
+
+if TYPE_CHECKING:
+    from stations.event_queue import TwinEnvironment  # annotations only
 
 
 class Exit:
     """Accepts every lot at once (the line's output is never blocked)."""
 
-    def __init__(self, env: Environment, line: LineMonitor) -> None:
+    def __init__(self, env: TwinEnvironment, line: LineMonitor) -> None:
         self.env = env
         self.line = line
 

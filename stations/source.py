@@ -4,10 +4,10 @@ which product or material each released lot carries (fixed, a random mix, or a c
 from __future__ import annotations
 
 import itertools
-from typing import Callable, Generator, Optional
+from typing import TYPE_CHECKING, Callable, Generator, Optional
 
 import numpy as np
-from simpy import Environment, Event
+from simpy import Event
 
 from stations.base import Buffer, Lot, ReleasePolicy
 from stations.events import timeout
@@ -15,6 +15,9 @@ from stations.process import StationProcess
 from twin.spec.distributions import BlockSampler
 from twin.spec.rng import Streams
 from twin.spec.scenario import SourceSpec
+
+if TYPE_CHECKING:
+    from stations.event_queue import TwinEnvironment  # annotations only
 
 
 class LotMaker:
@@ -45,7 +48,7 @@ class LotMaker:
 
 
 def start_source(
-    env: Environment, spec: SourceSpec, target: Buffer, make: LotMaker, streams: Streams
+    env: TwinEnvironment, spec: SourceSpec, target: Buffer, make: LotMaker, streams: Streams
 ) -> None:
     """Attach the release rule of `spec` to the buffer of the station it feeds."""
     if spec.release == "saturated":
@@ -57,7 +60,7 @@ def start_source(
         ConwipLoop(target, make, spec.conwip or 0)
 
 
-def _arrivals(env: Environment, target: Buffer, make: LotMaker, sampler, max_lots) -> Generator[Event, None, None]:
+def _arrivals(env: TwinEnvironment, target: Buffer, make: LotMaker, sampler, max_lots) -> Generator[Event, None, None]:
     """Timed releases; a full first buffer holds the source back (it is blocked, not losing lots)."""
     released = 0
     while max_lots is None or released < max_lots:

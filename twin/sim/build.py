@@ -6,8 +6,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from simpy import Environment
-
 from stations.assembly import AssemblyInput, AssemblyStation
 from stations.base import BatchBuffer, Buffer, StationRuntime
 from stations.batch import BatchStation
@@ -31,7 +29,7 @@ from twin.spec.scenario import (
 
 @dataclass
 class Model:
-    env: Environment
+    env: TwinEnvironment
     scenario: Scenario
     line: LineMonitor
     stations: dict[str, StationRuntime]
@@ -108,7 +106,7 @@ def build_calendar(spec: CalendarSpec, horizon_s: float) -> ShiftCalendar:
 class BuildContext:
     """What a station builder needs besides its spec: the shared runtime of one replication."""
 
-    env: Environment
+    env: TwinEnvironment
     scenario: Scenario
     line: LineMonitor
     streams: Streams

@@ -18,12 +18,13 @@ import gc
 from contextlib import contextmanager
 from typing import Iterator, Protocol, Sequence
 
-from simpy import Environment, Event
+from simpy import Event
 
 from twin.sim.kpis import replication_kpis
 from twin.sim.periods import PeriodProbe
 from twin.sim.build import Model, build
 from twin.sim.errors import SimulationError  # noqa: F401  (raised here; callers may import it from here)
+from stations.event_queue import TwinEnvironment
 from stations.monitors import Series
 from stations.process import step_events
 from twin.sim.results import ReplicationResult
@@ -65,7 +66,7 @@ def _run_until(model: Model, until: float) -> None:
     stops the simulation, so neither can StopSimulation. The steps themselves are
     `stations.process.step_events`, compiled with the stations' loops it resumes.
     """
-    env: Environment = model.env
+    env: TwinEnvironment = model.env
     if until <= env.now:
         env.run(until=until)  # SimPy's own error for a time not in the future
     marker = Event(env)
