@@ -131,7 +131,7 @@ class AssemblyStation(ProcessingStation):
                 for used in consumed:
                     self.monitor.events.lot(self.name, used, "start", self.env._now, machine=machine.index)
             duration, ideal, cells = cycle.draw(lot.cells), cycle.ideal_s(lot.cells), lot.cells
-            for piece in (self.split(lot) if self.spec.split else (lot,)):
+            for piece in (self.split(lot) if self.split_into else (lot,)):
                 share = piece.cells / cells
                 if self.monitor.events is not None:  # each tray of the made cells starts as it is made
                     self.monitor.events.lot(self.name, piece, "start", self.env._now, machine=machine.index)

@@ -67,7 +67,7 @@ class Regrouper:
             self.partial_lots += 1
             self.partial_cells += self.cells[item]
             leaving.append(self._pack(item, self.cells[item]))
-        if not self.line.items[lot.item].is_cells:  # materials (rolls) are not packed
+        if not self.line.is_cells[lot.item]:  # materials (rolls) are not packed
             return [*leaving, lot]
         self.pools.setdefault(lot.item, []).append(lot)
         self.cells[lot.item] = self.cells.get(lot.item, 0) + lot.cells
@@ -139,7 +139,7 @@ class Grader:
         self.generator = generator
 
     def sort(self, lot: Lot) -> list[Lot]:
-        if not self.line.items[lot.item].is_cells:
+        if not self.line.is_cells[lot.item]:
             return [lot]
         counts = self.generator.multinomial(lot.cells, self.p).tolist()  # Python ints: cheaper to loop over
         pieces: list[Lot] = []

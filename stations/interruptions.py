@@ -11,6 +11,7 @@ no extra SimPy event is needed.
 from __future__ import annotations
 
 import math
+from math import inf  # a module global: `math.inf` would be a module lookup on every call
 from typing import TYPE_CHECKING, Callable, Generator, Optional
 
 from simpy import Event
@@ -77,7 +78,7 @@ class MachineClock:
         """Seconds of processing that can start now and run without a pause: to the end of the shift
         (when work pauses for shifts) and to the next failure; 0 when off shift. A cycle no longer than
         this is the first and only step of `work`."""
-        left = math.inf
+        left = inf
         if self.pauses_work:
             calendar = self.calendar
             if not calendar.is_on(now):  # type: ignore[union-attr]
@@ -117,9 +118,9 @@ class MachineClock:
             if self.pauses_work and not calendar.is_on(now):  # type: ignore[union-attr]
                 yield from self.off_shift(state)
                 continue
-            shift_left = calendar.shift_end(now) - now if self.pauses_work else math.inf  # type: ignore[union-attr]
+            shift_left = calendar.shift_end(now) - now if self.pauses_work else inf  # type: ignore[union-attr]
             fail_left = (  # a calendar failure that fell due while off shift is due now, not in the past
-                math.inf if breakdowns is None or (operating and not processing) else max(0.0, breakdowns.left())
+                inf if breakdowns is None or (operating and not processing) else max(0.0, breakdowns.left())
             )
             step = min(duration, shift_left, fail_left)
             if step > 0:
@@ -150,10 +151,10 @@ class MachineClock:
         idle_state = self.machine.state
         while True:
             now = env._now
-            shift_end = calendar.shift_end(now) if calendar is not None else math.inf
+            shift_end = calendar.shift_end(now) if calendar is not None else inf
             if calendar is not None and not calendar.is_on(now):
                 shift_end = now
-            fail_at = breakdowns.next_at if breakdowns is not None and breakdowns.calendar_clock else math.inf
+            fail_at = breakdowns.next_at if breakdowns is not None and breakdowns.calendar_clock else inf
             failure_first = fail_at <= shift_end  # decided here: the clock may wake a rounding error early
             deadline = min(shift_end, fail_at)
             if deadline > now:

@@ -3,6 +3,8 @@
 # ignores this file. Every attribute the class sets must be listed (tests/unit/test_native.py checks it);
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
+import cython
+
 from stations.lot cimport Lot
 
 cdef class Level:
@@ -12,9 +14,14 @@ cdef class Level:
 # cpdef: a typed caller (a buffer, a machine) calls these in C; `Lot lot` reads the lot's
 # fields in C and refuses anything that is not a lot, as plain Python would fail on it.
 cdef class LineMonitor:
-    cdef public object items, grades, good_by_grade, released, created, consumed, good, scrapped, inside, good_lead_time_s, departed_cell_s, release_time_sum, baseline
+    cdef public object items, grades, good_by_grade, released, created, consumed, good, scrapped, inside, good_lead_time_s, baseline
+    cdef public tuple is_cells
+    # C doubles: sums of float products, as Python would round them (the counts are exact in a double)
+    cdef public double departed_cell_s, release_time_sum
     cdef public Level wip
+    @cython.locals(cells=cython.double, counted_at=cython.double)
     cpdef _enter(self, Lot lot, double now)
+    @cython.locals(cells=cython.double, counted_at=cython.double)
     cpdef _leave(self, Lot lot, units, double now)
     cpdef release(self, Lot lot, now)
     cpdef create(self, Lot lot, now)

@@ -49,6 +49,7 @@ class LineMonitor:
     def __init__(self, items: list[Item], grades: tuple[str, ...] = ()) -> None:
         n = len(items)
         self.items = items
+        self.is_cells = tuple(item.is_cells for item in items)  # per item: counted as cells (else a material)
         self.grades = grades  # grade names of the line's grading stations
         self.good_by_grade = [0] * len(grades)
         self.released = [0] * n
@@ -65,22 +66,24 @@ class LineMonitor:
 
     def _enter(self, lot, now: float) -> None:
         self.inside[lot.item] += lot.cells
-        if self.items[lot.item].is_cells:
+        if self.is_cells[lot.item]:
             wip = self.wip  # Level.add written out: these run several times per lot
             wip.area += wip.value * (now - wip.since)
             wip.since = now
             wip.value += lot.cells
-            self.release_time_sum += lot.cells * lot.counted_at
+            cells, counted_at = lot.cells, lot.counted_at
+            self.release_time_sum += cells * counted_at
 
     def _leave(self, lot, units: int, now: float) -> None:
         self.inside[lot.item] -= units
-        if self.items[lot.item].is_cells:
+        if self.is_cells[lot.item]:
             wip = self.wip
             wip.area += wip.value * (now - wip.since)
             wip.since = now
-            wip.value += -units
-            self.departed_cell_s += units * (now - lot.counted_at)
-            self.release_time_sum -= units * lot.counted_at
+            cells, counted_at = units, lot.counted_at
+            wip.value += -cells
+            self.departed_cell_s += cells * (now - counted_at)
+            self.release_time_sum -= cells * counted_at
 
     def release(self, lot, now: float) -> None:
         self.released[lot.item] += lot.cells

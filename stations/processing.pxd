@@ -17,7 +17,7 @@ cdef class ProcessingStation(StationRuntime):
     cdef public TypedLineMonitor line
     cdef public TypedRegrouper regrouper
     cdef public TypedGrader grader
-    cdef public object spec, machines, streams, cycle, scrap, rework, rework_target, changeover, transfer, last_item, clocks, cycle_of, scrap_of
+    cdef public object spec, split_into, machines, streams, cycle, scrap, rework, rework_target, changeover, transfer, last_item, clocks, cycle_of, scrap_of
     cpdef try_send(self, TypedMachine machine, TypedLot lot, split=*)
     cpdef TypedMachine machine_at(self, index)
     cpdef TypedMachineClock clock_at(self, index)

@@ -8,7 +8,7 @@ conveyor), so machine.py, batch.py and assembly.py only describe what is particu
 
 from __future__ import annotations
 
-import math
+from math import sqrt  # a module global: `math.sqrt` would be a module lookup on every lot
 from typing import Generator, Optional
 
 from simpy import Environment, Event
@@ -40,7 +40,7 @@ class CycleTime:
     def draw(self, cells: int) -> float:
         x = self.sampler.draw()
         if self.per_cell and cells != 1:
-            return cells * self.mean_s + math.sqrt(cells) * (x - self.mean_s)
+            return cells * self.mean_s + sqrt(cells) * (x - self.mean_s)
         return x
 
     def ideal_s(self, cells: int) -> float:
@@ -94,6 +94,7 @@ class ProcessingStation(StationRuntime):
     ) -> None:
         super().__init__(env, spec.name, buffer, monitor)
         self.spec = spec
+        self.split_into = spec.split  # pieces per finished lot (None: it leaves whole); read per lot
         self.line = line
         self.machines = [Machine(env, self, i) for i in range(spec.machines)]
         self.streams = streams
@@ -245,7 +246,7 @@ class ProcessingStation(StationRuntime):
         monitor, events = self.monitor, self.monitor.events
         for index, out in enumerate(lots):
             destination = self.route(out) if self.route_by_item is not None else self.destination
-            pieces = self.split(out) if split and self.spec.split else (out,)
+            pieces = self.split(out) if split and self.split_into else (out,)
             for number, piece in enumerate(pieces):
                 if self.transfer is not None:
                     self.convey(piece, destination)  # type: ignore[arg-type]
@@ -269,7 +270,7 @@ class ProcessingStation(StationRuntime):
     def hand_on(self, machine: Machine, lot: Lot, destination: Buffer, split: bool = True
                 ) -> Generator[Event, object, None]:
         """Move a finished lot downstream (split into pieces if asked); blocked until there is room."""
-        pieces = self.split(lot) if self.spec.split and split else (lot,)
+        pieces = self.split(lot) if self.split_into and split else (lot,)
         for piece in pieces:
             yield from self._hand_piece(machine, piece, destination)
 
@@ -322,9 +323,9 @@ class ProcessingStation(StationRuntime):
 
     def split(self, lot: Lot) -> list[Lot]:
         """Cells are shared out over the pieces; a unit of material becomes several units."""
-        n = self.spec.split or 1
+        n = self.split_into or 1
         now = self.env._now
-        if self.line.items[lot.item].is_cells:
+        if self.line.is_cells[lot.item]:
             sizes = [lot.cells // n + (1 if i < lot.cells % n else 0) for i in range(n)]
             pieces = []
             for i, size in enumerate(s for s in sizes if s > 0):

@@ -3,14 +3,19 @@
 # ignores this file. Every attribute the class sets must be listed (tests/unit/test_native.py checks it);
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
+import cython
+
 from stations.lot cimport Lot as TypedLot
 from stations.monitors cimport LineMonitor as TypedLineMonitor, StationMonitor as TypedStationMonitor
 
-cpdef scrap_bad_cells(scrap, TypedLot lot, TypedStationMonitor monitor, TypedLineMonitor line, now)
-
 cdef class Scrap:
     cdef dict __dict__
-    cdef public object p_bad, generator, by_size
+    cdef public object p_bad, generator
+    cdef public dict by_size
+    cpdef bad_cells(self, cells)
+
+@cython.locals(fixed=Scrap)
+cpdef scrap_bad_cells(scrap, TypedLot lot, TypedStationMonitor monitor, TypedLineMonitor line, now)
 
 cdef class Rework:
     cdef dict __dict__

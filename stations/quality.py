@@ -6,6 +6,8 @@ lot size because lots shrink as they flow and a numpy call per lot would be slow
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from twin.spec.distributions import BlockSampler
@@ -23,9 +25,8 @@ class Scrap:
         if self.p_bad <= 0.0:
             return 0
         sampler = self.by_size.get(cells)
-        if sampler is None:
-            p, gen = self.p_bad, self.generator
-            sampler = BlockSampler(lambda size, n=cells: gen.binomial(n, p, size))
+        if sampler is None:  # blocks of binomial(cells, p_bad) draws (a partial: a cpdef method holds no closure)
+            sampler = BlockSampler(partial(self.generator.binomial, cells, self.p_bad))
             self.by_size[cells] = sampler
         return sampler.draw()
 
@@ -35,7 +36,11 @@ def scrap_bad_cells(scrap: "Scrap | None", lot, monitor, line, now: float) -> bo
     whole lot was scrapped (its source is told, so a CONWIP loop releases a new one)."""
     if scrap is None:
         return True
-    bad = scrap.bad_cells(lot.cells)
+    if type(scrap) is Scrap:  # a C call (a ramp's scrap is a RampedScrap)
+        fixed = scrap
+        bad = fixed.bad_cells(lot.cells)
+    else:
+        bad = scrap.bad_cells(lot.cells)
     if bad:
         lot.cells -= bad
         monitor.scrap(bad, now)
