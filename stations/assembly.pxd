@@ -8,6 +8,7 @@ from stations.processing cimport ProcessingStation
 
 cdef class AssemblyInput(Buffer):
     cdef public object on_arrival
+    cpdef try_put(self, lot)
 
 cdef class AssemblyStation(ProcessingStation):
     cdef public object inputs, quantities, product_item, input_change, waiting

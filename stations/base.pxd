@@ -17,10 +17,12 @@ cdef class Buffer:
     cpdef _left_queue(self, TypedLot lot)
     cpdef _take_waiting(self)
     cpdef try_get(self)
+    cpdef try_put(self, lot)
 
 cdef class BatchBuffer(Buffer):
     cdef public object batch_min, batch_max, waiting_machines, unmarked
     cpdef try_get(self)
+    cpdef try_put(self, lot)
 
 cdef class Machine:
     cdef public TwinEnvironment env
@@ -29,7 +31,6 @@ cdef class Machine:
     cpdef set_state(self, new)
 
 cdef class StationRuntime:
-    cdef dict __dict__
     cdef public TwinEnvironment env
     cdef public object name, destination, route_by_item
     cdef public Buffer buffer

@@ -4,7 +4,6 @@
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
 cdef class ShiftCalendar:
-    cdef dict __dict__
     cdef public object starts, ends, finish_lot, _on_from, _on_until
     cpdef is_on(self, t)
     cpdef shift_end(self, t)

@@ -7,24 +7,20 @@ from stations.lot cimport Lot as TypedLot
 from stations.monitors cimport LineMonitor as TypedLineMonitor, StationMonitor as TypedStationMonitor
 
 cdef class Router:
-    cdef dict __dict__
     cdef public object targets, cumulative, uniform, counts
 
 cdef class Regrouper:
-    cdef dict __dict__
     cdef public TypedLineMonitor line
     cdef public object size, pools, cells, partial_lots, partial_cells
     cpdef add(self, TypedLot lot)
     cpdef _pack(self, item, cells)
 
 cdef class Expiry:
-    cdef dict __dict__
     cdef public TypedStationMonitor monitor
     cdef public TypedLineMonitor line
     cdef public object max_wait_s, one_limit, target
 
 cdef class Grader:
-    cdef dict __dict__
     cdef public TypedLineMonitor line
     cdef public object grades, p, generator
     cpdef sort(self, TypedLot lot)

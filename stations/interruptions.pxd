@@ -9,13 +9,11 @@ from stations.calendar cimport ShiftCalendar as TypedShiftCalendar
 from stations.monitors cimport StationMonitor as TypedStationMonitor
 
 cdef class Breakdowns:
-    cdef dict __dict__
     cdef public TwinEnvironment env
     cdef public object ttf, ttr, calendar_clock, crew, ttf_left, next_at
     cdef public TypedStationMonitor monitor
 
 cdef class MachineClock:
-    cdef dict __dict__
     cdef public TypedMachine machine
     cdef public TypedShiftCalendar calendar
     cdef public Breakdowns breakdowns

@@ -25,11 +25,12 @@ class MachineStation(ProcessingStation):
         through the same moves as written, so the events and their order are those of the moves."""
         machine = self.machine_at(index)
         clock = self.clock_at(index)
-        env, buffer, cycle_of, monitor = self.env, self.buffer, self.cycle_of, self.monitor
+        env, buffer, monitor = self.env, self.buffer, self.monitor
         get_event = buffer.get_event
         idle = self.idle_state()
         changeover, last_item = self.changeover, self.last_item
         scrap_of, line, destination = self.scrap_of, self.line, self.destination
+        into = self.destination_buffer()  # typed: a hand-over to the next buffer is a C call
         calendar = None  # (assigned apart, so that the compiled loop holds them typed)
         breakdowns = None
         if clock is not None:
@@ -56,7 +57,7 @@ class MachineStation(ProcessingStation):
                     lot = yield from clock.wait(get_event(), buffer.cancel_get, renew)  # type: ignore[union-attr]
                 else:
                     lot = yield get_event()
-            cells, cycle = lot.cells, cycle_of[lot.item]
+            cells, cycle = lot.cells, self.cycle_for(lot.item)
             if monitor.events is not None:
                 monitor.events.lot(self.name, lot, "start", env._now, machine=index)
             duration = cycle.draw(cells)
@@ -101,7 +102,7 @@ class MachineStation(ProcessingStation):
             scrap = scrap_of[lot.item]
             if scrap is not None and not scrap_bad_cells(scrap, lot, monitor, line, now):
                 continue
-            if destination.try_put(lot):  # type: ignore[union-attr]
+            if into.try_put(lot) if into is not None else destination.try_put(lot):  # type: ignore[union-attr]
                 monitor.depart(lot.cells, now)
                 if monitor.events is not None:
                     monitor.events.lot(self.name, lot, "leave", now)

@@ -3,21 +3,27 @@
 # ignores this file. Every attribute the class sets must be listed (tests/unit/test_native.py checks it);
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
-from stations.base cimport Machine as TypedMachine, StationRuntime
+import cython
+
+from stations.base cimport Buffer, Machine as TypedMachine, StationRuntime
 from stations.flow cimport Grader as TypedGrader, Regrouper as TypedRegrouper
 from stations.interruptions cimport MachineClock as TypedMachineClock
 from stations.lot cimport Lot as TypedLot
 from stations.monitors cimport LineMonitor as TypedLineMonitor
 
 cdef class CycleTime:
-    cdef dict __dict__
     cdef public object sampler, mean_s, per_cell
+    cpdef draw(self, cells)
+    cpdef ideal_s(self, cells)
 
 cdef class ProcessingStation(StationRuntime):
     cdef public TypedLineMonitor line
     cdef public TypedRegrouper regrouper
     cdef public TypedGrader grader
     cdef public object spec, split_into, machines, streams, cycle, scrap, rework, rework_target, changeover, transfer, last_item, clocks, cycle_of, scrap_of
+    @cython.locals(into=Buffer)
     cpdef try_send(self, TypedMachine machine, TypedLot lot, split=*)
+    cpdef CycleTime cycle_for(self, item)
+    cpdef Buffer destination_buffer(self)
     cpdef TypedMachine machine_at(self, index)
     cpdef TypedMachineClock clock_at(self, index)

@@ -9,7 +9,6 @@ from stations.lot cimport Lot as TypedLot
 from stations.monitors cimport LineMonitor as TypedLineMonitor, StationMonitor as TypedStationMonitor
 
 cdef class Scrap:
-    cdef dict __dict__
     cdef public object p_bad, generator
     cdef public dict by_size
     cpdef bad_cells(self, cells)
@@ -18,5 +17,4 @@ cdef class Scrap:
 cpdef scrap_bad_cells(scrap, TypedLot lot, TypedStationMonitor monitor, TypedLineMonitor line, now)
 
 cdef class Rework:
-    cdef dict __dict__
     cdef public object fraction, uniform

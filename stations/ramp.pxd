@@ -3,18 +3,19 @@
 # ignores this file. Every attribute the class sets must be listed (tests/unit/test_native.py checks it);
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
+from stations.processing cimport CycleTime
+
 cdef class CurveReader:
     cdef public list xs, vs  # lists, so a read indexes them in C
     cdef public object segment
 
-cdef class RampedCycleTime:
-    cdef dict __dict__
-    cdef public object base, speed, position, mean_s, per_cell
+cdef class RampedCycleTime(CycleTime):
+    cdef public object base, speed, position
+    cpdef draw(self, cells)
+    cpdef ideal_s(self, cells)
 
 cdef class RampedScrap:
-    cdef dict __dict__
     cdef public object yield_at, position, generator, uniform
 
 cdef class ScaledSampler:
-    cdef dict __dict__
     cdef public object base, factor

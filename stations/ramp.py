@@ -24,6 +24,7 @@ from typing import Callable, Optional
 from stations.base import StationRuntime
 from stations.calendar import ShiftCalendar
 from stations.interruptions import MachineClock
+from stations.processing import CycleTime
 from stations.quality import Scrap
 from twin.spec.distributions import BlockSampler
 from twin.spec.ramp import Curve, RampSpec, is_constant, value_at
@@ -58,9 +59,10 @@ class CurveReader:
         return v0 + (vs[i] - v0) * (x - x0) / (xs[i] - x0)
 
 
-class RampedCycleTime:
+class RampedCycleTime(CycleTime):
     """A cycle time divided by the speed the ramp gives when the lot starts; the ideal time (for OEE
-    performance) stays the nominal one, so a slow start shows as a performance loss."""
+    performance) stays the nominal one, so a slow start shows as a performance loss. A `CycleTime`
+    (its draws are then C calls from the machine loop) that draws through its `base`."""
 
     def __init__(self, base, speed: Callable[[float], float], position: Callable[[int], float]) -> None:
         self.base = base

@@ -6,6 +6,5 @@
 from stations.event_queue cimport TwinEnvironment
 
 cdef class Exit:
-    cdef dict __dict__
     cdef public TwinEnvironment env
     cdef public object line

@@ -4,5 +4,4 @@
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
 cdef class LotMaker:
-    cdef dict __dict__
     cdef public object source, lot_units, _next_item
