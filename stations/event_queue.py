@@ -30,14 +30,7 @@ class QueueEntry:
     """One event due: `time` as scheduled (the object SimPy would set as the clock) and the keys it is
     ordered by, as C numbers when compiled."""
 
-    __slots__ = ("sort_time", "priority", "eid", "time", "event")
-
-    def __init__(self, time: Any, priority: int, eid: int, event: Event) -> None:
-        self.sort_time = time
-        self.priority = priority
-        self.eid = eid
-        self.time = time
-        self.event = event
+    __slots__ = ("sort_time", "priority", "eid", "time", "event")  # set by `EventQueue.push`
 
 
 def _before(a: QueueEntry, b: QueueEntry) -> bool:
