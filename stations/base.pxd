@@ -3,6 +3,8 @@
 # ignores this file. Every attribute the class sets must be listed (tests/unit/test_native.py checks it);
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
+import cython
+
 from stations.event_queue cimport TwinEnvironment
 from stations.monitors cimport LineMonitor, StationMonitor
 from stations.lot cimport Lot as TypedLot  # not `Lot`: base.py re-exports the Python name
@@ -18,6 +20,9 @@ cdef class Buffer:
     cpdef _take_waiting(self)
     cpdef try_get(self)
     cpdef try_put(self, lot)
+
+@cython.locals(buffer=Buffer)
+cpdef put_into(destination, lot)
 
 cdef class BatchBuffer(Buffer):
     cdef public object batch_min, batch_max, waiting_machines, unmarked

@@ -185,6 +185,14 @@ class Buffer:
         return len(self.items) + len(self.rework)
 
 
+def put_into(destination, lot: Lot) -> bool:
+    """`destination.try_put(lot)`, a C call when the destination is a buffer (the line's exit is not)."""
+    if isinstance(destination, Buffer):
+        buffer = destination
+        return buffer.try_put(lot)
+    return destination.try_put(lot)
+
+
 class BatchBuffer(Buffer):
     """A buffer in front of a batch station: a free machine takes min..max lots at once."""
 

@@ -6,7 +6,7 @@ from typing import Generator
 
 from simpy import Event
 
-from stations.base import WORKING, Machine
+from stations.base import WORKING, Machine, put_into
 from stations.events import timeout
 from stations.process import StationProcess
 from stations.processing import ProcessingStation
@@ -30,7 +30,6 @@ class MachineStation(ProcessingStation):
         idle = self.idle_state()
         changeover, last_item = self.changeover, self.last_item
         scrap_of, line, destination = self.scrap_of, self.line, self.destination
-        into = self.destination_buffer()  # typed: a hand-over to the next buffer is a C call
         calendar = None  # (assigned apart, so that the compiled loop holds them typed)
         breakdowns = None
         if clock is not None:
@@ -102,7 +101,7 @@ class MachineStation(ProcessingStation):
             scrap = scrap_of[lot.item]
             if scrap is not None and not scrap_bad_cells(scrap, lot, monitor, line, now):
                 continue
-            if into.try_put(lot) if into is not None else destination.try_put(lot):  # type: ignore[union-attr]
+            if put_into(destination, lot):
                 monitor.depart(lot.cells, now)
                 if monitor.events is not None:
                     monitor.events.lot(self.name, lot, "leave", now)

@@ -5,7 +5,7 @@
 
 import cython
 
-from stations.base cimport Buffer, Machine as TypedMachine, StationRuntime
+from stations.base cimport Machine as TypedMachine, StationRuntime
 from stations.flow cimport Grader as TypedGrader, Regrouper as TypedRegrouper
 from stations.interruptions cimport MachineClock as TypedMachineClock
 from stations.lot cimport Lot as TypedLot
@@ -21,9 +21,7 @@ cdef class ProcessingStation(StationRuntime):
     cdef public TypedRegrouper regrouper
     cdef public TypedGrader grader
     cdef public object spec, split_into, machines, streams, cycle, scrap, rework, rework_target, changeover, transfer, last_item, clocks, cycle_of, scrap_of
-    @cython.locals(into=Buffer)
     cpdef try_send(self, TypedMachine machine, TypedLot lot, split=*)
     cpdef CycleTime cycle_for(self, item)
-    cpdef Buffer destination_buffer(self)
     cpdef TypedMachine machine_at(self, index)
     cpdef TypedMachineClock clock_at(self, index)

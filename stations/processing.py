@@ -13,7 +13,7 @@ from typing import Generator, Optional
 
 from simpy import Environment, Event
 
-from stations.base import BLOCKED, SETUP, STARVED, STATE_NAMES, WORKING, Buffer, Lot, Machine, StationRuntime
+from stations.base import BLOCKED, SETUP, STARVED, STATE_NAMES, WORKING, Buffer, Lot, Machine, StationRuntime, put_into
 from stations.events import timeout
 from stations.calendar import ShiftCalendar
 from stations.crew import Crew
@@ -151,10 +151,6 @@ class ProcessingStation(StationRuntime):
         """The cycle time of `item` (typed, so the machine loop's draws are C calls)."""
         return self.cycle_of[item]
 
-    def destination_buffer(self) -> Optional[Buffer]:
-        """The destination when it is a buffer (typed, so a hand-over is a C call); None for the line's exit."""
-        return self.destination if isinstance(self.destination, Buffer) else None
-
     # the moves every machine makes ---------------------------------------------------------
     def take(self, machine: Machine, try_take, request_take, cancel) -> Generator[Event, object, object]:
         """Get the next job: at once if one is waiting, else wait (starved) for it."""
@@ -259,12 +255,7 @@ class ProcessingStation(StationRuntime):
                 if self.transfer is not None:
                     self.convey(piece, destination)  # type: ignore[arg-type]
                     continue
-                if isinstance(destination, Buffer):  # a C call (the line's exit is not a buffer)
-                    into = destination
-                    accepted = into.try_put(piece)
-                else:
-                    accepted = destination.try_put(piece)  # type: ignore[union-attr]
-                if not accepted:
+                if not put_into(destination, piece):
                     return self._send_blocked(machine, lots, index, destination, pieces, number, split)
                 monitor.depart(piece.cells, self.env._now)
                 if events is not None:
