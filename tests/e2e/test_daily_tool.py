@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+import yaml
 from playwright.sync_api import expect
 
 from dashboard.live import live_server
@@ -35,6 +36,20 @@ def scenarios_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def empty_url(scenarios_dir) -> Iterator[str]:
     with live_server(scenarios_dir.parent / "results.sqlite", scenarios_dir) as url:
+        yield url
+
+
+@pytest.fixture
+def long_line_url(tmp_path) -> Iterator[str]:
+    """A dashboard whose one scenario is the fast line run for 20 days instead of 2, so that a sweep of
+    it is still running when a test stops it, however fast the engine gets (at 2 days a sweep of 120
+    replications once finished before the Stop click)."""
+    scenarios = tmp_path / "scenarios"
+    scenarios.mkdir()
+    data = yaml.safe_load(FAST_LINE.read_text())
+    data["run"]["length"] = "20 d"
+    (scenarios / "fast_line.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    with live_server(tmp_path / "results.sqlite", scenarios) as url:
         yield url
 
 
@@ -102,8 +117,8 @@ def test_first_run_from_home_followed_in_the_job_list_then_the_card_answers(brow
     assert page.console.errors == [] and narrow.console.errors == []
 
 
-def test_a_sweep_from_the_browser_stopped_from_another_page_keeps_its_replications(browser, empty_url):
-    page = open_page(browser, empty_url)
+def test_a_sweep_from_the_browser_stopped_from_another_page_keeps_its_replications(browser, long_line_url):
+    page = open_page(browser, long_line_url)
     page.goto("/sweep")
     form = page.locator(".sweep-form")
     form.locator("#sweep-replications").fill("20")
