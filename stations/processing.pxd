@@ -3,8 +3,6 @@
 # ignores this file. Every attribute the class sets must be listed (tests/unit/test_native.py checks it);
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
-import cython
-
 from stations.base cimport Machine as TypedMachine, StationRuntime
 from stations.flow cimport Grader as TypedGrader, Regrouper as TypedRegrouper
 from stations.interruptions cimport MachineClock as TypedMachineClock

@@ -3,8 +3,6 @@
 # ignores this file. Every attribute the class sets must be listed (tests/unit/test_native.py checks it);
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
-import cython
-
 from stations.lot cimport Lot as TypedLot
 from stations.monitors cimport LineMonitor as TypedLineMonitor, StationMonitor as TypedStationMonitor
 
@@ -13,8 +11,7 @@ cdef class Scrap:
     cdef public dict by_size
     cpdef bad_cells(self, cells)
 
-@cython.locals(fixed=Scrap)
-cpdef scrap_bad_cells(scrap, TypedLot lot, TypedStationMonitor monitor, TypedLineMonitor line, now)
+cpdef scrap_bad_cells(Scrap scrap, TypedLot lot, TypedStationMonitor monitor, TypedLineMonitor line, now)
 
 cdef class Rework:
     cdef public object fraction, uniform

@@ -36,11 +36,7 @@ def scrap_bad_cells(scrap: "Scrap | None", lot, monitor, line, now: float) -> bo
     whole lot was scrapped (its source is told, so a CONWIP loop releases a new one)."""
     if scrap is None:
         return True
-    if type(scrap) is Scrap:  # a C call (a ramp's scrap is a RampedScrap)
-        fixed = scrap
-        bad = fixed.bad_cells(lot.cells)
-    else:
-        bad = scrap.bad_cells(lot.cells)
+    bad = scrap.bad_cells(lot.cells)  # a C call (a ramp's RampedScrap is a Scrap too)
     if bad:
         lot.cells -= bad
         monitor.scrap(bad, now)

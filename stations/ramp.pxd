@@ -4,6 +4,7 @@
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
 from stations.processing cimport CycleTime
+from stations.quality cimport Scrap
 
 cdef class CurveReader:
     cdef public list xs, vs  # lists, so a read indexes them in C
@@ -14,8 +15,9 @@ cdef class RampedCycleTime(CycleTime):
     cpdef draw(self, cells)
     cpdef ideal_s(self, cells)
 
-cdef class RampedScrap:
-    cdef public object yield_at, position, generator, uniform
+cdef class RampedScrap(Scrap):
+    cdef public object yield_at, position, uniform
+    cpdef bad_cells(self, cells)
 
 cdef class ScaledSampler:
     cdef public object base, factor

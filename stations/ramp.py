@@ -78,8 +78,9 @@ class RampedCycleTime(CycleTime):
         return self.base.ideal_s(cells)
 
 
-class RampedScrap:
-    """Bad cells of a finished lot with the yield the ramp gives at its finish (or middle cell).
+class RampedScrap(Scrap):
+    """Bad cells of a finished lot with the yield the ramp gives at its finish (or middle cell): a
+    `Scrap` (so the per-lot call is a C call) that draws with its own, changing probability.
 
     A lot of one cell is a Bernoulli trial drawn from a block of uniforms; a larger lot a binomial
     with this lot's own probability (one numpy call: the probability changes from lot to lot)."""
