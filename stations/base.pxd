@@ -8,6 +8,7 @@ import cython
 from stations.event_queue cimport TwinEnvironment
 from stations.monitors cimport LineMonitor, StationMonitor
 from stations.lot cimport Lot as TypedLot  # not `Lot`: base.py re-exports the Python name
+from stations.sink cimport Exit
 
 # Typed fields (a monitor, a station) let the buffer and the machine call their methods in C.
 cdef class Buffer:
@@ -21,7 +22,7 @@ cdef class Buffer:
     cpdef try_get(self)
     cpdef try_put(self, lot)
 
-@cython.locals(buffer=Buffer)
+@cython.locals(buffer=Buffer, end=Exit)
 cpdef put_into(destination, lot)
 
 cdef class BatchBuffer(Buffer):

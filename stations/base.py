@@ -17,6 +17,7 @@ from simpy import Event
 
 from stations.events import hand_over, new_event
 from stations.lot import Lot, ReleasePolicy  # noqa: F401  (the station modules take them from here)
+from stations.sink import Exit
 from stations.states import (  # noqa: F401  (the station modules take the states from here)
     BLOCKED, DOWN, IS_IDLE, OFF_SHIFT, SETUP, STARVED, STATE_NAMES, WAITING_BATCH, WORKING,
 )
@@ -186,10 +187,13 @@ class Buffer:
 
 
 def put_into(destination, lot: Lot) -> bool:
-    """`destination.try_put(lot)`, a C call when the destination is a buffer (the line's exit is not)."""
+    """`destination.try_put(lot)`: a C call when the destination is a buffer or the line's exit."""
     if isinstance(destination, Buffer):
         buffer = destination
         return buffer.try_put(lot)
+    if isinstance(destination, Exit):
+        end = destination
+        return end.try_put(lot)
     return destination.try_put(lot)
 
 

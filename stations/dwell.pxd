@@ -5,19 +5,26 @@
 
 from stations.base cimport StationRuntime
 from stations.lot cimport Lot as TypedLot
-from stations.monitors cimport LineMonitor as TypedLineMonitor
+from stations.monitors cimport Level, LineMonitor as TypedLineMonitor
 
-cdef class _Loader:
-    cdef public object store
+cimport cython
+
+from stations.processing cimport CycleTime
 
 cdef class DwellStation(StationRuntime):
     cdef public TypedLineMonitor line
-    cdef public object spec, capacity, cycle, scrap, occupied, dwelling, held, full, loader, stats_since, fifo, head_timed, cycle_of, scrap_of
+    cdef public Level dwelling, held
+    cdef public object spec, capacity, cycle, scrap, occupied, full, loader, stats_since, fifo, head_timed, cycle_of, scrap_of
     # a lot's way through the store: each step calls the next in C
     cpdef _load(self)
+    @cython.locals(cycle=CycleTime)
     cpdef _start(self, TypedLot lot)
     cpdef _time_head(self)
+    @cython.locals(cycle=CycleTime)
     cpdef _dwell_over(self, TypedLot lot, _event=*)
     cpdef _leave_held(self, TypedLot lot, _event=*)
     cpdef _leave(self, TypedLot lot)
     cpdef _free_place(self)
+
+cdef class _Loader:
+    cdef public DwellStation store

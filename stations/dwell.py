@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Optional
 from simpy import Event
 from simpy.core import URGENT
 
-from stations.base import BLOCKED, STARVED, WORKING, Buffer, Lot, StationRuntime
+from stations.base import BLOCKED, STARVED, WORKING, Buffer, Lot, StationRuntime, put_into
 from stations.events import schedule_at, timeout
 from stations.processing import CycleTime, per_item
 from stations.quality import Scrap, scrap_bad_cells
@@ -107,7 +107,8 @@ class DwellStation(StationRuntime):
         monitor.machine_idle_changed(False, now)
         if monitor.events is not None:
             monitor.events.lot(self.name, lot, "start", now)
-        duration = self.cycle_of[lot.item].draw(lot.cells)
+        cycle = self.cycle_of[lot.item]
+        duration = cycle.draw(lot.cells)
         fifo, end = self.fifo, now + duration
         if fifo is None or (fifo and end < fifo[-1][0]):  # out of order: a timer of its own
             timeout(env, duration).callbacks.append(partial(self._dwell_over, lot))
@@ -140,12 +141,13 @@ class DwellStation(StationRuntime):
         self.monitor.processed_cells += lot.cells
         if self.monitor.events is not None:
             self.monitor.events.lot(self.name, lot, "finish", now)
-        self.monitor.ideal_work_s += self.cycle_of[lot.item].ideal_s(lot.cells)
+        cycle = self.cycle_of[lot.item]
+        self.monitor.ideal_work_s += cycle.ideal_s(lot.cells)
         if not scrap_bad_cells(self.scrap_of[lot.item], lot, self.monitor, self.line, now):
             self._free_place()
             return
         destination = self.route(lot)
-        if destination.try_put(lot):  # type: ignore[union-attr]
+        if put_into(destination, lot):
             self._leave(lot)
         else:
             self.held.add(1, now)

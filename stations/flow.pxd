@@ -3,11 +3,14 @@
 # ignores this file. Every attribute the class sets must be listed (tests/unit/test_native.py checks it);
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
+from stations.draws cimport BlockDraws
 from stations.lot cimport Lot as TypedLot
 from stations.monitors cimport LineMonitor as TypedLineMonitor, StationMonitor as TypedStationMonitor
 
 cdef class Router:
-    cdef public object targets, cumulative, uniform, counts
+    cdef public object targets, counts
+    cdef public list cumulative
+    cdef public BlockDraws uniform
 
 cdef class Regrouper:
     cdef public TypedLineMonitor line

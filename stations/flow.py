@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Optional
 import numpy as np
 
 from stations.base import Lot
-from twin.spec.distributions import BlockSampler
+from stations.draws import BlockDraws
 
 if TYPE_CHECKING:
     from stations.base import Buffer
@@ -30,8 +30,8 @@ class Router:
 
     def __init__(self, targets: list, shares: list[float], generator: np.random.Generator) -> None:
         self.targets = targets
-        self.cumulative = np.cumsum(shares) / sum(shares)
-        self.uniform = BlockSampler(lambda size: generator.random(size))
+        self.cumulative = (np.cumsum(shares) / sum(shares)).tolist()  # Python floats: compared per lot
+        self.uniform = BlockDraws(generator.random)
         self.counts = [0] * len(targets)  # lots sent to each target
 
     def choose(self):

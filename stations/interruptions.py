@@ -20,6 +20,7 @@ from stations.base import DOWN, OFF_SHIFT, STARVED, WAITING_BATCH, Machine
 from stations.events import timeout
 from stations.calendar import ShiftCalendar
 from stations.crew import Crew
+from stations.draws import read_in_c
 
 if TYPE_CHECKING:
     from stations.event_queue import TwinEnvironment  # annotations only
@@ -30,8 +31,8 @@ class Breakdowns:
 
     def __init__(self, env: TwinEnvironment, spec, ttf_generator, ttr_generator, monitor, crew: Optional[Crew]) -> None:
         self.env = env
-        self.ttf = spec.ttf.sampler(ttf_generator)
-        self.ttr = spec.ttr.sampler(ttr_generator)
+        self.ttf = read_in_c(spec.ttf.sampler(ttf_generator))
+        self.ttr = read_in_c(spec.ttr.sampler(ttr_generator))
         self.calendar_clock = spec.clock == "calendar"
         self.monitor = monitor
         self.crew = crew

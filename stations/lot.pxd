@@ -3,5 +3,14 @@
 # ignores this file. Every attribute the class sets must be listed (tests/unit/test_native.py checks it);
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
+cdef class Lot
+
+# cpdef: a lot's policy is told in C when the lot leaves (ConwipLoop releases the next one)
+cdef class ReleasePolicy:
+    cpdef lot_left(self, Lot lot)
+
 cdef class Lot:
-    cdef public object cells, item, released_at, counted_at, queued_at, source, tag, grade
+    cdef public object cells, item, released_at, counted_at, queued_at, tag, grade
+    cdef public ReleasePolicy source
+
+cpdef Lot as_lot(taken)

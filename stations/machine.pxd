@@ -3,6 +3,7 @@
 # ignores this file. Every attribute the class sets must be listed (tests/unit/test_native.py checks it);
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
+from stations.lot cimport as_lot
 from stations.processing cimport ProcessingStation
 
 cdef class MachineStation(ProcessingStation):

@@ -7,6 +7,7 @@ from typing import Generator
 from simpy import Event
 
 from stations.base import WORKING, Machine, put_into
+from stations.lot import as_lot
 from stations.events import timeout
 from stations.process import StationProcess
 from stations.processing import ProcessingStation
@@ -49,13 +50,14 @@ class MachineStation(ProcessingStation):
         while True:
             if calendar is not None and not calendar.is_on(env._now):  # MachineClock.ready
                 yield from clock.off_shift(machine.state)  # type: ignore[union-attr]
-            lot = buffer.try_get()
-            if lot is None:
+            taken = buffer.try_get()
+            if taken is None:
                 machine.set_state(idle)
                 if timed_idle:
-                    lot = yield from clock.wait(get_event(), buffer.cancel_get, renew)  # type: ignore[union-attr]
+                    taken = yield from clock.wait(get_event(), buffer.cancel_get, renew)  # type: ignore[union-attr]
                 else:
-                    lot = yield get_event()
+                    taken = yield get_event()
+            lot = as_lot(taken)
             cells, cycle = lot.cells, self.cycle_for(lot.item)
             if monitor.events is not None:
                 monitor.events.lot(self.name, lot, "start", env._now, machine=index)

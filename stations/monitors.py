@@ -8,6 +8,7 @@ truncation takes a baseline snapshot rather than zeroing them, so identities suc
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 
 
@@ -176,8 +177,8 @@ class StationMonitor:
         # active periods: the station is active while none of its machines is idle
         self.idle_machines = machines
         self.active_since: float | None = None if machines else 0.0
-        self.period_starts: list[float] = []
-        self.period_ends: list[float] = []
+        self.period_starts = array("d")
+        self.period_ends = array("d")
 
     # flows ---------------------------------------------------------------------------------
     def arrive(self, cells: int, now: float, queued: bool) -> None:
@@ -263,7 +264,7 @@ class StationMonitor:
 
     def reset(self, now: float) -> None:
         self.baseline = self.snapshot(now)
-        self.period_starts, self.period_ends = [], []
+        self.period_starts, self.period_ends = array("d"), array("d")
         if self.active_since is not None:
             self.active_since = now
 

@@ -3,6 +3,9 @@
 # ignores this file. Every attribute the class sets must be listed (tests/unit/test_native.py checks it);
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
+cimport cython
+
+from stations.draws cimport BlockDraws
 from stations.base cimport Machine as TypedMachine, StationRuntime
 from stations.flow cimport Grader as TypedGrader, Regrouper as TypedRegrouper
 from stations.interruptions cimport MachineClock as TypedMachineClock
@@ -11,6 +14,7 @@ from stations.monitors cimport LineMonitor as TypedLineMonitor
 
 cdef class CycleTime:
     cdef public object sampler, mean_s, per_cell
+    @cython.locals(block_draws=BlockDraws)
     cpdef draw(self, cells)
     cpdef ideal_s(self, cells)
 

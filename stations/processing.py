@@ -17,6 +17,7 @@ from stations.base import BLOCKED, SETUP, STARVED, STATE_NAMES, WORKING, Buffer,
 from stations.events import timeout
 from stations.calendar import ShiftCalendar
 from stations.crew import Crew
+from stations.draws import BlockDraws, read_in_c
 from stations.interruptions import Breakdowns, MachineClock
 from stations.flow import Grader, Regrouper
 from stations.quality import Rework, Scrap, scrap_bad_cells
@@ -33,12 +34,17 @@ class CycleTime:
     """
 
     def __init__(self, spec, generator) -> None:
-        self.sampler = spec.sampler(generator)
+        self.sampler = read_in_c(spec.sampler(generator))
         self.mean_s = spec.mean_s
         self.per_cell = spec.per == "cell"
 
     def draw(self, cells: int) -> float:
-        x = self.sampler.draw()
+        sampler = self.sampler
+        if type(sampler) is BlockDraws:
+            block_draws = sampler  # (typed in processing.pxd: a C call)
+            x = block_draws.draw()
+        else:
+            x = sampler.draw()
         if self.per_cell and cells != 1:
             return cells * self.mean_s + sqrt(cells) * (x - self.mean_s)
         return x

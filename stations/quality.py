@@ -10,7 +10,7 @@ from functools import partial
 
 import numpy as np
 
-from twin.spec.distributions import BlockSampler
+from stations.draws import BlockDraws
 
 
 class Scrap:
@@ -19,14 +19,14 @@ class Scrap:
     def __init__(self, yield_: float, generator: np.random.Generator) -> None:
         self.p_bad = 1.0 - yield_
         self.generator = generator
-        self.by_size: dict[int, BlockSampler] = {}
+        self.by_size: dict[int, BlockDraws] = {}
 
     def bad_cells(self, cells: int) -> int:
         if self.p_bad <= 0.0:
             return 0
         sampler = self.by_size.get(cells)
         if sampler is None:  # blocks of binomial(cells, p_bad) draws (a partial: a cpdef method holds no closure)
-            sampler = BlockSampler(partial(self.generator.binomial, cells, self.p_bad))
+            sampler = BlockDraws(partial(self.generator.binomial, cells, self.p_bad))
             self.by_size[cells] = sampler
         return sampler.draw()
 
@@ -55,7 +55,7 @@ class Rework:
 
     def __init__(self, fraction: float, generator: np.random.Generator) -> None:
         self.fraction = fraction
-        self.uniform = BlockSampler(lambda size: generator.random(size))
+        self.uniform = BlockDraws(generator.random)
 
     def chosen(self) -> bool:
         return self.uniform.draw() < self.fraction

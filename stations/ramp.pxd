@@ -3,6 +3,7 @@
 # ignores this file. Every attribute the class sets must be listed (tests/unit/test_native.py checks it);
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
+from stations.draws cimport BlockDraws
 from stations.processing cimport CycleTime
 from stations.quality cimport Scrap
 
@@ -16,7 +17,8 @@ cdef class RampedCycleTime(CycleTime):
     cpdef ideal_s(self, cells)
 
 cdef class RampedScrap(Scrap):
-    cdef public object yield_at, position, uniform
+    cdef public object yield_at, position
+    cdef public BlockDraws uniform
     cpdef bad_cells(self, cells)
 
 cdef class ScaledSampler:

@@ -26,7 +26,7 @@ from stations.calendar import ShiftCalendar
 from stations.interruptions import MachineClock
 from stations.processing import CycleTime
 from stations.quality import Scrap
-from twin.spec.distributions import BlockSampler
+from stations.draws import BlockDraws
 from twin.spec.ramp import Curve, RampSpec, is_constant, value_at
 from twin.spec.rng import Streams
 
@@ -89,7 +89,7 @@ class RampedScrap(Scrap):
         self.yield_at = yield_at
         self.position = position
         self.generator = generator
-        self.uniform = BlockSampler(lambda size: generator.random(size))
+        self.uniform = BlockDraws(generator.random)
 
     def bad_cells(self, cells: int) -> int:
         p_bad = 1.0 - self.yield_at(self.position(cells))

@@ -4,7 +4,10 @@
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
 from stations.event_queue cimport TwinEnvironment
+from stations.lot cimport Lot as TypedLot
+from stations.monitors cimport LineMonitor
 
 cdef class Exit:
     cdef public TwinEnvironment env
-    cdef public object line
+    cdef public LineMonitor line
+    cpdef try_put(self, TypedLot lot)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-
-from stations.base import Lot
+from stations.lot import Lot
 from stations.monitors import LineMonitor
 
 if TYPE_CHECKING:

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Callable, Generator, Optional
 import numpy as np
 from simpy import Event
 
-from stations.base import Buffer, Lot, ReleasePolicy
+from stations.base import Buffer, Lot
+from stations.lot import ReleasePolicy
 from stations.events import timeout
 from stations.process import StationProcess
-from twin.spec.distributions import BlockSampler
+from stations.draws import BlockDraws
 from twin.spec.rng import Streams
 from twin.spec.scenario import SourceSpec
 
@@ -32,7 +33,7 @@ class LotMaker:
             names = sorted(spec.mix)  # not the file's key order: results must not depend on it
             cumulative = np.cumsum([spec.mix[n] for n in names]) / sum(spec.mix.values())
             items = [item_index[n] for n in names]
-            uniform = BlockSampler(lambda size, gen=streams.generator(spec.name, "routing"): gen.random(size))
+            uniform = BlockDraws(streams.generator(spec.name, "routing").random)
             self._next_item = lambda: items[min(int(np.searchsorted(cumulative, uniform.draw(), side="right")), len(items) - 1)]
         elif spec.campaign is not None:
             sequence = itertools.cycle([item_index[step.product] for step in spec.campaign for _ in range(step.lots)])

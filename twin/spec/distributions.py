@@ -231,15 +231,15 @@ class BlockSampler:
     reference draws, instead of a Python method): the same values in the same order, and `drawn`
     grows by a block when a block is drawn, as before."""
 
-    __slots__ = ("_fill", "draw", "drawn")
+    __slots__ = ("fill", "draw", "drawn")
 
     def __init__(self, fill) -> None:
-        self._fill = fill
+        self.fill = fill  # size -> an array of that many values: the next block
         self.drawn = 0
         self.draw: Callable[[], float] = self._values().__next__
 
     def _values(self) -> Iterator[float]:
-        fill = self._fill
+        fill = self.fill
         while True:
             block = fill(BLOCK_SIZE).tolist()
             self.drawn += BLOCK_SIZE
