@@ -32,9 +32,11 @@ cdef class BatchBuffer(Buffer):
 
 cdef class Machine:
     cdef public TwinEnvironment env
-    cdef public object index, state, since, seconds, events
+    cdef public object index, seconds, events
+    cdef public long state  # a state's number (stations.states)
+    cdef public double since  # a time (float seconds)
     cdef public StationRuntime station
-    cpdef set_state(self, new)
+    cpdef set_state(self, long new)
 
 cdef class StationRuntime:
     cdef public TwinEnvironment env

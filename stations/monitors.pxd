@@ -30,7 +30,11 @@ cdef class LineMonitor:
     cpdef exit(self, Lot lot, now)
 
 cdef class StationMonitor:
-    cdef public object name, events, cells_in, cells_out, lots_out, scrapped, expired, processed_cells, ideal_work_s, failures, repair_wait_s, consumed, created, in_transit, wait_cell_s, waited_cells, baseline, idle_machines, active_since, period_starts, period_ends
+    cdef public object name, events, baseline, idle_machines, active_since, period_starts, period_ends
+    # counts of cells and lots as C integers, time sums as C doubles: no number is boxed per lot (a
+    # count is always an int, a time sum always a float, so the values and their types are as in Python)
+    cdef public long long cells_in, cells_out, lots_out, scrapped, expired, processed_cells, failures, consumed, created, in_transit, waited_cells
+    cdef public double ideal_work_s, repair_wait_s, wait_cell_s
     cdef public Level wip, queue
     cpdef arrive(self, cells, double now, queued)
     cpdef leave_queue(self, Lot lot, double now)

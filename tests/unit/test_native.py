@@ -77,7 +77,7 @@ def _declared(pxd: Path) -> dict[str, tuple[str | None, set[str]]]:
     classes: dict[str, tuple[str | None, set[str]]] = {}
     current = None
     for line in pxd.read_text().splitlines():
-        line = line.split("#", 1)[0]
+        line = line.split("#", 1)[0].rstrip()  # (a comment after the names leaves spaces)
         found = re.match(r"cdef class (\w+)(?:\((\w+)\))?:", line)
         if found:
             current = found.group(1)
