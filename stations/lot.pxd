@@ -9,8 +9,13 @@ cdef class Lot
 cdef class ReleasePolicy:
     cpdef lot_left(self, Lot lot)
 
+# C numbers: a lot's count is always an int, its item and grade are indices and its times floats, so
+# reading them, indexing lists with them and summing them needs no Python number
 cdef class Lot:
-    cdef public object cells, item, released_at, counted_at, queued_at, tag, grade
+    cdef public long long cells
+    cdef public long item, grade
+    cdef public double released_at, counted_at, queued_at
+    cdef public object tag
     cdef public ReleasePolicy source
 
 cpdef Lot as_lot(taken)

@@ -36,8 +36,9 @@ cdef class StationMonitor:
     cdef public long long cells_in, cells_out, lots_out, scrapped, expired, processed_cells, failures, consumed, created, in_transit, waited_cells
     cdef public double ideal_work_s, repair_wait_s, wait_cell_s
     cdef public Level wip, queue
-    cpdef arrive(self, cells, double now, queued)
+    cpdef arrive(self, long long cells, double now, queued)
+    @cython.locals(cells=cython.longlong)
     cpdef leave_queue(self, Lot lot, double now)
-    cpdef scrap(self, cells, double now)
-    cpdef depart(self, cells, double now)
+    cpdef scrap(self, long long cells, double now)
+    cpdef depart(self, long long cells, double now)
     cpdef machine_idle_changed(self, idle, now)
