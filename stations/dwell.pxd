@@ -9,6 +9,7 @@ from stations.monitors cimport Level, LineMonitor as TypedLineMonitor
 
 cimport cython
 
+from stations.events cimport StationEvent
 from stations.processing cimport CycleTime
 
 cdef class DwellStation(StationRuntime):
@@ -19,6 +20,7 @@ cdef class DwellStation(StationRuntime):
     cpdef _load(self)
     @cython.locals(cycle=CycleTime)
     cpdef _start(self, TypedLot lot)
+    @cython.locals(timer=StationEvent)
     cpdef _time_head(self)
     @cython.locals(cycle=CycleTime)
     cpdef _dwell_over(self, TypedLot lot, _event=*)

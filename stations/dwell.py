@@ -16,7 +16,7 @@ from simpy import Event
 from simpy.core import URGENT
 
 from stations.base import BLOCKED, STARVED, WORKING, Buffer, Lot, StationRuntime, put_into
-from stations.events import schedule_at, timeout
+from stations.events import new_event, schedule_at, timeout
 from stations.processing import CycleTime, per_item
 from stations.quality import Scrap, scrap_bad_cells
 from stations.monitors import Level, LineMonitor, StationMonitor
@@ -120,7 +120,7 @@ class DwellStation(StationRuntime):
     def _time_head(self) -> None:
         """One timer, due exactly when the head lot's dwell ends and in its place among events due at
         that instant (as its own timeout would be), so results equal one timeout per lot."""
-        timer = Event(self.env)
+        timer = new_event(self.env)
         timer._ok, timer._value = True, None  # a triggered timeout, scheduled by hand at an absolute time
         timer.callbacks.append(self._head_over)
         end, eid, _ = self.fifo[0]  # type: ignore[index]

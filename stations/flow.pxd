@@ -3,6 +3,8 @@
 # ignores this file. Every attribute the class sets must be listed (tests/unit/test_native.py checks it);
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
+cimport cython
+
 from stations.draws cimport BlockDraws
 from stations.lot cimport Lot as TypedLot
 from stations.monitors cimport LineMonitor as TypedLineMonitor, StationMonitor as TypedStationMonitor
@@ -16,6 +18,7 @@ cdef class Regrouper:
     cdef public TypedLineMonitor line
     cdef public object size, pools, cells, partial_lots, partial_cells
     cpdef add(self, TypedLot lot)
+    @cython.locals(first=TypedLot, packed=TypedLot)
     cpdef _pack(self, item, cells)
 
 cdef class Expiry:

@@ -23,6 +23,7 @@ cdef class ProcessingStation(StationRuntime):
     cdef public TypedRegrouper regrouper
     cdef public TypedGrader grader
     cdef public object spec, split_into, machines, streams, cycle, scrap, rework, rework_target, changeover, transfer, last_item, clocks, cycle_of, scrap_of
+    @cython.locals(out=TypedLot, piece=TypedLot)
     cpdef try_send(self, TypedMachine machine, TypedLot lot, split=*)
     cpdef CycleTime cycle_for(self, item)
     cpdef TypedMachine machine_at(self, index)
