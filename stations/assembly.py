@@ -124,7 +124,7 @@ class AssemblyStation(ProcessingStation):
         while True:
             consumed = yield from self.take(machine, self._try_take, self._request, self._cancel)
             lot = self._make(consumed)
-            cycle = self.cycle_of[lot.item]
+            cycle = self.cycle_for(lot.item)
             if self.input_change is not None:
                 yield from self.set_up(machine, self.input_change.draw())
             if self.monitor.events is not None:  # the inputs end here

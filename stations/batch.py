@@ -32,7 +32,7 @@ class BatchStation(ProcessingStation):
             if self.monitor.events is not None:
                 for lot in lots:
                     self.monitor.events.lot(self.name, lot, "start", self.env._now, machine=machine.index)
-            cycle = self.cycle_of[lots[0].item]  # a load runs its first lot's product recipe
+            cycle = self.cycle_for(lots[0].item)  # a load runs its first lot's product recipe
             yield from self.process(machine, cycle.draw(1), lots[0].item)
             self.monitor.ideal_work_s += cycle.mean_s * len(lots) / batch_max
             for lot in lots:

@@ -160,7 +160,7 @@ class ProcessingStation(StationRuntime):
     # the moves every machine makes ---------------------------------------------------------
     def take(self, machine: Machine, try_take, request_take, cancel) -> Generator[Event, object, object]:
         """Get the next job: at once if one is waiting, else wait (starved) for it."""
-        clock = self.clocks[machine.index]
+        clock = self.clock_at(machine.index)
         if clock is not None:
             yield from clock.ready()
         job = try_take()
@@ -183,7 +183,7 @@ class ProcessingStation(StationRuntime):
 
     def process(self, machine: Machine, duration: float, item: int) -> Generator[Event, object, None]:
         """Changeover if the product changed, then `duration` seconds of work."""
-        clock = self.clocks[machine.index]
+        clock = self.clock_at(machine.index)
         if self.changeover is not None:
             previous = self.last_item[machine.index]
             self.last_item[machine.index] = item
@@ -202,7 +202,7 @@ class ProcessingStation(StationRuntime):
         """`seconds` of setup (a changeover, a roll change): the machine is in SETUP, not working."""
         if seconds <= 0:
             return
-        clock = self.clocks[machine.index]
+        clock = self.clock_at(machine.index)
         machine.set_state(SETUP)
         if clock is None:
             yield timeout(self.env, seconds)
@@ -299,7 +299,7 @@ class ProcessingStation(StationRuntime):
         """Blocked after service: `piece` found no room downstream and waits in its machine."""
         machine.set_state(BLOCKED)
         request = destination.put_event(piece)
-        clock = self.clocks[machine.index]
+        clock = self.clock_at(machine.index)
         if clock is None:
             yield request
         else:
