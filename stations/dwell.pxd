@@ -3,13 +3,12 @@
 # ignores this file. Every attribute the class sets must be listed (tests/unit/test_native.py checks it);
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
-from stations.base cimport StationRuntime
-from stations.lot cimport Lot as TypedLot
-from stations.monitors cimport Level, LineMonitor as TypedLineMonitor
-
 cimport cython
 
+from stations.base cimport StationRuntime
 from stations.events cimport StationEvent
+from stations.lot cimport Lot as TypedLot
+from stations.monitors cimport Level, LineMonitor as TypedLineMonitor
 from stations.processing cimport CycleTime
 
 cdef class DwellStation(StationRuntime):
