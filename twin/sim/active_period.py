@@ -20,13 +20,10 @@ class BottleneckShares:
     shifting: np.ndarray  # fraction of the window each station shares a shifting bottleneck
 
 
-CHUNK = 1 << 16  # elementary intervals handled at once, to bound memory on long runs
-
-
 def active_period_shares(
     periods: list[tuple[np.ndarray, np.ndarray]], start: float, end: float
 ) -> BottleneckShares:
-    """`periods[k]` = (starts, ends) of station k's active periods within [start, end], sorted."""
+    """`periods[k]` = (starts, ends) of station k's active periods within [start, end]: disjoint, in order."""
     k = len(periods)
     window = end - start
     if window <= 0 or k == 0:
@@ -40,22 +37,29 @@ def active_period_shares(
     lengths = np.diff(breaks)
     mids = breaks[:-1] + lengths / 2
 
-    # the bottleneck of each elementary interval, and which period (global index) makes it so
+    # The bottleneck of each elementary interval, and which period (global index) makes it so: the
+    # longest period covering its midpoint (start <= mid < end), the first station on a tie. A
+    # station's periods are disjoint and in order, so period j covers the run of midpoints from the
+    # first at or after its start to the last before its end: two binary searches per period into
+    # the midpoints, not one per midpoint and station into the periods.
     bottleneck = np.full(len(mids), -1, dtype=np.int32)
     period = np.full(len(mids), -1, dtype=np.int64)
-    for lo in range(0, len(mids), CHUNK):
-        chunk = mids[lo : lo + CHUNK]
-        best = np.full(len(chunk), -1.0)
-        for station in range(k):
-            if len(starts[station]) == 0:
-                continue
-            idx = np.searchsorted(starts[station], chunk, side="right") - 1
-            safe = np.maximum(idx, 0)
-            duration = ends[station][safe] - starts[station][safe]
-            covering = (idx >= 0) & (ends[station][safe] > chunk) & (duration > best)
-            best[covering] = duration[covering]
-            bottleneck[lo : lo + CHUNK][covering] = station
-            period[lo : lo + CHUNK][covering] = offsets[station] + idx[covering]
+    best = np.full(len(mids), -1.0)
+    for station in range(k):
+        first = np.searchsorted(mids, starts[station], side="left")
+        count = np.searchsorted(mids, ends[station], side="left") - first
+        covering = np.flatnonzero(count > 0)
+        if not len(covering):
+            continue
+        count = count[covering]
+        owner = np.repeat(covering, count)  # the period covering each interval below, by position
+        interval = np.repeat(first[covering] - np.cumsum(count) + count, count) + np.arange(count.sum())
+        duration = ends[station][owner] - starts[station][owner]
+        longer = duration > best[interval]
+        interval = interval[longer]
+        best[interval] = duration[longer]
+        bottleneck[interval] = station
+        period[interval] = offsets[station] + owner[longer]
 
     # a change of bottleneck station between adjacent intervals is a shift; the overlap of the
     # two periods involved is the shifting time of both stations
