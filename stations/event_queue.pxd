@@ -5,7 +5,6 @@
 import cython
 
 @cython.final
-@cython.freelist(1024)
 cdef class QueueEntry:
     cdef public double sort_time
     cdef public long priority
@@ -25,10 +24,10 @@ cdef _sift_up(heap, pos)
 
 @cython.final
 cdef class EventQueue:
-    cdef public list heap
+    cdef public list heap, spare
     cdef public bint typed
     cdef public object now
-    @cython.locals(entry=QueueEntry, heap=list)
+    @cython.locals(entry=QueueEntry, heap=list, spare=list)
     cpdef push(self, time, priority, eid, event)
     @cython.locals(heap=list, first=QueueEntry, last=object)
     cpdef pop_event(self)

@@ -82,6 +82,7 @@ class EventQueue:
         self.heap: list = []
         self.typed = COMPILED if typed is None else typed  # entries as QueueEntry (else tuples, as SimPy)
         self.now: Any = None
+        self.spare: list = []  # entries taken out of line, reused by the next pushes (no allocation per event)
 
     def __len__(self) -> int:
         return len(self.heap)
@@ -93,9 +94,11 @@ class EventQueue:
                 raise ValueError(f"an event cannot be due at {time}")  # NaN would break the order for good
             heappush(self.heap, (time, priority, eid, event))
             return
-        entry = QueueEntry.__new__(QueueEntry)  # no __init__ frame: this runs once per event
+        spare = self.spare
+        entry = spare.pop() if spare else QueueEntry.__new__(QueueEntry)  # no __init__ frame
         entry.sort_time = time
         if entry.sort_time != entry.sort_time:
+            spare.append(entry)
             raise ValueError(f"an event cannot be due at {time}")
         entry.priority = priority
         entry.eid = eid
@@ -119,7 +122,10 @@ class EventQueue:
         else:
             first = last
         self.now = first.time
-        return first.event
+        event = first.event
+        first.time = first.event = None  # (nothing outside the queue holds an entry: it is reused)
+        self.spare.append(first)
+        return event
 
     def next_time(self) -> Any:
         """`Environment.peek`: the time of the next event, Infinity when none is due."""

@@ -1,5 +1,6 @@
 # Declarations Cython reads when it compiles events.py (issue 15); plain Python ignores this file.
-# A station's event is an extension type with C fields, made from a free list; the functions that make
+# A station's event is an extension type with C fields (no `@cython.freelist`: Cython does not apply it
+# from a .pxd to a .py module); the functions that make
 # and trigger events are C calls from every station module.
 
 import cython
@@ -7,7 +8,6 @@ import cython
 from stations.event_queue cimport EventQueue, TwinEnvironment
 
 @cython.final
-@cython.freelist(1024)
 cdef class StationEvent:
     cdef public TwinEnvironment env
     cdef public object callbacks, _value, _ok

@@ -3,8 +3,8 @@
 SimPy's `Timeout` and `Event` are Python objects with a dictionary each: making one, setting its
 fields and reading them back while it is processed is most of what an event costs. A `StationEvent`
 has the fields SimPy's loop and processes read (`env`, `callbacks`, `_value`, `_ok`, `_defused`);
-compiled, they are C fields, the object comes from a free list, and the station runner reads them in
-a few instructions. It answers what the stations and SimPy's loop ask of an event (`triggered`,
+compiled, they are C fields, the object is made without an `__init__` frame, and the station runner
+reads them in a few instructions. It answers what the stations and SimPy's loop ask of an event (`triggered`,
 `processed`, `ok`, `value`, `succeed`, `fail`) as SimPy's does, and takes the same place in line
 (tests/unit/test_fast_paths.py). It is not a `simpy.Event`: SimPy's conditions (`|`, `&`,
 `any_of`) do not take it, and the stations never combine their events.
@@ -81,7 +81,7 @@ class StationEvent:
 
 def new_event(env: TwinEnvironment) -> StationEvent:
     """A pending event, as SimPy's `Event(env)` (no callbacks yet), without its `__init__` frame."""
-    event = StationEvent.__new__(StationEvent)  # compiled: from the free list, no __init__ call
+    event = StationEvent.__new__(StationEvent)  # no __init__ call
     event.env = env
     event.callbacks = []
     event._value = PENDING
