@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from twin.sim.active_period import active_period_shares
+from twin.sim.active_period import active_period_shares, longest_covering
 from twin.analysis.verdict import verdict
 from twin.analysis.bottleneck import analyse
 from twin.experiments.replications import run_replications
@@ -98,25 +98,13 @@ def test_waterfall_parts_sum_to_ideal_minus_actual():
     assert set(scrap) == {"middle", "last"} and scrap["middle"] > scrap["last"] > 0
 
 
-def _shares_searching_every_midpoint(periods, start, end):
-    """The sweep's predecessor (until 30 Nov 2026), kept as its oracle: for each elementary interval
-    and each station, a binary search of the station's periods for the one covering the midpoint."""
-    k = len(periods)
-    window = end - start
-    if window <= 0 or k == 0:
-        return np.zeros(k), np.zeros(k)
-    starts = [np.asarray(p[0], dtype=float) for p in periods]
-    ends = [np.asarray(p[1], dtype=float) for p in periods]
-    offsets = np.cumsum([0] + [len(s) for s in starts])
-    all_starts, all_ends = np.concatenate(starts + [np.empty(0)]), np.concatenate(ends + [np.empty(0)])
-    breaks = np.unique(np.concatenate([[start, end], all_starts, all_ends]))
-    breaks = breaks[(breaks >= start) & (breaks <= end)]
-    lengths = np.diff(breaks)
-    mids = breaks[:-1] + lengths / 2
+def _covering_by_searching_every_midpoint(starts, ends, offsets, mids):
+    """The sweep's predecessor (until 30 Nov 2026), kept as its oracle: for each midpoint and each
+    station, a binary search of the station's periods for the one covering it."""
     bottleneck = np.full(len(mids), -1, dtype=np.int32)
     period = np.full(len(mids), -1, dtype=np.int64)
     best = np.full(len(mids), -1.0)
-    for station in range(k):
+    for station in range(len(starts)):
         if len(starts[station]) == 0:
             continue
         idx = np.searchsorted(starts[station], mids, side="right") - 1
@@ -126,46 +114,35 @@ def _shares_searching_every_midpoint(periods, start, end):
         best[covering] = duration[covering]
         bottleneck[covering] = station
         period[covering] = offsets[station] + idx[covering]
-    change = np.flatnonzero(np.diff(period) != 0) + 1
-    a, b = bottleneck[change - 1], bottleneck[change]
-    pa, pb = period[change - 1], period[change]
-    real = (a >= 0) & (b >= 0) & (a != b)
-    a, b, pa, pb = a[real], b[real], pa[real], pb[real]
-    overlap_lo = np.maximum(np.maximum(all_starts[pa], all_starts[pb]), start)
-    overlap_hi = np.minimum(np.minimum(all_ends[pa], all_ends[pb]), end)
-    keep = overlap_hi > overlap_lo
-    first = np.searchsorted(breaks, overlap_lo[keep])
-    last = np.searchsorted(breaks, overlap_hi[keep])
-    involved = (a[keep], b[keep])
-    sole, shifting = np.zeros(k), np.zeros(k)
-    for station in range(k):
-        opens = np.concatenate([first[side == station] for side in involved])
-        closes = np.concatenate([last[side == station] for side in involved])
-        depth = np.cumsum(np.bincount(opens, minlength=len(mids) + 1) - np.bincount(closes, minlength=len(mids) + 1))
-        in_shift = depth[:-1] > 0
-        sole[station] = lengths[(bottleneck == station) & ~in_shift].sum() / window
-        shifting[station] = lengths[in_shift].sum() / window
-    return sole, shifting
+    return bottleneck, period
 
 
 @st.composite
 def _stations_periods(draw):
     """Up to 6 stations' disjoint, ordered periods on a coarse grid with tiny nudges (equal lengths,
-    shared ends, intervals far shorter than the times: the ties and roundings a run produces)."""
+    shared ends, intervals one double wide: the ties and roundings a run produces)."""
+    step = draw(st.sampled_from([1.0, 1e5, 3e7]))
     stations = []
     for _ in range(draw(st.integers(1, 6))):
         cuts = sorted(set(draw(st.lists(st.integers(0, 60), max_size=24))))
-        nudged = sorted({c * 1e5 + draw(st.sampled_from([0.0, 1e-9, 0.5])) for c in cuts})
+        # a time, the next double after it (an interval whose midpoint rounds onto one of its ends), or half a step on
+        nudges = [draw(st.sampled_from([0, 1, 2])) for _ in cuts]
+        nudged = sorted({[c * step, np.nextafter(c * step, np.inf), (c + 0.5) * step][n] for c, n in zip(cuts, nudges)})
         pairs = [(a, b) for a, b in zip(nudged[::2], nudged[1::2]) if b > a]
         stations.append((np.array([a for a, _ in pairs]), np.array([b for _, b in pairs])))
-    start = draw(st.sampled_from([0.0, 1e5, 2.5e6]))
-    return stations, start, start + draw(st.sampled_from([1e6, 3e6, 6e6]))
+    start = step * draw(st.sampled_from([0, 1, 25]))
+    return stations, start, start + step * draw(st.sampled_from([10, 30, 60]))
 
 
 @settings(max_examples=300, deadline=None)
 @given(_stations_periods())
-def test_the_sweep_gives_the_shares_of_a_search_per_midpoint(case):
+def test_the_sweep_finds_the_bottleneck_a_search_per_midpoint_finds(case):
     periods, start, end = case
-    shares = active_period_shares(periods, start, end)
-    sole, shifting = _shares_searching_every_midpoint(periods, start, end)
-    assert np.array_equal(shares.sole, sole) and np.array_equal(shares.shifting, shifting)
+    starts, ends = [p[0] for p in periods], [p[1] for p in periods]
+    offsets = np.cumsum([0] + [len(s) for s in starts])
+    breaks = np.unique(np.concatenate([[start, end], *starts, *ends]))
+    breaks = breaks[(breaks >= start) & (breaks <= end)]
+    mids = breaks[:-1] + np.diff(breaks) / 2
+    swept = longest_covering(starts, ends, offsets, mids)
+    searched = _covering_by_searching_every_midpoint(starts, ends, offsets, mids)
+    assert np.array_equal(swept[0], searched[0]) and np.array_equal(swept[1], searched[1])

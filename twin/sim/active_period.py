@@ -37,29 +37,7 @@ def active_period_shares(
     lengths = np.diff(breaks)
     mids = breaks[:-1] + lengths / 2
 
-    # The bottleneck of each elementary interval, and which period (global index) makes it so: the
-    # longest period covering its midpoint (start <= mid < end), the first station on a tie. A
-    # station's periods are disjoint and in order, so period j covers the run of midpoints from the
-    # first at or after its start to the last before its end: two binary searches per period into
-    # the midpoints, not one per midpoint and station into the periods.
-    bottleneck = np.full(len(mids), -1, dtype=np.int32)
-    period = np.full(len(mids), -1, dtype=np.int64)
-    best = np.full(len(mids), -1.0)
-    for station in range(k):
-        first = np.searchsorted(mids, starts[station], side="left")
-        count = np.searchsorted(mids, ends[station], side="left") - first
-        covering = np.flatnonzero(count > 0)
-        if not len(covering):
-            continue
-        count = count[covering]
-        owner = np.repeat(covering, count)  # the period covering each interval below, by position
-        interval = np.repeat(first[covering] - np.cumsum(count) + count, count) + np.arange(count.sum())
-        duration = ends[station][owner] - starts[station][owner]
-        longer = duration > best[interval]
-        interval = interval[longer]
-        best[interval] = duration[longer]
-        bottleneck[interval] = station
-        period[interval] = offsets[station] + owner[longer]
+    bottleneck, period = longest_covering(starts, ends, offsets, mids)
 
     # a change of bottleneck station between adjacent intervals is a shift; the overlap of the
     # two periods involved is the shifting time of both stations
@@ -83,3 +61,33 @@ def active_period_shares(
         sole[station] = lengths[(bottleneck == station) & ~in_shift].sum() / window
         shifting[station] = lengths[in_shift].sum() / window
     return BottleneckShares(sole, shifting)
+
+
+def longest_covering(starts: list[np.ndarray], ends: list[np.ndarray], offsets: np.ndarray, mids: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """The bottleneck of each elementary interval, and which period (global index: `offsets[station]`
+    plus its place) makes it so: the longest period covering the interval's midpoint (start <= mid <
+    end), the first station on a tie; -1 where no station is active.
+
+    A station's periods are disjoint and in order, so period j covers the run of midpoints from the
+    first at or after its start to the last before its end: two binary searches per period into the
+    midpoints, not one per midpoint and station into the periods."""
+    bottleneck = np.full(len(mids), -1, dtype=np.int32)
+    period = np.full(len(mids), -1, dtype=np.int64)
+    best = np.full(len(mids), -1.0)
+    for station in range(len(starts)):
+        first = np.searchsorted(mids, starts[station], side="left")
+        count = np.searchsorted(mids, ends[station], side="left") - first
+        covering = np.flatnonzero(count > 0)
+        if not len(covering):
+            continue
+        count = count[covering]
+        owner = np.repeat(covering, count)  # the period covering each interval below, by position
+        interval = np.repeat(first[covering] - np.cumsum(count) + count, count) + np.arange(count.sum())
+        duration = ends[station][owner] - starts[station][owner]
+        longer = duration > best[interval]
+        interval = interval[longer]
+        best[interval] = duration[longer]
+        bottleneck[interval] = station
+        period[interval] = offsets[station] + owner[longer]
+    return bottleneck, period
