@@ -4,9 +4,9 @@ SimPy's `Timeout` and `Event` are Python objects with a dictionary each: making 
 fields and reading them back while it is processed is most of what an event costs. A `StationEvent`
 has the fields SimPy's loop and processes read (`env`, `callbacks`, `_value`, `_ok`, `_defused`);
 compiled, they are C fields, the object is made without an `__init__` frame, and the station runner
-reads them in a few instructions. It answers what the stations and SimPy's loop ask of an event (`triggered`,
-`processed`, `ok`, `value`, `succeed`, `fail`) as SimPy's does, and takes the same place in line
-(tests/unit/test_fast_paths.py). It is not a `simpy.Event`: SimPy's conditions (`|`, `&`,
+reads them in a few instructions. It answers what the stations and SimPy's loop ask of an event
+(`triggered`, `processed`, `ok`, `value`, `succeed`, `fail`) as SimPy's does, and takes the same place
+in line (tests/unit/test_fast_paths.py). It is not a `simpy.Event`: SimPy's conditions (`|`, `&`,
 `any_of`) do not take it, and the stations never combine their events.
 """
 
