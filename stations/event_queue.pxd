@@ -24,12 +24,14 @@ cdef _sift_up(heap, pos)
 
 @cython.final
 cdef class EventQueue:
-    cdef public list heap, spare
+    cdef public list heap, spare, lane
     cdef public bint typed
     cdef public object now
-    @cython.locals(entry=QueueEntry, heap=list, spare=list)
+    cdef public double now_key
+    cdef public Py_ssize_t lane_head
+    @cython.locals(entry=QueueEntry, heap=list, spare=list, lane=list)
     cpdef push(self, time, priority, eid, event)
-    @cython.locals(heap=list, first=QueueEntry, last=object)
+    @cython.locals(heap=list, lane=list, head=cython.Py_ssize_t, first=QueueEntry, last=object)
     cpdef pop_event(self)
 
 cdef class TwinEnvironment:
