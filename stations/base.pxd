@@ -33,7 +33,8 @@ cdef class BatchBuffer(Buffer):
 
 cdef class Machine:
     cdef public TwinEnvironment env
-    cdef public object index, seconds, events
+    cdef public object index, events
+    cdef public double[::1] seconds  # seconds per state (an array('d'))
     cdef public long state  # a state's number (stations.states)
     cdef public double since  # a time (float seconds)
     cdef public StationRuntime station

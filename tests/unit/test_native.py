@@ -82,8 +82,9 @@ def _declared(pxd: Path) -> dict[str, tuple[str | None, set[str]]]:
         if found:
             current = found.group(1)
             classes[current] = (found.group(2), set())
-        # the names after their type: `object`, a declared class, or a C number such as `long long`
-        elif current and (field := re.match(r"\s+cdef public (?:(?:unsigned|signed|long|short) )*\w+ (.+)", line)):
+        # the names after their type: `object`, a declared class, a C number such as `long long`, or a
+        # memoryview of C numbers such as `double[::1]`
+        elif current and (field := re.match(r"\s+cdef public (?:(?:unsigned|signed|long|short) )*\w+(?:\[[:\d, ]*\])? (.+)", line)):
             classes[current][1].update(a.strip() for a in field.group(1).split(","))
     return classes
 
