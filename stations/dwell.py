@@ -113,7 +113,7 @@ class DwellStation(StationRuntime):
         if fifo is None or (fifo and end < fifo[-1][0]):  # out of order: a timer of its own
             timeout(env, duration).callbacks.append(partial(self._dwell_over, lot))
             return
-        fifo.append((end, next(env._eid), lot))  # its place among same-instant events, as its own timeout's
+        fifo.append((end, env._eid.take(), lot))  # its place among same-instant events, as its own timeout's
         if not self.head_timed:
             self._time_head()
 

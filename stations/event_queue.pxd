@@ -23,6 +23,12 @@ cdef _sift_down(heap, start, pos)
 cdef _sift_up(heap, pos)
 
 @cython.final
+cdef class PlaceInLine:
+    cdef public long long next_place
+    @cython.locals(place=cython.longlong)
+    cpdef long long take(self)
+
+@cython.final
 cdef class EventQueue:
     cdef public list heap, spare, lane
     cdef public bint typed
@@ -30,10 +36,11 @@ cdef class EventQueue:
     cdef public double now_key
     cdef public Py_ssize_t lane_head
     @cython.locals(entry=QueueEntry, heap=list, spare=list, lane=list)
-    cpdef push(self, time, priority, eid, event)
+    cpdef push(self, time, long priority, long long eid, event)
     @cython.locals(heap=list, lane=list, head=cython.Py_ssize_t, first=QueueEntry, last=object)
     cpdef pop_event(self)
 
 cdef class TwinEnvironment:
-    cdef public object _now, _eid, _active_proc
+    cdef public object _now, _active_proc
+    cdef public PlaceInLine _eid
     cdef public EventQueue _queue

@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 from heapq import heappop, heappush
 from importlib.machinery import EXTENSION_SUFFIXES
-from itertools import count
 from typing import Any, Generator, Iterable, Optional
 
 from simpy.core import EmptySchedule, Infinity, NORMAL, StopSimulation, URGENT
@@ -75,6 +74,27 @@ def _sift_up(heap: list, pos: int) -> None:
         child = 2 * pos + 1
     heap[pos] = item
     _sift_down(heap, start, pos)
+
+
+class PlaceInLine:
+    """`itertools.count()` for the events' places in line, kept as a C number when compiled: `take` hands
+    the next one to the queue without making a Python int (`next` still gives one, as SimPy's does)."""
+
+    __slots__ = ("next_place",)
+
+    def __init__(self) -> None:
+        self.next_place = 0
+
+    def __iter__(self) -> "PlaceInLine":
+        return self
+
+    def __next__(self) -> int:
+        return self.take()
+
+    def take(self) -> int:
+        place = self.next_place
+        self.next_place = place + 1
+        return place
 
 
 class EventQueue:
@@ -179,7 +199,7 @@ class TwinEnvironment:
     def __init__(self, initial_time: Any = 0) -> None:
         self._now = initial_time
         self._queue = EventQueue()
-        self._eid = count()  # the next place in line among events due at the same instant
+        self._eid = PlaceInLine()  # the next place in line among events due at the same instant
         self._active_proc = None
 
     @property
@@ -209,7 +229,7 @@ class TwinEnvironment:
 
     def schedule(self, event: Event, priority: int = NORMAL, delay: Any = 0) -> None:
         """Schedule `event` with `priority`, due after `delay`."""
-        self._queue.push(self._now + delay, priority, next(self._eid), event)
+        self._queue.push(self._now + delay, priority, self._eid.take(), event)
 
     def peek(self) -> Any:
         """The time of the next event, Infinity when none is due."""

@@ -103,7 +103,7 @@ def timeout(env: TwinEnvironment, delay: float) -> StationEvent:
     event._ok = True
     event.handled = False
     queue = env._queue
-    queue.push(env._now + delay, NORMAL, next(env._eid), event)
+    queue.push(env._now + delay, NORMAL, env._eid.take(), event)
     return event
 
 
@@ -122,7 +122,7 @@ def hand_over(waiter: Any, value: object = None) -> None:
     event._value = value
     env = event.env
     queue = env._queue
-    queue.push(env._now, NORMAL, next(env._eid), event)
+    queue.push(env._now, NORMAL, env._eid.take(), event)
 
 
 def schedule_at(env: TwinEnvironment, event: Event, at: float, eid: Optional[int] = None) -> None:
@@ -134,4 +134,7 @@ def schedule_at(env: TwinEnvironment, event: Event, at: float, eid: Optional[int
     timer's own timeout would have been created, so that ties resolve as they would have.
     """
     queue = env._queue
-    queue.push(at, NORMAL, next(env._eid) if eid is None else eid, event)
+    if eid is None:
+        queue.push(at, NORMAL, env._eid.take(), event)
+    else:
+        queue.push(at, NORMAL, eid, event)

@@ -41,7 +41,7 @@ class StationProcess:
         start._value = None
         start._ok = True
         queue = env._queue
-        queue.push(env._now, URGENT, next(env._eid), start)
+        queue.push(env._now, URGENT, env._eid.take(), start)
 
     def __call__(self, event: Event) -> None:
         self.resume(event)
