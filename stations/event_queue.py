@@ -2,9 +2,9 @@
 
 SimPy keeps the events due in a list of tuples (time, priority, place in line, event) under `heapq`,
 so each comparison of two entries goes through a tuple and two Python floats. An `EventQueue` holds
-the same entries in the same order: compiled, each is a `QueueEntry` whose keys are C numbers, sifted
-by heapq's own algorithm, and a comparison is a few C comparisons; as plain Python it is heapq on
-tuples, as in SimPy. About a third of the events (half at 10x) are wake-ups due at the current
+the same entries in the same order: compiled, each is a `QueueEntry` whose keys are C numbers, and the
+heap (`TimedHeap`, heapq's own algorithm) sifts the entries' times as C doubles, reading an entry only
+when two times are equal; as plain Python it is heapq on tuples, as in SimPy. About a third of the events (half at 10x) are wake-ups due at the current
 instant, which a heap would sift to its top and back: these wait in a first-in-first-out lane, and
 each pop takes whichever of the lane's first and the heap's first comes first. `TwinEnvironment` is SimPy's
 Environment over this queue, compiled as an extension type whose clock and queue the stations read
@@ -16,6 +16,7 @@ shortcuts take their places in one line, and come out in exactly the order SimPy
 from __future__ import annotations
 
 import math
+from array import array
 from heapq import heappop, heappush
 from importlib.machinery import EXTENSION_SUFFIXES
 from typing import Any, Generator, Iterable, Optional
@@ -30,9 +31,9 @@ plain Python heapq's C code on tuples is the faster of the two (and the same ord
 
 class QueueEntry:
     """One event due: `time` as scheduled (the object SimPy would set as the clock) and the keys it is
-    ordered by, as C numbers when compiled."""
+    ordered by, as C numbers when compiled; `slot` is its place in `TimedHeap.table`, for good."""
 
-    __slots__ = ("sort_time", "priority", "eid", "time", "event")  # set by `EventQueue.push`
+    __slots__ = ("sort_time", "priority", "eid", "time", "event", "slot")  # set by `EventQueue.push`
 
 
 def _before(a: QueueEntry, b: QueueEntry) -> bool:
@@ -45,35 +46,90 @@ def _before(a: QueueEntry, b: QueueEntry) -> bool:
     return a.eid < b.eid
 
 
-def _sift_down(heap: list, start: int, pos: int) -> None:
-    """heapq's `_siftdown`: move the entry at `pos` up towards `start` until its parent is before it."""
-    item = heap[pos]
-    while pos > start:
-        parent_pos = (pos - 1) >> 1
-        parent = heap[parent_pos]
-        if _before(item, parent):
-            heap[pos] = parent
-            pos = parent_pos
-            continue
-        break
-    heap[pos] = item
+class TimedHeap:
+    """heapq's binary heap (its sifts, so its layout) over the entries' times, held as C doubles in one
+    array beside the entries' slots in another: a sift moves two C numbers a level and reads an entry
+    only when two times are equal. An entry keeps its slot in `table` for as long as the queue lives
+    (entries are reused), so the heap holds no reference to count."""
 
+    def __init__(self) -> None:
+        self.table: list = []  # every entry made, at its slot
+        self.times = array("d", bytes(8 * 64))  # times[i] and slots[i]: the heap's i-th entry
+        self.slots = array("q", bytes(8 * 64))
+        self.size = 0
 
-def _sift_up(heap: list, pos: int) -> None:
-    """heapq's `_siftup`: move the smaller child up until a leaf is reached, then sift the entry down."""
-    end = len(heap)
-    start = pos
-    item = heap[pos]
-    child = 2 * pos + 1
-    while child < end:
-        right = child + 1
-        if right < end and not _before(heap[child], heap[right]):
-            child = right
-        heap[pos] = heap[child]
-        pos = child
-        child = 2 * pos + 1
-    heap[pos] = item
-    _sift_down(heap, start, pos)
+    def new_entry(self) -> QueueEntry:
+        entry = QueueEntry.__new__(QueueEntry)  # no __init__ frame
+        entry.slot = len(self.table)
+        self.table.append(entry)
+        return entry
+
+    def first(self) -> Optional[QueueEntry]:
+        return self.table[self.slots[0]] if self.size else None
+
+    def in_order(self) -> list:
+        """The entries in the heap's order."""
+        return [self.table[self.slots[i]] for i in range(self.size)]
+
+    def _ahead(self, time: float, entry: QueueEntry, pos: int) -> bool:
+        """`entry` (due at `time`) comes before the heap's entry at `pos`."""
+        other = self.times[pos]
+        if time != other:
+            return time < other
+        return _before(entry, self.table[self.slots[pos]])
+
+    def _grow(self) -> None:
+        capacity = 2 * len(self.times)
+        times, slots = array("d", bytes(8 * capacity)), array("q", bytes(8 * capacity))
+        for i in range(self.size):
+            times[i] = self.times[i]
+            slots[i] = self.slots[i]
+        self.times, self.slots = times, slots
+
+    def _settle(self, time: float, entry: QueueEntry, pos: int) -> None:
+        """heapq's `_siftdown`: put `entry` at `pos`, or above it while it comes before the parent."""
+        while pos > 0:
+            parent = (pos - 1) >> 1
+            if not self._ahead(time, entry, parent):
+                break
+            self.times[pos] = self.times[parent]
+            self.slots[pos] = self.slots[parent]
+            pos = parent
+        self.times[pos] = time
+        self.slots[pos] = entry.slot
+
+    def push(self, entry: QueueEntry) -> None:
+        if self.size == len(self.times):
+            self._grow()
+        self.size += 1
+        self._settle(entry.sort_time, entry, self.size - 1)
+
+    def pop(self) -> QueueEntry:
+        """The first entry, taken out (the heap must not be empty). heapq's `heappop`: the last entry
+        goes to the top, the earlier child moves up until a leaf, then the last entry settles there."""
+        first = self.table[self.slots[0]]
+        self.size -= 1
+        end = self.size
+        if end:
+            last = self.table[self.slots[end]]
+            pos = 0
+            child = 1
+            while child < end:
+                right = child + 1
+                if right < end and not self._child_first(child, right):
+                    child = right
+                self.times[pos] = self.times[child]
+                self.slots[pos] = self.slots[child]
+                pos = child
+                child = 2 * pos + 1
+            self._settle(last.sort_time, last, pos)
+        return first
+
+    def _child_first(self, child: int, right: int) -> bool:
+        """The heap's entry at `child` comes before the one at `right`."""
+        if self.times[child] != self.times[right]:
+            return self.times[child] < self.times[right]
+        return _before(self.table[self.slots[child]], self.table[self.slots[right]])
 
 
 class PlaceInLine:
@@ -102,8 +158,9 @@ class EventQueue:
     line (`eid`, unique). `now` is the time of the event last taken, as it was scheduled."""
 
     def __init__(self, typed: Optional[bool] = None) -> None:
-        self.heap: list = []
         self.typed = COMPILED if typed is None else typed  # entries as QueueEntry (else tuples, as SimPy)
+        self.heap: list = []  # SimPy's tuples under heapq (not typed)
+        self.timed = TimedHeap()  # the entries not due now (typed)
         self.now: Any = None
         self.now_key = -math.inf  # `now` as the C double entries are ordered by
         self.lane: list = []  # entries due now, each after the one before it (see `push`)
@@ -111,7 +168,7 @@ class EventQueue:
         self.spare: list = []  # entries taken out of line, reused by the next pushes (no allocation per event)
 
     def __len__(self) -> int:
-        return len(self.heap) + len(self.lane) - self.lane_head
+        return len(self.heap) + self.timed.size + len(self.lane) - self.lane_head
 
     def push(self, time: Any, priority: int, eid: int, event: Event) -> None:
         """`heappush(env._queue, (time, priority, eid, event))`. An entry due now that comes after the
@@ -122,7 +179,7 @@ class EventQueue:
             heappush(self.heap, (time, priority, eid, event))
             return
         spare = self.spare
-        entry = spare.pop() if spare else QueueEntry.__new__(QueueEntry)  # no __init__ frame
+        entry = spare.pop() if spare else self.timed.new_entry()
         entry.sort_time = time
         if entry.sort_time != entry.sort_time:
             spare.append(entry)
@@ -135,33 +192,28 @@ class EventQueue:
         if entry.sort_time == self.now_key and (self.lane_head == len(lane) or _before(lane[-1], entry)):
             lane.append(entry)  # a wake-up due now, after the last one: no sifting through the heap
             return
-        heap = self.heap
-        heap.append(entry)
-        _sift_down(heap, 0, len(heap) - 1)
+        self.timed.push(entry)
 
     def pop_event(self) -> Event:
         """The next event, taken out of line; its time becomes `now`. IndexError when none is due."""
         if not self.typed:
             self.now, _, _, event = heappop(self.heap)
             return event
-        heap = self.heap
+        timed = self.timed
         lane = self.lane
         head = self.lane_head
-        if head < len(lane) and not (heap and _before(heap[0], lane[head])):
+        if head < len(lane) and not (timed.size and timed.times[0] <= lane[head].sort_time
+                                     and _before(timed.first(), lane[head])):
             first = lane[head]  # its slot is never read again, and the lane is emptied once all are taken
             if head + 1 == len(lane):
                 del lane[:]
                 self.lane_head = 0
             else:
                 self.lane_head = head + 1
+        elif timed.size:
+            first = timed.pop()
         else:
-            last = heap.pop()
-            if heap:
-                first = heap[0]
-                heap[0] = last
-                _sift_up(heap, 0)
-            else:
-                first = last
+            raise IndexError("no event is due")
         self.now = first.time
         self.now_key = first.sort_time
         event = first.event
@@ -173,7 +225,7 @@ class EventQueue:
         """`Environment.peek`: the time of the next event, Infinity when none is due."""
         if not self.typed:
             return self.heap[0][0] if self.heap else Infinity
-        first = self.heap[0] if self.heap else None
+        first = self.timed.first()
         if self.lane_head < len(self.lane):
             waiting = self.lane[self.lane_head]
             if first is None or _before(waiting, first):
@@ -185,7 +237,7 @@ class EventQueue:
         lane's."""
         if not self.typed:
             return list(self.heap)
-        return [(e.time, e.priority, e.eid, e.event) for e in self.heap + self.lane[self.lane_head:]]
+        return [(e.time, e.priority, e.eid, e.event) for e in self.timed.in_order() + self.lane[self.lane_head:]]
 
 
 class TwinEnvironment:

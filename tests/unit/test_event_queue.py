@@ -56,6 +56,27 @@ def test_pops_and_entries_are_heapqs_on_simpys_tuples(operations, rng, typed):
 
 
 @pytest.mark.parametrize("typed", [True, False])
+def test_thousands_of_entries_come_back_in_simpys_order(typed):
+    """Past the typed heap's first capacity (64), with ties in time, and pushes after each pop."""
+    rng = np.random.default_rng(7)
+    queue, simpys, eid = EventQueue(typed=typed), [], 0
+    for _ in range(3000):
+        entry = (float(rng.integers(0, 400)), int(rng.integers(0, 2)), eid, object())
+        eid += 1
+        queue.push(*entry)
+        heapq.heappush(simpys, entry)
+    while simpys:
+        time, _, _, event = heapq.heappop(simpys)
+        assert queue.pop_event() is event and queue.now == time
+        if rng.random() < 0.3:
+            entry = (time + float(rng.integers(0, 3)), int(rng.integers(0, 2)), eid, object())
+            eid += 1
+            queue.push(*entry)
+            heapq.heappush(simpys, entry)
+    assert len(queue) == 0 and queue.next_time() == math.inf
+
+
+@pytest.mark.parametrize("typed", [True, False])
 def test_the_clock_takes_the_time_as_it_was_scheduled(typed):
     queue = EventQueue(typed=typed)
     for eid, time in enumerate((np.float64(2.5), 0, 1.5)):
