@@ -12,6 +12,7 @@ cdef class Breakdowns:
     cdef public TwinEnvironment env
     cdef public object ttf, ttr, calendar_clock, crew, ttf_left, next_at
     cdef public TypedStationMonitor monitor
+    cpdef left(self)
 
 cdef class MachineClock:
     cdef public TypedMachine machine
@@ -21,3 +22,4 @@ cdef class MachineClock:
     cdef public object pauses_work, timed_idle, _alarm, _alarm_deadline, _waiting, _cancel
     cpdef clear_ahead(self, now)
     cpdef processed(self, seconds)
+    cpdef _set_alarm(self, deadline, now)

@@ -161,14 +161,14 @@ class ProcessingStation(StationRuntime):
     def take(self, machine: Machine, try_take, request_take, cancel) -> Generator[Event, object, object]:
         """Get the next job: at once if one is waiting, else wait (starved) for it."""
         clock = self.clock_at(machine.index)
-        if clock is not None:
+        if clock is not None and clock.calendar is not None:  # (`ready` does nothing without a calendar)
             yield from clock.ready()
         job = try_take()
         if job is not None:
             return job
         machine.set_state(self.idle_state())
         request = request_take()
-        if clock is None:
+        if clock is None or not clock.timed_idle:  # (`clock.wait` would only wait for the request)
             return (yield request)
 
         def renew():
@@ -300,7 +300,7 @@ class ProcessingStation(StationRuntime):
         machine.set_state(BLOCKED)
         request = destination.put_event(piece)
         clock = self.clock_at(machine.index)
-        if clock is None:
+        if clock is None or not clock.timed_idle:  # (`clock.wait` would only wait for the request)
             yield request
         else:
             yield from clock.wait(
