@@ -4,13 +4,13 @@ SimPy keeps the events due in a list of tuples (time, priority, place in line, e
 so each comparison of two entries goes through a tuple and two Python floats. An `EventQueue` holds
 the same entries in the same order: compiled, each is a `QueueEntry` whose keys are C numbers, and the
 heap (`TimedHeap`, heapq's own algorithm) sifts the entries' times as C doubles, reading an entry only
-when two times are equal; as plain Python it is heapq on tuples, as in SimPy. About a third of the events (half at 10x) are wake-ups due at the current
-instant, which a heap would sift to its top and back: these wait in a first-in-first-out lane, and
-each pop takes whichever of the lane's first and the heap's first comes first. `TwinEnvironment` is SimPy's
-Environment over this queue, compiled as an extension type whose clock and queue the stations read
-as C fields. SimPy's own events (stores, conditions, processes, interrupts) and the stations'
-shortcuts take their places in one line, and come out in exactly the order SimPy's loop gives them
-(tests/unit/test_event_queue.py).
+when two times are equal; as plain Python it is heapq on tuples, as in SimPy. A third of the events
+(two fifths at 10x) are wake-ups due at the current instant, which a heap would sift to its top and
+back: these wait in a first-in-first-out lane, and each pop takes whichever of the lane's first and
+the heap's first comes first. `TwinEnvironment` is SimPy's Environment over this queue, compiled as an
+extension type whose clock and queue the stations read as C fields. SimPy's own events (stores,
+conditions, processes, interrupts) and the stations' shortcuts take their places in one line, and
+come out in exactly the order SimPy's loop gives them (tests/unit/test_event_queue.py).
 """
 
 from __future__ import annotations
@@ -237,7 +237,8 @@ class EventQueue:
         lane's."""
         if not self.typed:
             return list(self.heap)
-        return [(e.time, e.priority, e.eid, e.event) for e in self.timed.in_order() + self.lane[self.lane_head:]]
+        held = self.timed.in_order() + self.lane[self.lane_head:]
+        return [(e.time, e.priority, e.eid, e.event) for e in held]
 
 
 class TwinEnvironment:
