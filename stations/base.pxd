@@ -10,11 +10,13 @@ from stations.event_queue cimport TwinEnvironment
 from stations.monitors cimport LineMonitor, StationMonitor
 from stations.lot cimport Lot as TypedLot  # not `Lot`: base.py re-exports the Python name
 from stations.sink cimport Exit
+from stations.fifo cimport Fifo
 
 # Typed fields (a monitor, a station) let the buffer and the machine call their methods in C.
 cdef class Buffer:
     cdef public TwinEnvironment env
-    cdef public object capacity, items, rework, getters, putters, new_lot, expiry
+    cdef public object capacity, new_lot, expiry
+    cdef public Fifo items, rework, getters, putters
     cdef public StationMonitor monitor
     cdef public LineMonitor line
     cpdef _accept(self, TypedLot lot, queued)
@@ -22,12 +24,15 @@ cdef class Buffer:
     cpdef _take_waiting(self)
     cpdef try_get(self)
     cpdef try_put(self, lot)
+    cpdef put_event(self, lot)
+    cpdef get_event(self)
 
 @cython.locals(buffer=Buffer, end=Exit)
 cpdef put_into(destination, lot)
 
 cdef class BatchBuffer(Buffer):
-    cdef public object batch_min, batch_max, waiting_machines, unmarked
+    cdef public object batch_min, batch_max
+    cdef public Fifo waiting_machines, unmarked
     cpdef try_get(self)
     cpdef try_put(self, lot)
 

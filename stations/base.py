@@ -11,12 +11,12 @@ machines' states into active periods for the bottleneck analysis.
 from __future__ import annotations
 
 from array import array
-from collections import deque
 from typing import Callable, Optional, Protocol, TYPE_CHECKING
 
 from simpy import Event
 
 from stations.events import hand_over, new_event
+from stations.fifo import Fifo
 from stations.lot import Lot, ReleasePolicy  # noqa: F401  (the station modules take them from here)
 from stations.sink import Exit
 from stations.states import (  # noqa: F401  (the station modules take the states from here)
@@ -52,10 +52,10 @@ class Buffer:
     def __init__(self, env: TwinEnvironment, capacity: float, monitor: "StationMonitor", line: "LineMonitor") -> None:
         self.env = env
         self.capacity = capacity
-        self.items: deque[Lot] = deque()
-        self.rework: deque[Lot] = deque()
-        self.getters: deque[Event] = deque()
-        self.putters: deque[tuple[Event, Lot]] = deque()
+        self.items: Fifo = Fifo()  # lots waiting
+        self.rework: Fifo = Fifo()  # reworked lots waiting (served first)
+        self.getters: Fifo = Fifo()  # events of idle machines waiting for a lot
+        self.putters: Fifo = Fifo()  # (event, lot) of machines blocked upstream
         self.monitor = monitor
         self.line = line
         self.new_lot: Optional[Callable[[], Lot]] = None  # set by a saturated source
@@ -207,11 +207,11 @@ class BatchBuffer(Buffer):
         super().__init__(env, capacity, monitor, line)
         self.batch_min = batch_min
         self.batch_max = batch_max
-        self.waiting_machines: deque["Machine"] = deque()
+        self.waiting_machines: Fifo = Fifo()
         # The waiting machines not yet marked WAITING_BATCH: the tail of waiting_machines, since a
         # machine's state changes only here while it waits (it leaves the line to go off shift or
         # be repaired). Marking walks these alone, not every waiting rack at every arrival.
-        self.unmarked: deque["Machine"] = deque()
+        self.unmarked: Fifo = Fifo()
 
     def try_put(self, lot: Lot) -> bool:
         if len(self.items) >= self.capacity:

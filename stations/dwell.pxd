@@ -7,6 +7,7 @@ cimport cython
 
 from stations.base cimport StationRuntime
 from stations.events cimport StationEvent
+from stations.fifo cimport Fifo
 from stations.lot cimport Lot as TypedLot
 from stations.monitors cimport Level, LineMonitor as TypedLineMonitor
 from stations.processing cimport CycleTime
@@ -14,10 +15,11 @@ from stations.processing cimport CycleTime
 cdef class DwellStation(StationRuntime):
     cdef public TypedLineMonitor line
     cdef public Level dwelling, held
-    cdef public object spec, capacity, cycle, scrap, occupied, full, loader, stats_since, fifo, head_timed, cycle_of, scrap_of
+    cdef public object spec, capacity, cycle, scrap, occupied, full, loader, stats_since, head_timed, cycle_of, scrap_of, on_head_over
+    cdef public Fifo fifo  # None when dwell times vary
     # a lot's way through the store: each step calls the next in C
     cpdef _load(self)
-    @cython.locals(cycle=CycleTime)
+    @cython.locals(cycle=CycleTime, fifo=Fifo)
     cpdef _start(self, TypedLot lot)
     @cython.locals(timer=StationEvent)
     cpdef _time_head(self)

@@ -8,7 +8,6 @@ analysis only while every place holds a dwelling lot.
 
 from __future__ import annotations
 
-from collections import deque
 from functools import partial
 from typing import TYPE_CHECKING, Optional
 
@@ -17,6 +16,7 @@ from simpy.core import URGENT
 
 from stations.base import BLOCKED, STARVED, WORKING, Buffer, Lot, StationRuntime, put_into
 from stations.events import new_event, schedule_at, timeout
+from stations.fifo import Fifo
 from stations.processing import CycleTime, per_item
 from stations.quality import Scrap, scrap_bad_cells
 from stations.monitors import Level, LineMonitor, StationMonitor
@@ -68,11 +68,12 @@ class DwellStation(StationRuntime):
         self.stats_since = 0.0
         # a constant dwell per lot ends in arrival order: one pending timer, for the head (a wrapped,
         # time-varying cycle time keeps one timer per lot)
-        self.fifo: Optional[deque[tuple[float, int, Lot]]] = deque() if all(
+        self.fifo: Optional[Fifo] = Fifo() if all(  # (end, place in line, lot) per lot, in order
             type(cycle) is CycleTime and isinstance(cycle.sampler, ConstantSampler) and not cycle.per_cell
             for cycle in self.cycle_of
         ) else None
         self.head_timed = False  # the one pending timer of the FIFO is scheduled
+        self.on_head_over = self._head_over  # the timer's callback, made once
 
     def capacity_units(self) -> int:
         return self.capacity
@@ -122,7 +123,7 @@ class DwellStation(StationRuntime):
         that instant (as its own timeout would be), so results equal one timeout per lot."""
         timer = new_event(self.env)
         timer._ok, timer._value = True, None  # a triggered timeout, scheduled by hand at an absolute time
-        timer.callbacks.append(self._head_over)
+        timer.callbacks.append(self.on_head_over)
         end, eid, _ = self.fifo[0]  # type: ignore[index]
         schedule_at(self.env, timer, end, eid)
         self.head_timed = True

@@ -27,7 +27,6 @@ class MachineStation(ProcessingStation):
         machine = self.machine_at(index)
         clock = self.clock_at(index)
         env, buffer, monitor = self.env, self.buffer, self.monitor
-        get_event = buffer.get_event
         idle = self.idle_state()
         changeover, last_item = self.changeover, self.last_item
         scrap_of, line, destination = self.scrap_of, self.line, self.destination
@@ -45,7 +44,7 @@ class MachineStation(ProcessingStation):
 
         def renew() -> tuple[bool, object]:
             again = buffer.try_get()
-            return (True, again) if again is not None else (False, get_event())
+            return (True, again) if again is not None else (False, buffer.get_event())
 
         while True:
             if calendar is not None and not calendar.is_on(env._now):  # MachineClock.ready
@@ -54,9 +53,9 @@ class MachineStation(ProcessingStation):
             if taken is None:
                 machine.set_state(idle)
                 if timed_idle:
-                    taken = yield from clock.wait(get_event(), buffer.cancel_get, renew)  # type: ignore[union-attr]
+                    taken = yield from clock.wait(buffer.get_event(), buffer.cancel_get, renew)  # type: ignore[union-attr]
                 else:
-                    taken = yield get_event()
+                    taken = yield buffer.get_event()
             lot = as_lot(taken)
             cells, cycle = lot.cells, self.cycle_for(lot.item)
             if monitor.events is not None:
@@ -115,8 +114,8 @@ class MachineStation(ProcessingStation):
         specification `_run` writes out for speed. Tests hold the two to the same results."""
         buffer, cycle_of, monitor = self.buffer, self.cycle_of, self.monitor
         while True:
-            # (a lambda, not `buffer.try_get`: the compiled build would hand on the C method, not the Python one)
-            lot = yield from self.take(machine, lambda: buffer.try_get(), buffer.get_event, buffer.cancel_get)
+            # (lambdas, not `buffer.try_get`: compiled, a C method cannot be handed on as a Python one)
+            lot = yield from self.take(machine, lambda: buffer.try_get(), lambda: buffer.get_event(), buffer.cancel_get)
             cells, cycle = lot.cells, cycle_of[lot.item]
             if monitor.events is not None:
                 monitor.events.lot(self.name, lot, "start", self.env._now, machine=machine.index)

@@ -7,11 +7,11 @@ on every append. The probe draws no random numbers, so the run is the engine's r
 from __future__ import annotations
 
 import math
-from collections import deque
 from dataclasses import dataclass, field
 
 from stations.base import BLOCKED, STARVED, WAITING_BATCH, BatchBuffer, Buffer
 from stations.dwell import DwellStation
+from stations.fifo import Fifo
 from stations.processing import ProcessingStation
 from stations.sink import Exit
 from twin.sim.build import Model
@@ -22,8 +22,8 @@ PROBES = 97  # samples per run; a prime, with an irrational offset, so samples m
 OFFSET = math.pi  # seconds
 
 
-class PeakDeque(deque):
-    """A deque that remembers the most items it ever held (the buffer level, pathwise)."""
+class PeakFifo(Fifo):
+    """A buffer's line that remembers the most items it ever held (the buffer level, pathwise)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -146,7 +146,7 @@ class InvariantProbe:
     def attach(self, model: Model) -> None:
         for station in model.stations.values():
             buffer: Buffer = station.buffer
-            peak = PeakDeque()  # a CONWIP loop may already have queued lots at build
+            peak = PeakFifo()  # a CONWIP loop may already have queued lots at build
             for lot in buffer.items:
                 peak.append(lot)
             buffer.items = peak
