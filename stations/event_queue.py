@@ -1,3 +1,5 @@
+# cython: boundscheck=False, wraparound=False, initializedcheck=False
+# (compiled: no index in this module is out of range or negative; the heap's sifts index C arrays)
 """The pending events, ordered as SimPy orders them, at a fraction of the cost per comparison (issue 15).
 
 SimPy keeps the events due in a list of tuples (time, priority, place in line, event) under `heapq`,
@@ -71,13 +73,6 @@ class TimedHeap:
         """The entries in the heap's order."""
         return [self.table[self.slots[i]] for i in range(self.size)]
 
-    def _ahead(self, time: float, entry: QueueEntry, pos: int) -> bool:
-        """`entry` (due at `time`) comes before the heap's entry at `pos`."""
-        other = self.times[pos]
-        if time != other:
-            return time < other
-        return _before(entry, self.table[self.slots[pos]])
-
     def _grow(self) -> None:
         capacity = 2 * len(self.times)
         times, slots = array("d", bytes(8 * capacity)), array("q", bytes(8 * capacity))
@@ -87,16 +82,19 @@ class TimedHeap:
         self.times, self.slots = times, slots
 
     def _settle(self, time: float, entry: QueueEntry, pos: int) -> None:
-        """heapq's `_siftdown`: put `entry` at `pos`, or above it while it comes before the parent."""
+        """heapq's `_siftdown`: put `entry` (due at `time`) at `pos`, or above it while it comes before
+        the parent."""
+        times, slots = self.times, self.slots
         while pos > 0:
             parent = (pos - 1) >> 1
-            if not self._ahead(time, entry, parent):
+            other = times[parent]
+            if time > other or (time == other and not _before(entry, self.table[slots[parent]])):
                 break
-            self.times[pos] = self.times[parent]
-            self.slots[pos] = self.slots[parent]
+            times[pos] = other
+            slots[pos] = slots[parent]
             pos = parent
-        self.times[pos] = time
-        self.slots[pos] = entry.slot
+        times[pos] = time
+        slots[pos] = entry.slot
 
     def push(self, entry: QueueEntry) -> None:
         if self.size == len(self.times):
@@ -107,29 +105,27 @@ class TimedHeap:
     def pop(self) -> QueueEntry:
         """The first entry, taken out (the heap must not be empty). heapq's `heappop`: the last entry
         goes to the top, the earlier child moves up until a leaf, then the last entry settles there."""
-        first = self.table[self.slots[0]]
+        times, slots = self.times, self.slots
+        first = self.table[slots[0]]
         self.size -= 1
         end = self.size
         if end:
-            last = self.table[self.slots[end]]
+            last = self.table[slots[end]]
             pos = 0
             child = 1
             while child < end:
                 right = child + 1
-                if right < end and not self._child_first(child, right):
-                    child = right
-                self.times[pos] = self.times[child]
-                self.slots[pos] = self.slots[child]
+                if right < end:
+                    left_time, right_time = times[child], times[right]
+                    if right_time < left_time or (right_time == left_time and _before(
+                            self.table[slots[right]], self.table[slots[child]])):
+                        child = right
+                times[pos] = times[child]
+                slots[pos] = slots[child]
                 pos = child
                 child = 2 * pos + 1
             self._settle(last.sort_time, last, pos)
         return first
-
-    def _child_first(self, child: int, right: int) -> bool:
-        """The heap's entry at `child` comes before the one at `right`."""
-        if self.times[child] != self.times[right]:
-            return self.times[child] < self.times[right]
-        return _before(self.table[self.slots[child]], self.table[self.slots[right]])
 
 
 class PlaceInLine:
@@ -189,7 +185,7 @@ class EventQueue:
         entry.time = time
         entry.event = event
         lane = self.lane
-        if entry.sort_time == self.now_key and (self.lane_head == len(lane) or _before(lane[-1], entry)):
+        if entry.sort_time == self.now_key and (self.lane_head == len(lane) or _before(lane[len(lane) - 1], entry)):
             lane.append(entry)  # a wake-up due now, after the last one: no sifting through the heap
             return
         self.timed.push(entry)
