@@ -10,7 +10,7 @@ from stations.lot cimport Lot
 
 cdef class Level:
     cdef public double value, area, since  # C doubles: the same IEEE arithmetic as Python floats, unboxed
-    cpdef add(self, delta, double now)
+    cpdef add(self, double delta, double now)  # a count or a time: the same double either way
 
 # cpdef: a typed caller (a buffer, a machine) calls these in C; `Lot lot` reads the lot's
 # fields in C and refuses anything that is not a lot, as plain Python would fail on it.
@@ -31,7 +31,8 @@ cdef class LineMonitor:
     cpdef exit(self, Lot lot, now)
 
 cdef class StationMonitor:
-    cdef public object name, events, baseline, idle_machines, active_since, period_starts, period_ends
+    cdef public object name, events, baseline, active_since, period_starts, period_ends
+    cdef public long idle_machines
     # counts of cells and lots as C integers, time sums as C doubles: no number is boxed per lot (a
     # count is always an int, a time sum always a float, so the values and their types are as in Python)
     cdef public long long cells_in, cells_out, lots_out, scrapped, expired, processed_cells, failures, consumed, created, in_transit, waited_cells
@@ -42,4 +43,4 @@ cdef class StationMonitor:
     cpdef leave_queue(self, Lot lot, double now)
     cpdef scrap(self, long long cells, double now)
     cpdef depart(self, long long cells, double now)
-    cpdef machine_idle_changed(self, idle, now)
+    cpdef machine_idle_changed(self, bint idle, double now)
