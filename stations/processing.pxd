@@ -12,11 +12,14 @@ from stations.interruptions cimport MachineClock as TypedMachineClock
 from stations.lot cimport Lot as TypedLot
 from stations.monitors cimport LineMonitor as TypedLineMonitor
 
+# A lot's count and the mean in C: the per-cell sum's products, root and sums are C doubles, the same
+# IEEE operations as Python's on the same values (a count is exact in a double), without a boxed number each
 cdef class CycleTime:
-    cdef public object sampler, mean_s, per_cell
-    @cython.locals(block_draws=BlockDraws)
-    cpdef draw(self, cells)
-    cpdef ideal_s(self, cells)
+    cdef public object sampler, per_cell
+    cdef public double mean_s
+    @cython.locals(block_draws=BlockDraws, drawn=cython.double)
+    cpdef draw(self, long long cells)
+    cpdef ideal_s(self, long long cells)
 
 cdef class ProcessingStation(StationRuntime):
     cdef public TypedLineMonitor line

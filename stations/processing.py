@@ -46,7 +46,8 @@ class CycleTime:
         else:
             x = sampler.draw()
         if self.per_cell and cells != 1:
-            return cells * self.mean_s + sqrt(cells) * (x - self.mean_s)
+            drawn = float(x)  # (x - mean as Python would take it; compiled, all C doubles)
+            return cells * self.mean_s + sqrt(cells) * (drawn - self.mean_s)
         return x
 
     def ideal_s(self, cells: int) -> float:

@@ -13,8 +13,8 @@ cdef class CurveReader:
 
 cdef class RampedCycleTime(CycleTime):
     cdef public object base, speed, position
-    cpdef draw(self, cells)
-    cpdef ideal_s(self, cells)
+    cpdef draw(self, long long cells)
+    cpdef ideal_s(self, long long cells)
 
 cdef class RampedScrap(Scrap):
     cdef public object yield_at, position
