@@ -16,9 +16,10 @@ cdef class Router:
 
 cdef class Regrouper:
     cdef public TypedLineMonitor line
-    cdef public object size, pools, cells, partial_lots, partial_cells
+    cdef public object size, partial_lots, partial_cells
+    cdef public dict pools, cells  # dicts: their get, setdefault and items are C calls
     cpdef add(self, TypedLot lot)
-    @cython.locals(first=TypedLot, packed=TypedLot)
+    @cython.locals(first=TypedLot, packed=TypedLot, pool=list)
     cpdef _pack(self, item, cells)
 
 cdef class Expiry:
