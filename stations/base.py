@@ -16,7 +16,7 @@ from typing import Callable, Optional, Protocol, TYPE_CHECKING
 from simpy import Event
 
 from stations.events import hand_over, new_event
-from stations.fifo import Fifo
+from stations.fifo import Fifo, new_line
 from stations.lot import Lot, ReleasePolicy  # noqa: F401  (the station modules take them from here)
 from stations.sink import Exit
 from stations.states import (  # noqa: F401  (the station modules take the states from here)
@@ -52,10 +52,10 @@ class Buffer:
     def __init__(self, env: TwinEnvironment, capacity: float, monitor: "StationMonitor", line: "LineMonitor") -> None:
         self.env = env
         self.capacity = capacity
-        self.items: Fifo = Fifo()  # lots waiting
-        self.rework: Fifo = Fifo()  # reworked lots waiting (served first)
-        self.getters: Fifo = Fifo()  # events of idle machines waiting for a lot
-        self.putters: Fifo = Fifo()  # (event, lot) of machines blocked upstream
+        self.items: Fifo = new_line()  # lots waiting
+        self.rework: Fifo = new_line()  # reworked lots waiting (served first)
+        self.getters: Fifo = new_line()  # events of idle machines waiting for a lot
+        self.putters: Fifo = new_line()  # (event, lot) of machines blocked upstream
         self.monitor = monitor
         self.line = line
         self.new_lot: Optional[Callable[[], Lot]] = None  # set by a saturated source
@@ -207,11 +207,11 @@ class BatchBuffer(Buffer):
         super().__init__(env, capacity, monitor, line)
         self.batch_min = batch_min
         self.batch_max = batch_max
-        self.waiting_machines: Fifo = Fifo()
+        self.waiting_machines: Fifo = new_line()
         # The waiting machines not yet marked WAITING_BATCH: the tail of waiting_machines, since a
         # machine's state changes only here while it waits (it leaves the line to go off shift or
         # be repaired). Marking walks these alone, not every waiting rack at every arrival.
-        self.unmarked: Fifo = Fifo()
+        self.unmarked: Fifo = new_line()
 
     def try_put(self, lot: Lot) -> bool:
         if len(self.items) >= self.capacity:

@@ -16,7 +16,7 @@ from simpy.core import URGENT
 
 from stations.base import BLOCKED, STARVED, WORKING, Buffer, Lot, StationRuntime, put_into
 from stations.events import new_event, schedule_at, timeout
-from stations.fifo import Fifo
+from stations.fifo import Fifo, new_line
 from stations.processing import CycleTime, per_item
 from stations.quality import Scrap, scrap_bad_cells
 from stations.monitors import Level, LineMonitor, StationMonitor
@@ -68,7 +68,7 @@ class DwellStation(StationRuntime):
         self.stats_since = 0.0
         # a constant dwell per lot ends in arrival order: one pending timer, for the head (a wrapped,
         # time-varying cycle time keeps one timer per lot)
-        self.fifo: Optional[Fifo] = Fifo() if all(  # (end, place in line, lot) per lot, in order
+        self.fifo: Optional[Fifo] = new_line() if all(  # (end, place in line, lot) per lot, in order
             type(cycle) is CycleTime and isinstance(cycle.sampler, ConstantSampler) and not cycle.per_cell
             for cycle in self.cycle_of
         ) else None

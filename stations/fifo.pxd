@@ -14,3 +14,5 @@ cdef class Fifo:
     cpdef remove(self, entry)
     cpdef clear(self)
     cpdef _compact(self)
+
+cpdef new_line()

@@ -5,11 +5,17 @@ A deque's `append` and `popleft` are Python method calls, looked up by name each
 per lot at every station. A `Fifo` keeps its entries in a list from `head` on; taking the first one
 moves `head`, and the list is emptied when the last is taken (or cut when most of it is taken), so
 its memory follows what is waiting. Indexing, deleting and iterating see the waiting entries only.
+In plain Python a deque's C methods beat this class interpreted, so `new_line` gives a deque there
+(both first in, first out: the same numbers).
 """
 
 from __future__ import annotations
 
+from collections import deque
+from importlib.machinery import EXTENSION_SUFFIXES
 from typing import Any, Iterable, Iterator
+
+COMPILED = __file__.endswith(tuple(EXTENSION_SUFFIXES))
 
 COMPACT_AT = 32
 """Entries taken before the list is cut down to the waiting ones (once they are at least half of it)."""
@@ -83,3 +89,8 @@ class Fifo:
         if self.head:
             del self.entries[:self.head]
             self.head = 0
+
+
+def new_line() -> Any:
+    """A buffer's line: a `Fifo` compiled, a `collections.deque` in plain Python."""
+    return Fifo() if COMPILED else deque()
