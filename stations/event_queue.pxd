@@ -27,11 +27,10 @@ cdef class TimedHeap:
     cpdef QueueEntry first(self)
     @cython.locals(capacity=cython.Py_ssize_t, i=cython.Py_ssize_t)
     cpdef _grow(self)
-    @cython.locals(times=cython.double[::1], slots=cython.longlong[::1], parent=cython.Py_ssize_t,
-                   other=cython.double)
+    @cython.locals(parent=cython.Py_ssize_t, other=cython.double)
     cdef _settle(self, double time, QueueEntry entry, Py_ssize_t pos)
     cpdef push(self, QueueEntry entry)
-    @cython.locals(times=cython.double[::1], slots=cython.longlong[::1], first=QueueEntry, last=QueueEntry,
+    @cython.locals(first=QueueEntry, last=QueueEntry,
                    end=cython.Py_ssize_t, pos=cython.Py_ssize_t, child=cython.Py_ssize_t, right=cython.Py_ssize_t,
                    left_time=cython.double, right_time=cython.double)
     cpdef QueueEntry pop(self)

@@ -1,5 +1,6 @@
-# cython: boundscheck=False, wraparound=False, initializedcheck=False
-# (compiled: no index in this module is out of range or negative; the heap's sifts index C arrays)
+# cython: boundscheck=False, wraparound=False, initializedcheck=False, nonecheck=False
+# (compiled: no index in this module is out of range or negative, and no typed name holds None where
+# it is read; the heap's sifts read its memoryview fields in place, with no acquisition to count)
 """The pending events, ordered as SimPy orders them, at a fraction of the cost per comparison (issue 15).
 
 SimPy keeps the events due in a list of tuples (time, priority, place in line, event) under `heapq`,
@@ -84,17 +85,16 @@ class TimedHeap:
     def _settle(self, time: float, entry: QueueEntry, pos: int) -> None:
         """heapq's `_siftdown`: put `entry` (due at `time`) at `pos`, or above it while it comes before
         the parent."""
-        times, slots = self.times, self.slots
         while pos > 0:
             parent = (pos - 1) >> 1
-            other = times[parent]
-            if time > other or (time == other and not _before(entry, self.table[slots[parent]])):
+            other = self.times[parent]
+            if time > other or (time == other and not _before(entry, self.table[self.slots[parent]])):
                 break
-            times[pos] = other
-            slots[pos] = slots[parent]
+            self.times[pos] = other
+            self.slots[pos] = self.slots[parent]
             pos = parent
-        times[pos] = time
-        slots[pos] = entry.slot
+        self.times[pos] = time
+        self.slots[pos] = entry.slot
 
     def push(self, entry: QueueEntry) -> None:
         if self.size == len(self.times):
@@ -105,23 +105,22 @@ class TimedHeap:
     def pop(self) -> QueueEntry:
         """The first entry, taken out (the heap must not be empty). heapq's `heappop`: the last entry
         goes to the top, the earlier child moves up until a leaf, then the last entry settles there."""
-        times, slots = self.times, self.slots
-        first = self.table[slots[0]]
+        first = self.table[self.slots[0]]
         self.size -= 1
         end = self.size
         if end:
-            last = self.table[slots[end]]
+            last = self.table[self.slots[end]]
             pos = 0
             child = 1
             while child < end:
                 right = child + 1
                 if right < end:
-                    left_time, right_time = times[child], times[right]
+                    left_time, right_time = self.times[child], self.times[right]
                     if right_time < left_time or (right_time == left_time and _before(
-                            self.table[slots[right]], self.table[slots[child]])):
+                            self.table[self.slots[right]], self.table[self.slots[child]])):
                         child = right
-                times[pos] = times[child]
-                slots[pos] = slots[child]
+                self.times[pos] = self.times[child]
+                self.slots[pos] = self.slots[child]
                 pos = child
                 child = 2 * pos + 1
             self._settle(last.sort_time, last, pos)
