@@ -12,10 +12,9 @@ In plain Python a deque's C methods beat this class interpreted, so `new_line` g
 from __future__ import annotations
 
 from collections import deque
-from importlib.machinery import EXTENSION_SUFFIXES
 from typing import Any, Iterable, Iterator
 
-COMPILED = __file__.endswith(tuple(EXTENSION_SUFFIXES))
+from stations.event_queue import COMPILED  # the station modules are compiled all together, or none
 
 COMPACT_AT = 32
 """Entries taken before the list is cut down to the waiting ones (once they are at least half of it)."""
