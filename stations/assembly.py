@@ -12,8 +12,10 @@ from typing import Generator, Optional
 
 from simpy import Event
 
-from stations.base import Buffer, Lot, Machine
-from stations.events import hand_over, new_event
+from stations.base import WORKING, Buffer, Lot
+from stations.events import hand_over, new_event, timeout
+from stations.interruptions import DEADLINE, WAIT_ARMED
+from stations.lot import as_lot
 from stations.process import StationProcess
 from stations.processing import ProcessingStation
 
@@ -68,14 +70,22 @@ class AssemblyStation(ProcessingStation):
 
     def start(self) -> None:
         for machine in self.machines:
-            StationProcess(self.env, self._run(machine))
+            StationProcess(self.env, self._run(machine.index))
 
     # matching inputs -----------------------------------------------------------------------
     def _ready(self) -> bool:
-        return all(self.inputs[name].has(q) for name, q in self.quantities.items())
+        for name, quantity in self.quantities.items():  # (`all`, in order: a C loop compiled)
+            buffer = self.inputs[name]
+            if not buffer.has(quantity):
+                return False
+        return True
 
     def _take_lots(self) -> list[Lot]:
-        return [lot for name, q in self.quantities.items() for lot in self.inputs[name].take(q)]
+        lots = []
+        for name, quantity in self.quantities.items():
+            buffer = self.inputs[name]
+            lots.extend(buffer.take(quantity))
+        return lots
 
     def _try_take(self) -> Optional[list[Lot]]:
         if not self._ready():
@@ -112,31 +122,72 @@ class AssemblyStation(ProcessingStation):
             if lot.source is not None:
                 lot.source.lot_left(lot)
         made = Lot(self.spec.cells_out or 1, self.product_item)
-        made.released_at = min(lot.released_at for lot in consumed)
+        made.released_at = min([lot.released_at for lot in consumed])
         made.counted_at = now
         self.line.create(made, now)
         self.monitor.make(made.cells, now)
         return made
 
-    def _run(self, machine: Machine) -> Generator[Event, object, None]:
+    def _run(self, index: int) -> Generator[Event, object, None]:
         """Each job: the input change (roll change, as setup), then the cells; with `split`, each
-        piece (tray) leaves as soon as its share of the job's time is done."""
+        piece (tray) leaves as soon as its share of the job's time is done. The moves of `take` and
+        `process` are written out as in `MachineStation._run` (no generator per job or tray in the
+        usual case): the same steps in the same order."""
+        machine = self.machine_at(index)
+        clock = self.clock_at(index)
+        env, monitor = self.env, self.monitor
+        calendar = None  # (assigned apart, so that the compiled loop holds it typed)
+        if clock is not None:
+            calendar = clock.calendar
+        try_take, request_take, cancel = self._try_take, self._request, self._cancel
+
+        def renew() -> tuple[bool, object]:
+            again = try_take()
+            return (True, again) if again is not None else (False, request_take())
+
         while True:
-            consumed = yield from self.take(machine, self._try_take, self._request, self._cancel)
-            lot = self._make(consumed)
+            if calendar is not None and not calendar.is_on(env._now):  # `take`: MachineClock.ready
+                yield from clock.off_shift(machine.state)  # type: ignore[union-attr]
+            consumed = self._try_take()
+            if consumed is None:
+                machine.set_state(self.idle_state())
+                request = self._request()
+                if clock is None or not clock.timed_idle:
+                    consumed = yield request
+                elif clock.arm(request, cancel) == WAIT_ARMED:
+                    consumed = yield request
+                    clock._waiting = None
+                    if consumed is DEADLINE:
+                        consumed = yield from clock.after_deadline(machine.state, cancel, renew)
+                else:
+                    consumed = yield from clock.wait(request, cancel, renew)
+            lot = self._make(consumed)  # type: ignore[arg-type]
             cycle = self.cycle_for(lot.item)
             if self.input_change is not None:
                 yield from self.set_up(machine, self.input_change.draw())
-            if self.monitor.events is not None:  # the inputs end here
-                for used in consumed:
-                    self.monitor.events.lot(self.name, used, "start", self.env._now, machine=machine.index)
+            if monitor.events is not None:  # the inputs end here
+                for used in consumed:  # type: ignore[union-attr]
+                    monitor.events.lot(self.name, used, "start", env._now, machine=index)
             duration, ideal, cells = cycle.draw(lot.cells), cycle.ideal_s(lot.cells), lot.cells
-            for piece in (self.split(lot) if self.split_into else (lot,)):
+            pieces = self.split(lot) if self.split_into else [lot]
+            for each in pieces:
+                piece = as_lot(each)
                 share = piece.cells / cells
-                if self.monitor.events is not None:  # each tray of the made cells starts as it is made
-                    self.monitor.events.lot(self.name, piece, "start", self.env._now, machine=machine.index)
-                yield from self.process(machine, duration * share, piece.item)
-                self.monitor.ideal_work_s += ideal * share
-                rest = self.try_send(machine, piece, split=False)
+                if monitor.events is not None:  # each tray of the made cells starts as it is made
+                    monitor.events.lot(self.name, piece, "start", env._now, machine=index)
+                seconds = duration * share
+                if self.changeover is not None:
+                    yield from self.process(machine, seconds, piece.item)
+                else:  # `process` without a changeover, written out
+                    machine.set_state(WORKING)
+                    if clock is None:
+                        yield timeout(env, seconds)
+                    elif 0 < seconds <= clock.clear_ahead(env._now):
+                        yield timeout(env, seconds)
+                        clock.processed(seconds)
+                    else:
+                        yield from clock.work(seconds, WORKING)
+                monitor.ideal_work_s += ideal * share
+                rest = self.try_send(machine, piece, False)
                 if rest is not None:
                     yield from rest

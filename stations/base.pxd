@@ -26,15 +26,22 @@ cdef class Buffer:
     cpdef try_put(self, lot)
     cpdef put_event(self, lot)
     cpdef get_event(self)
+    cpdef purge_expired(self)
+    cpdef waiting_lots(self)
 
 @cython.locals(buffer=Buffer, end=Exit)
 cpdef put_into(destination, lot)
+cpdef Buffer as_buffer(destination)
 
 cdef class BatchBuffer(Buffer):
     cdef public object batch_min, batch_max
     cdef public Fifo waiting_machines, unmarked
     cpdef try_get(self)
     cpdef try_put(self, lot)
+    cpdef _serve(self)
+    cpdef _take_batch(self)
+    cpdef try_get_batch(self)
+    cpdef get_batch_event(self, machine)
 
 cdef class Machine:
     cdef public TwinEnvironment env
@@ -44,6 +51,8 @@ cdef class Machine:
     cdef public double since  # a time (float seconds)
     cdef public StationRuntime station
     cpdef set_state(self, long new)
+
+cpdef Machine as_machine(machine)
 
 cdef class StationRuntime:
     cdef public TwinEnvironment env

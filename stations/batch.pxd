@@ -3,7 +3,9 @@
 # ignores this file. Every attribute the class sets must be listed (tests/unit/test_native.py checks it);
 # `object` keeps each value's Python type, so both builds give the same numbers.
 
+from stations.base cimport BatchBuffer
+from stations.lot cimport as_lot
 from stations.processing cimport ProcessingStation
 
 cdef class BatchStation(ProcessingStation):
-    pass
+    cpdef BatchBuffer batch_buffer(self)

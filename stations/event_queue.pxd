@@ -51,7 +51,7 @@ cdef class EventQueue:
     cdef public Py_ssize_t lane_head
     @cython.locals(entry=QueueEntry, heap=list, spare=list, lane=list)
     cpdef push(self, time, long priority, long long eid, event)
-    @cython.locals(timed=TimedHeap, lane=list, head=cython.Py_ssize_t, first=QueueEntry)
+    @cython.locals(timed=TimedHeap, lane=list, head=cython.Py_ssize_t, first=QueueEntry, waiting=QueueEntry)
     cpdef pop_event(self)
 
 cdef class TwinEnvironment:

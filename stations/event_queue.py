@@ -197,9 +197,10 @@ class EventQueue:
         timed = self.timed
         lane = self.lane
         head = self.lane_head
-        if head < len(lane) and not (timed.size and timed.times[0] <= lane[head].sort_time
-                                     and _before(timed.first(), lane[head])):
-            first = lane[head]  # its slot is never read again, and the lane is emptied once all are taken
+        waiting = lane[head] if head < len(lane) else None  # (typed: its time is read as a C double)
+        if waiting is not None and not (timed.size and timed.times[0] <= waiting.sort_time
+                                        and _before(timed.first(), waiting)):
+            first = waiting  # its slot is never read again, and the lane is emptied once all are taken
             if head + 1 == len(lane):
                 del lane[:]
                 self.lane_head = 0

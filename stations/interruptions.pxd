@@ -19,7 +19,8 @@ cdef class MachineClock:
     cdef public TypedShiftCalendar calendar
     cdef public Breakdowns breakdowns
     cdef public TwinEnvironment env
-    cdef public object pauses_work, timed_idle, _alarm, _alarm_deadline, _waiting, _cancel
+    cdef public object pauses_work, timed_idle, failure_first, _alarm, _alarm_deadline, _waiting, _cancel
     cpdef clear_ahead(self, now)
     cpdef processed(self, seconds)
     cpdef _set_alarm(self, deadline, now)
+    cpdef arm(self, request, cancel)

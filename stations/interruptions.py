@@ -74,6 +74,7 @@ class MachineClock:
         self._alarm_deadline = math.nan
         self._waiting: Optional[Event] = None  # the request an idle wait is on, while it waits
         self._cancel: Optional[Callable[[Event], bool]] = None
+        self.failure_first = False  # (`arm`) the deadline of the idle wait is a failure, not the shift end
 
     def clear_ahead(self, now: float) -> float:
         """Seconds of processing that can start now and run without a pause: to the end of the shift
@@ -145,40 +146,82 @@ class MachineClock:
 
         The deadline is kept by one alarm per machine and deadline, shared by all the waits before it:
         a machine that waits a thousand times in a shift schedules one timer, not a thousand, and
-        waits on its request alone (no condition event)."""
+        waits on its request alone (no condition event). A machine's loop makes the usual first step
+        itself (`arm`, then yield the request; `after_deadline` if the deadline came first), with no
+        generator for this one: the same steps in the same order."""
         if not self.timed_idle:
             return (yield request)
-        env, calendar, breakdowns = self.env, self.calendar, self.breakdowns
         idle_state = self.machine.state
         while True:
-            now = env._now
-            shift_end = calendar.shift_end(now) if calendar is not None else inf
-            if calendar is not None and not calendar.is_on(now):
-                shift_end = now
-            fail_at = breakdowns.next_at if breakdowns is not None and breakdowns.calendar_clock else inf
-            failure_first = fail_at <= shift_end  # decided here: the clock may wake a rounding error early
-            deadline = min(shift_end, fail_at)
-            if deadline > now:
-                if math.isinf(deadline):
-                    return (yield request)
-                self._set_alarm(deadline, now)
-                self._waiting, self._cancel = request, cancel
+            step = self.arm(request, cancel)
+            if step == WAIT_PLAIN:
+                return (yield request)
+            if step == WAIT_ARMED:
                 value = yield request
                 self._waiting = None
-                if value is not _DEADLINE:
+                if value is not DEADLINE:
                     return value
             elif request.triggered or not cancel(request):
                 return request.value
-            if failure_first:
-                yield from breakdowns.repair(self.machine, idle_state)  # type: ignore[union-attr]
-            else:
-                yield from self.off_shift(idle_state)
-            if idle_state in (STARVED, WAITING_BATCH):  # lots may have arrived meanwhile (batch filling)
-                self.machine.set_state(self.machine.station.idle_state())  # type: ignore[attr-defined]
-            done, value = renew()
+            done, value = yield from self._pause_idle(idle_state, renew)
             if done:
                 return value
             request = value  # type: ignore[assignment]
+
+    def arm(self, request: Event, cancel: Callable[[Event], bool]) -> int:
+        """One step of `wait` before it yields: WAIT_ARMED when the deadline (the shift end or a calendar
+        failure) is ahead, with its alarm set and `request` recorded as the one waited on; WAIT_PLAIN
+        when there is none (wait on the request alone); WAIT_OVERDUE when it has come already."""
+        now = self.env._now
+        calendar, breakdowns = self.calendar, self.breakdowns
+        shift_end = calendar.shift_end(now) if calendar is not None else inf
+        if calendar is not None and not calendar.is_on(now):
+            shift_end = now
+        fail_at = breakdowns.next_at if breakdowns is not None and breakdowns.calendar_clock else inf
+        self.failure_first = fail_at <= shift_end  # decided here: the clock may wake a rounding error early
+        deadline = min(shift_end, fail_at)
+        if not deadline > now:
+            return WAIT_OVERDUE
+        if math.isinf(deadline):
+            return WAIT_PLAIN
+        self._set_alarm(deadline, now)
+        self._waiting, self._cancel = request, cancel
+        return WAIT_ARMED
+
+    def after_deadline(self, idle_state: int, cancel: Callable[[Event], bool],
+                       renew: Callable[[], tuple[bool, object]]) -> Generator[Event, object, object]:
+        """The rest of `wait` once an armed request was answered with DEADLINE (`idle_state`: the
+        machine's state when it began to wait)."""
+        done, value = yield from self._pause_idle(idle_state, renew)
+        if done:
+            return value
+        request = value
+        while True:  # `wait`'s loop, with the state it began in
+            step = self.arm(request, cancel)  # type: ignore[arg-type]
+            if step == WAIT_PLAIN:
+                return (yield request)
+            if step == WAIT_ARMED:
+                value = yield request
+                self._waiting = None
+                if value is not DEADLINE:
+                    return value
+            elif request.triggered or not cancel(request):  # type: ignore[union-attr]
+                return request.value  # type: ignore[union-attr]
+            done, value = yield from self._pause_idle(idle_state, renew)
+            if done:
+                return value
+            request = value
+
+    def _pause_idle(self, idle_state: int, renew: Callable[[], tuple[bool, object]]
+                    ) -> Generator[Event, object, tuple[bool, object]]:
+        """The deadline of an idle wait came: repaired or off shift, then ask again (`renew`)."""
+        if self.failure_first:
+            yield from self.breakdowns.repair(self.machine, idle_state)  # type: ignore[union-attr]
+        else:
+            yield from self.off_shift(idle_state)
+        if idle_state in (STARVED, WAITING_BATCH):  # lots may have arrived meanwhile (batch filling)
+            self.machine.set_state(self.machine.station.idle_state())  # type: ignore[attr-defined]
+        return renew()
 
     def _set_alarm(self, deadline: float, now: float) -> None:
         """Make sure an alarm rings at `deadline` (the one already set for it, else a new one)."""
@@ -196,8 +239,11 @@ class MachineClock:
         if request.triggered or not self._cancel(request):  # type: ignore[misc]
             return  # the request was met at this instant: the machine takes its lot or room
         self._waiting = None
-        request.succeed(_DEADLINE)
+        request.succeed(DEADLINE)
 
 
-_DEADLINE = object()
+DEADLINE = object()
 """What a withdrawn request is answered with: the shift ended or a failure fell due first."""
+
+WAIT_PLAIN, WAIT_ARMED, WAIT_OVERDUE = 0, 1, 2
+"""What `MachineClock.arm` found: no deadline ahead, a deadline ahead (alarm set), a deadline passed."""

@@ -9,6 +9,7 @@ from simpy import Event
 from stations.base import WORKING, Machine, put_into
 from stations.lot import as_lot
 from stations.events import timeout
+from stations.interruptions import DEADLINE, WAIT_ARMED
 from stations.process import StationProcess
 from stations.processing import ProcessingStation
 from stations.quality import scrap_bad_cells
@@ -42,6 +43,8 @@ class MachineStation(ProcessingStation):
         plain_send = (self.rework is None and self.grader is None and self.regrouper is None
                       and self.route_by_item is None and not self.spec.split and self.transfer is None)
 
+        cancel_get = buffer.cancel_get
+
         def renew() -> tuple[bool, object]:
             again = buffer.try_get()
             return (True, again) if again is not None else (False, buffer.get_event())
@@ -52,8 +55,15 @@ class MachineStation(ProcessingStation):
             taken = buffer.try_get()
             if taken is None:
                 machine.set_state(idle)
-                if timed_idle:
-                    taken = yield from clock.wait(buffer.get_event(), buffer.cancel_get, renew)  # type: ignore[union-attr]
+                if timed_idle:  # `clock.wait`'s usual first step made here (see `_wait_for_room`)
+                    request = buffer.get_event()
+                    if clock.arm(request, cancel_get) == WAIT_ARMED:  # type: ignore[union-attr]
+                        taken = yield request
+                        clock._waiting = None  # type: ignore[union-attr]
+                        if taken is DEADLINE:
+                            taken = yield from clock.after_deadline(idle, cancel_get, renew)  # type: ignore[union-attr]
+                    else:
+                        taken = yield from clock.wait(request, cancel_get, renew)  # type: ignore[union-attr]
                 else:
                     taken = yield buffer.get_event()
             lot = as_lot(taken)

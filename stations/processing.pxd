@@ -6,10 +6,10 @@
 cimport cython
 
 from stations.draws cimport BlockDraws
-from stations.base cimport Machine as TypedMachine, StationRuntime
+from stations.base cimport Machine as TypedMachine, StationRuntime, as_buffer, as_machine
 from stations.flow cimport Grader as TypedGrader, Regrouper as TypedRegrouper
 from stations.interruptions cimport MachineClock as TypedMachineClock
-from stations.lot cimport Lot as TypedLot
+from stations.lot cimport Lot as TypedLot, as_lot
 from stations.monitors cimport LineMonitor as TypedLineMonitor
 
 # A lot's count and the mean in C: the per-cell sum's products, root and sums are C doubles, the same
@@ -31,3 +31,5 @@ cdef class ProcessingStation(StationRuntime):
     cpdef CycleTime cycle_for(self, item)
     cpdef TypedMachine machine_at(self, index)
     cpdef TypedMachineClock clock_at(self, index)
+    @cython.locals(piece=TypedLot)
+    cpdef split(self, TypedLot lot)

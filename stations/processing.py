@@ -13,12 +13,15 @@ from typing import Generator, Optional
 
 from simpy import Environment, Event
 
-from stations.base import BLOCKED, SETUP, STARVED, STATE_NAMES, WORKING, Buffer, Lot, Machine, StationRuntime, put_into
+from stations.base import (
+    BLOCKED, SETUP, STARVED, STATE_NAMES, WORKING, Buffer, Lot, Machine, StationRuntime, as_buffer, as_machine, put_into,
+)
+from stations.lot import as_lot
 from stations.events import timeout
 from stations.calendar import ShiftCalendar
 from stations.crew import Crew
 from stations.draws import BlockDraws, read_in_c
-from stations.interruptions import Breakdowns, MachineClock
+from stations.interruptions import DEADLINE, WAIT_ARMED, Breakdowns, MachineClock
 from stations.flow import Grader, Regrouper
 from stations.quality import Rework, Scrap, scrap_bad_cells
 from stations.monitors import LineMonitor, StationMonitor
@@ -297,21 +300,28 @@ class ProcessingStation(StationRuntime):
             self.monitor.events.lot(self.name, piece, "leave", self.env._now)
 
     def _wait_for_room(self, machine: Machine, piece: Lot, destination: Buffer) -> Generator[Event, object, None]:
-        """Blocked after service: `piece` found no room downstream and waits in its machine."""
-        machine.set_state(BLOCKED)
-        request = destination.put_event(piece)
-        clock = self.clock_at(machine.index)
+        """Blocked after service: `piece` found no room downstream and waits in its machine. With a
+        clock that times idle waits, its usual first step (`arm`, then the request) is made here, with
+        no generator for `clock.wait`: the same steps."""
+        blocked, target, lot = as_machine(machine), as_buffer(destination), as_lot(piece)
+        blocked.set_state(BLOCKED)
+        request = target.put_event(lot)
+        clock = self.clock_at(blocked.index)
         if clock is None or not clock.timed_idle:  # (`clock.wait` would only wait for the request)
             yield request
         else:
-            yield from clock.wait(
-                request, destination.cancel_put,
-                lambda piece=piece: (True, None) if destination.try_put(piece)
-                else (False, destination.put_event(piece)),
-            )
-        self.monitor.depart(piece.cells, self.env._now)
+            cancel = target.cancel_put
+            renew = (lambda: (True, None) if target.try_put(lot) else (False, target.put_event(lot)))
+            if clock.arm(request, cancel) == WAIT_ARMED:
+                value = yield request
+                clock._waiting = None
+                if value is DEADLINE:
+                    yield from clock.after_deadline(BLOCKED, cancel, renew)
+            else:
+                yield from clock.wait(request, cancel, renew)
+        self.monitor.depart(lot.cells, self.env._now)
         if self.monitor.events is not None:
-            self.monitor.events.lot(self.name, piece, "leave", self.env._now)
+            self.monitor.events.lot(self.name, lot, "leave", self.env._now)
 
     def convey(self, lot: Lot, destination: Buffer) -> None:
         """Send a lot on the conveyor: it arrives after the transfer time and waits on the conveyor
@@ -339,8 +349,10 @@ class ProcessingStation(StationRuntime):
         if self.line.is_cells[lot.item]:
             sizes = [lot.cells // n + (1 if i < lot.cells % n else 0) for i in range(n)]
             pieces = []
-            for i, size in enumerate(s for s in sizes if s > 0):
-                piece = Lot(size, lot.item, lot.source if i == 0 else None)
+            for size in sizes:
+                if size <= 0:
+                    continue
+                piece = Lot(size, lot.item, lot.source if not pieces else None)
                 piece.released_at, piece.counted_at, piece.grade = lot.released_at, lot.counted_at, lot.grade
                 pieces.append(piece)
             return pieces
