@@ -89,6 +89,11 @@ def per_item(spec, cycle: CycleTime, scrap: Optional[Scrap], item_index: dict[st
     return cycles, scraps
 
 
+def put_again(target: Buffer, lot: Lot):
+    """A blocked wait's `renew`: hand `lot` to `target` now, (True, None), or (False, a new request)."""
+    return lambda: (True, None) if target.try_put(lot) else (False, target.put_event(lot))
+
+
 class ProcessingStation(StationRuntime):
     def __init__(
         self,
@@ -310,15 +315,15 @@ class ProcessingStation(StationRuntime):
         if clock is None or not clock.timed_idle:  # (`clock.wait` would only wait for the request)
             yield request
         else:
-            cancel = target.cancel_put
-            renew = (lambda: (True, None) if target.try_put(lot) else (False, target.put_event(lot)))
-            if clock.arm(request, cancel) == WAIT_ARMED:
+            # (`put_again` is made only when needed: a closure kept in this generator would be a
+            # reference cycle, freed only by the garbage collector)
+            if clock.arm(request, target.cancel_put) == WAIT_ARMED:
                 value = yield request
                 clock._waiting = None
                 if value is DEADLINE:
-                    yield from clock.after_deadline(BLOCKED, cancel, renew)
+                    yield from clock.after_deadline(BLOCKED, target.cancel_put, put_again(target, lot))
             else:
-                yield from clock.wait(request, cancel, renew)
+                yield from clock.wait(request, target.cancel_put, put_again(target, lot))
         self.monitor.depart(lot.cells, self.env._now)
         if self.monitor.events is not None:
             self.monitor.events.lot(self.name, lot, "leave", self.env._now)
