@@ -15,7 +15,9 @@ from stations.processing cimport CycleTime
 cdef class DwellStation(StationRuntime):
     cdef public TypedLineMonitor line
     cdef public Level dwelling, held
-    cdef public object spec, capacity, cycle, scrap, occupied, full, loader, stats_since, head_timed, cycle_of, scrap_of, on_head_over
+    cdef public object spec, cycle, scrap, loader, stats_since, cycle_of, scrap_of, on_head_over
+    cdef public long capacity, occupied  # places: always ints
+    cdef public bint full, head_timed
     cdef public Fifo fifo  # None when dwell times vary
     # a lot's way through the store: each step calls the next in C
     cpdef _load(self)

@@ -111,7 +111,7 @@ class DwellStation(StationRuntime):
         cycle = self.cycle_of[lot.item]
         duration = cycle.draw(lot.cells)
         fifo, end = self.fifo, now + duration
-        if fifo is None or (fifo and end < fifo[-1][0]):  # out of order: a timer of its own
+        if fifo is None or (fifo and end < fifo.last()[0]):  # out of order: a timer of its own
             timeout(env, duration).callbacks.append(partial(self._dwell_over, lot))
             return
         fifo.append((end, env._eid.take(), lot))  # its place among same-instant events, as its own timeout's
@@ -124,7 +124,7 @@ class DwellStation(StationRuntime):
         timer = new_event(self.env)
         timer._ok, timer._value = True, None  # a triggered timeout, scheduled by hand at an absolute time
         timer.callbacks.append(self.on_head_over)
-        end, eid, _ = self.fifo[0]  # type: ignore[index]
+        end, eid, _ = self.fifo.first()  # type: ignore[union-attr]
         schedule_at(self.env, timer, end, eid)
         self.head_timed = True
 

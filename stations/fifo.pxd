@@ -7,6 +7,8 @@ import cython
 cdef class Fifo:
     cdef public list entries
     cdef public Py_ssize_t head
+    cpdef first(self)
+    cpdef last(self)
     cpdef append(self, entry)
     cpdef extend(self, entries)
     @cython.locals(entries=list, head=cython.Py_ssize_t)

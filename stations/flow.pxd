@@ -19,8 +19,10 @@ cdef class Regrouper:
     cdef public object size, partial_lots, partial_cells
     cdef public dict pools, cells  # dicts: their get, setdefault and items are C calls
     cpdef add(self, TypedLot lot)
-    @cython.locals(first=TypedLot, packed=TypedLot, pool=list)
-    cpdef _pack(self, item, cells)
+    # the sums of count x time in C doubles: the same IEEE products and sums as Python's floats
+    @cython.locals(first=TypedLot, packed=TypedLot, pool=list, taken=cython.longlong, n=cython.longlong,
+                   released=cython.double, counted=cython.double)
+    cpdef _pack(self, item, long long cells)
 
 cdef class Expiry:
     cdef public TypedStationMonitor monitor

@@ -89,7 +89,7 @@ class Regrouper:
             taken += n
             first.cells -= n
             if first.cells == 0:
-                pool.pop(0)
+                del pool[0]
                 if first.source is not None:
                     first.source.lot_left(first)
         self.cells[item] -= cells

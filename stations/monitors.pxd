@@ -15,7 +15,9 @@ cdef class Level:
 # cpdef: a typed caller (a buffer, a machine) calls these in C; `Lot lot` reads the lot's
 # fields in C and refuses anything that is not a lot, as plain Python would fail on it.
 cdef class LineMonitor:
-    cdef public object items, grades, good_by_grade, released, created, consumed, good, scrapped, inside, good_lead_time_s, baseline
+    cdef public object items, grades, baseline
+    cdef public long long[::1] good_by_grade, released, created, consumed, good, scrapped, inside  # (array('q'))
+    cdef public double[::1] good_lead_time_s  # (array('d'))
     cdef public tuple is_cells
     # C doubles: sums of float products, as Python would round them (the counts are exact in a double)
     cdef public double departed_cell_s, release_time_sum
@@ -23,12 +25,12 @@ cdef class LineMonitor:
     @cython.locals(cells=cython.double, counted_at=cython.double)
     cpdef _enter(self, Lot lot, double now)
     @cython.locals(cells=cython.double, counted_at=cython.double)
-    cpdef _leave(self, Lot lot, units, double now)
-    cpdef release(self, Lot lot, now)
-    cpdef create(self, Lot lot, now)
-    cpdef consume(self, Lot lot, now)
-    cpdef scrap(self, Lot lot, units, now)
-    cpdef exit(self, Lot lot, now)
+    cpdef _leave(self, Lot lot, long long units, double now)
+    cpdef release(self, Lot lot, double now)
+    cpdef create(self, Lot lot, double now)
+    cpdef consume(self, Lot lot, double now)
+    cpdef scrap(self, Lot lot, long long units, double now)
+    cpdef exit(self, Lot lot, double now)
 
 cdef class StationMonitor:
     cdef public object name, events, baseline, active_since, period_starts, period_ends

@@ -52,15 +52,17 @@ class LineMonitor:
         self.items = items
         self.is_cells = tuple(item.is_cells for item in items)  # per item: counted as cells (else a material)
         self.grades = grades  # grade names of the line's grading stations
-        self.good_by_grade = [0] * len(grades)
-        self.released = [0] * n
-        self.created = [0] * n
-        self.consumed = [0] * n
-        self.good = [0] * n
-        self.scrapped = [0] * n
-        self.inside = [0] * n
+        # per item (per grade) counts and sums as arrays of C numbers: compiled, each update is a C
+        # addition with no Python number made (an index, a sum and a tuple of them read as a list's)
+        self.good_by_grade = array("q", [0] * len(grades))
+        self.released = array("q", [0] * n)
+        self.created = array("q", [0] * n)
+        self.consumed = array("q", [0] * n)
+        self.good = array("q", [0] * n)
+        self.scrapped = array("q", [0] * n)
+        self.inside = array("q", [0] * n)
         self.wip = Level()  # product cells in the line
-        self.good_lead_time_s = [0.0] * n  # sum over good units of (exit - release)
+        self.good_lead_time_s = array("d", [0.0] * n)  # sum over good units of (exit - release)
         self.departed_cell_s = 0.0  # sum over cells that left of the time they were counted inside
         self.release_time_sum = 0.0  # sum over cells inside of their counted_at (for Little's identity)
         self.baseline = LineSnapshot()

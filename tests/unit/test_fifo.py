@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stations.fifo import COMPACT_AT, Fifo
+from stations.fifo import COMPACT_AT, Fifo, PlainLine
 
 OPERATIONS = st.lists(
     st.one_of(
@@ -17,6 +17,8 @@ OPERATIONS = st.lists(
         st.tuples(st.just("popleft"), st.just(0)),
         st.tuples(st.just("extend"), st.integers(0, 3)),
         st.tuples(st.just("getitem"), st.integers(-4, 4)),
+        st.tuples(st.just("first"), st.just(0)),
+        st.tuples(st.just("last"), st.just(0)),
         st.tuples(st.just("delitem"), st.integers(-4, 4)),
         st.tuples(st.just("remove"), st.integers(0, 9)),
         st.tuples(st.just("clear"), st.just(0)),
@@ -37,9 +39,9 @@ def _same_error(call_ours, call_deque):
 
 
 @settings(max_examples=300, deadline=None)
-@given(OPERATIONS)
-def test_a_fifo_does_what_a_deque_does(operations):
-    ours, theirs = Fifo(), deque()
+@given(OPERATIONS, st.sampled_from([Fifo, PlainLine]))
+def test_a_fifo_does_what_a_deque_does(operations, line):
+    ours, theirs = line(), deque()
     for kind, value in operations:
         if kind == "append":
             for _ in range(value + 1):  # runs of appends, so takes pass COMPACT_AT
@@ -53,6 +55,10 @@ def test_a_fifo_does_what_a_deque_does(operations):
             theirs.extend(range(value))
         elif kind == "getitem":
             _same_error(lambda: ours[value], lambda: theirs[value])
+        elif kind == "first":
+            _same_error(ours.first, lambda: theirs[0])
+        elif kind == "last":
+            _same_error(ours.last, lambda: theirs[-1])
         elif kind == "delitem":
             def delete(line):
                 del line[value]
@@ -63,7 +69,8 @@ def test_a_fifo_does_what_a_deque_does(operations):
             ours.clear()
             theirs.clear()
         assert list(ours) == list(theirs) and len(ours) == len(theirs) and bool(ours) == bool(theirs)
-        assert len(ours.entries) <= 2 * len(theirs) + COMPACT_AT  # taken slots do not pile up
+        if line is Fifo:
+            assert len(ours.entries) <= 2 * len(theirs) + COMPACT_AT  # taken slots do not pile up
 
 
 def test_a_taken_entry_is_no_longer_held():
