@@ -50,6 +50,7 @@ cdef class Machine:
     cdef public long state  # a state's number (stations.states)
     cdef public double since  # a time (float seconds)
     cdef public StationRuntime station
+    @cython.locals(at=cython.double)
     cpdef set_state(self, long new)
 
 cpdef Machine as_machine(machine)

@@ -313,11 +313,12 @@ class Machine:
         if new == old:
             return
         now = self.env._now
-        self.seconds[old] += now - self.since
-        self.since = now
+        at = now  # (compiled: a C double, so the time in state is a C subtraction; the same IEEE value)
+        self.seconds[old] += at - self.since
+        self.since = at
         self.state = new
         if IS_IDLE[old] != IS_IDLE[new]:
-            self.station.monitor.machine_idle_changed(IS_IDLE[new], now)
+            self.station.monitor.machine_idle_changed(IS_IDLE[new], at)
         if self.events is not None:
             self.events.state(self, new, now)
 
