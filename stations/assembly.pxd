@@ -6,7 +6,7 @@
 cimport cython
 
 from stations.base cimport Buffer
-from stations.lot cimport as_lot
+from stations.lot cimport as_lot, make_lot
 from stations.processing cimport ProcessingStation
 
 cdef class AssemblyInput(Buffer):
@@ -25,3 +25,4 @@ cdef class AssemblyStation(ProcessingStation):
     cpdef _try_take(self)
     cpdef _request(self)
     cpdef _serve_waiting(self)
+    cpdef _make(self, list consumed)

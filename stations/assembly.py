@@ -15,7 +15,7 @@ from simpy import Event
 from stations.base import WORKING, Buffer, Lot
 from stations.events import hand_over, new_event, timeout
 from stations.interruptions import DEADLINE, WAIT_ARMED
-from stations.lot import as_lot
+from stations.lot import as_lot, make_lot
 from stations.process import StationProcess
 from stations.processing import ProcessingStation
 
@@ -121,7 +121,7 @@ class AssemblyStation(ProcessingStation):
             self.monitor.use_up(lot.cells, now)
             if lot.source is not None:
                 lot.source.lot_left(lot)
-        made = Lot(self.spec.cells_out or 1, self.product_item)
+        made = make_lot(self.spec.cells_out or 1, self.product_item, None)
         made.released_at = min([lot.released_at for lot in consumed])
         made.counted_at = now
         self.line.create(made, now)

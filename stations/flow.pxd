@@ -6,7 +6,7 @@
 cimport cython
 
 from stations.draws cimport BlockDraws
-from stations.lot cimport Lot as TypedLot
+from stations.lot cimport Lot as TypedLot, make_lot
 from stations.monitors cimport LineMonitor as TypedLineMonitor, StationMonitor as TypedStationMonitor
 
 cdef class Router:
@@ -32,4 +32,5 @@ cdef class Expiry:
 cdef class Grader:
     cdef public TypedLineMonitor line
     cdef public object grades, p, generator
+    @cython.locals(piece=TypedLot)
     cpdef sort(self, TypedLot lot)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Optional
 import numpy as np
 
 from stations.base import Lot
+from stations.lot import make_lot
 from stations.draws import BlockDraws
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ class Regrouper:
                 if first.source is not None:
                     first.source.lot_left(first)
         self.cells[item] -= cells
-        packed = Lot(cells, item)
+        packed = make_lot(cells, item, None)
         packed.released_at = released / cells
         packed.counted_at = counted / cells
         return packed
@@ -146,7 +147,7 @@ class Grader:
         for grade, cells in zip(self.grades, counts):
             if cells == 0:
                 continue
-            piece = Lot(cells, lot.item, None if pieces else lot.source)
+            piece = make_lot(cells, lot.item, None if pieces else lot.source)
             piece.released_at, piece.counted_at, piece.grade = lot.released_at, lot.counted_at, grade
             pieces.append(piece)
         return pieces

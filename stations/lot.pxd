@@ -4,6 +4,8 @@
 # `object` keeps each value's Python type, so both builds give the same numbers; a C number is declared
 # only where the value's type never changes (a count is an int, an index an int, a time a float).
 
+cimport cython
+
 cdef class Lot
 
 # cpdef: a lot's policy is told in C when the lot leaves (ConwipLoop releases the next one)
@@ -20,3 +22,5 @@ cdef class Lot:
     cdef public ReleasePolicy source
 
 cpdef Lot as_lot(taken)
+@cython.locals(lot=Lot)
+cpdef Lot make_lot(long long cells, long item, ReleasePolicy source)

@@ -26,6 +26,21 @@ class Lot:
         self.grade = -1  # index into the line's grades once a grading station has sorted it
 
 
+def make_lot(cells: int, item: int, source: "ReleasePolicy | None") -> Lot:
+    """`Lot(cells, item, source)` without the `__init__` call (compiled: a C call that sets C fields;
+    several lots are made per tray as it is split, graded and packed)."""
+    lot = Lot.__new__(Lot)
+    lot.cells = cells
+    lot.item = item
+    lot.released_at = -1.0
+    lot.counted_at = -1.0
+    lot.queued_at = 0.0
+    lot.source = source
+    lot.tag = None
+    lot.grade = -1
+    return lot
+
+
 def as_lot(taken) -> Lot:
     """`taken`, declared a lot: a compiled generator, which cannot declare its variables, infers the
     type of the variable it assigns this to and reads the lot's fields in C (plain Python: the same

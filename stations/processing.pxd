@@ -9,7 +9,7 @@ from stations.draws cimport BlockDraws
 from stations.base cimport Machine as TypedMachine, StationRuntime, as_buffer, as_machine
 from stations.flow cimport Grader as TypedGrader, Regrouper as TypedRegrouper
 from stations.interruptions cimport MachineClock as TypedMachineClock
-from stations.lot cimport Lot as TypedLot, as_lot
+from stations.lot cimport Lot as TypedLot, as_lot, make_lot
 from stations.monitors cimport LineMonitor as TypedLineMonitor
 
 # A lot's count and the mean in C: the per-cell sum's products, root and sums are C doubles, the same

@@ -16,7 +16,7 @@ from simpy import Environment, Event
 from stations.base import (
     BLOCKED, SETUP, STARVED, STATE_NAMES, WORKING, Buffer, Lot, Machine, StationRuntime, as_buffer, as_machine, put_into,
 )
-from stations.lot import as_lot
+from stations.lot import as_lot, make_lot
 from stations.events import timeout
 from stations.calendar import ShiftCalendar
 from stations.crew import Crew
@@ -357,7 +357,7 @@ class ProcessingStation(StationRuntime):
             for size in sizes:
                 if size <= 0:
                     continue
-                piece = Lot(size, lot.item, lot.source if not pieces else None)
+                piece = make_lot(size, lot.item, lot.source if not pieces else None)
                 piece.released_at, piece.counted_at, piece.grade = lot.released_at, lot.counted_at, lot.grade
                 pieces.append(piece)
             return pieces
@@ -365,7 +365,7 @@ class ProcessingStation(StationRuntime):
         self.monitor.use_up(lot.cells, now)
         pieces = []
         for i in range(n):
-            piece = Lot(lot.cells, lot.item, lot.source if i == 0 else None)
+            piece = make_lot(lot.cells, lot.item, lot.source if i == 0 else None)
             piece.released_at, piece.counted_at = lot.released_at, now
             self.line.create(piece, now)
             self.monitor.make(piece.cells, now)
