@@ -7,7 +7,8 @@ from typing import Generator
 
 from simpy import Event
 
-from stations.base import STARVED, WAITING_BATCH, BatchBuffer
+from stations.base import STARVED, WAITING_BATCH, WORKING, BatchBuffer
+from stations.events import timeout
 from stations.interruptions import DEADLINE, WAIT_ARMED
 from stations.lot import as_lot
 from stations.process import StationProcess
@@ -70,7 +71,18 @@ class BatchStation(ProcessingStation):
                     monitor.events.lot(self.name, lot, "start", env._now, machine=index)
             first = as_lot(lots[0])  # type: ignore[index]
             cycle = self.cycle_for(first.item)  # a load runs its first lot's product recipe
-            yield from self.process(machine, cycle.draw(1), first.item)
+            duration = cycle.draw(1)
+            if self.changeover is not None:
+                yield from self.process(machine, duration, first.item)
+            else:  # `process` without a changeover, written out
+                machine.set_state(WORKING)
+                if clock is None:
+                    yield timeout(env, duration)
+                elif 0 < duration <= clock.clear_ahead(env._now):
+                    yield timeout(env, duration)
+                    clock.processed(duration)
+                else:
+                    yield from clock.work(duration, WORKING)
             monitor.ideal_work_s += cycle.mean_s * len(lots) / batch_max  # type: ignore[arg-type]
             for lot in lots:  # type: ignore[union-attr]
                 rest = self.try_send(machine, lot)
