@@ -18,7 +18,9 @@ from simpy.core import NORMAL
 
 import stations.processing
 import twin.sim.build
-from stations.base import WAITING_BATCH, BatchBuffer
+from stations.assembly import AssemblyStation
+from stations.base import BLOCKED, WAITING_BATCH, BatchBuffer
+from stations.batch import BatchStation
 from stations.events import hand_over, new_event, timeout
 from stations.calendar import ShiftCalendar
 from stations.dwell import DwellStation
@@ -123,6 +125,116 @@ def test_each_shortcut_of_the_machine_loop_gives_the_results_of_the_long_way_val
         assert _BUILT >= {replacement.__name__ for _, _, replacement in SHORTCUTS_OFF[off]}
     assert fast == long_way
     assert fast["stations"]  # the comparison is about a run that made something
+
+
+def _assembly_and_batch_line():
+    """Two roll streams wound into cells (split into trays), a batch oven and a machine, on shifts with
+    calendar-clock failures and small buffers, so that machines wait idle and blocked across shift
+    ends and failures: every path of the assembly and batch loops and of a blocked wait."""
+    failing = {"ttf": exponential(4.0), "ttr": exponential(0.4), "clock": "calendar"}
+    return scenario(
+        stations=[
+            {"name": "cathode", "cycle_time": exponential(0.6), "next": "winding", "failures": failing},
+            {"name": "anode", "cycle_time": exponential(0.6), "next": "winding"},
+            {"name": "winding", "kind": "assembly", "inputs": {"cathode": 1, "anode": 1}, "cells_out": 12,
+             "split": 3, "machines": 2, "buffer": 2, "cycle_time": exponential(0.5), "failures": failing},
+            {"name": "oven", "kind": "batch", "batch": {"min": 2, "max": 3}, "machines": 2, "buffer": 4,
+             "cycle_time": exponential(1.0), "failures": failing},
+            {"name": "test", "buffer": 1, "cycle_time": exponential(0.17), "yield": 0.9},
+        ],
+        sources=[{"name": "cathode_rolls", "to": "cathode", "release": "saturated", "material": "cathode_roll"},
+                 {"name": "anode_rolls", "to": "anode", "release": "saturated", "material": "anode_roll"}],
+        products=[{"name": "cell", "cells_per_lot": 4}],
+        calendar={"shifts_per_day": 2, "shift_length": "8 h", "breaks": [{"start": "4 h", "length": "30 min"}]},
+        length_h=300, warmup_h=20, replications=1,
+    )
+
+
+class _BlockedTheLongWay:
+    """`_wait_for_room` as it was before its first step was written out: always `clock.wait`."""
+
+    def _wait_for_room(self, machine, piece, destination):
+        machine.set_state(BLOCKED)
+        request = destination.put_event(piece)
+        clock = self.clock_at(machine.index)
+        if clock is None or not clock.timed_idle:
+            yield request
+        else:
+            yield from clock.wait(
+                request, destination.cancel_put,
+                lambda piece=piece: (True, None) if destination.try_put(piece)
+                else (False, destination.put_event(piece)),
+            )
+        self.monitor.depart(piece.cells, self.env._now)
+
+
+class _AssemblyByMoves(_Counted, _BlockedTheLongWay, AssemblyStation):
+    """The assembly's loop as it was: `take` and `process`, one generator each."""
+
+    def start(self):
+        for machine in self.machines:
+            self.env.process(self._by_moves(machine))
+
+    def _by_moves(self, machine):
+        while True:
+            consumed = yield from self.take(machine, self._try_take, self._request, self._cancel)
+            lot = self._make(consumed)
+            cycle = self.cycle_for(lot.item)
+            if self.input_change is not None:
+                yield from self.set_up(machine, self.input_change.draw())
+            duration, ideal, cells = cycle.draw(lot.cells), cycle.ideal_s(lot.cells), lot.cells
+            for piece in (self.split(lot) if self.split_into else (lot,)):
+                share = piece.cells / cells
+                yield from self.process(machine, duration * share, piece.item)
+                self.monitor.ideal_work_s += ideal * share
+                rest = self.try_send(machine, piece, split=False)
+                if rest is not None:
+                    yield from rest
+
+
+class _BatchByMoves(_Counted, _BlockedTheLongWay, BatchStation):
+    """The batch loop as it was: `take` and `process`, one generator each."""
+
+    def start(self):
+        for machine in self.machines:
+            self.env.process(self._by_moves(machine))
+
+    def _by_moves(self, machine):
+        buffer = self.buffer
+        batch_max = self.spec.batch.max
+        while True:
+            lots = yield from self.take(
+                machine, buffer.try_get_batch, lambda: buffer.get_batch_event(machine), buffer.cancel_get
+            )
+            cycle = self.cycle_for(lots[0].item)
+            yield from self.process(machine, cycle.draw(1), lots[0].item)
+            self.monitor.ideal_work_s += cycle.mean_s * len(lots) / batch_max
+            for lot in lots:
+                rest = self.try_send(machine, lot)
+                if rest is not None:
+                    yield from rest
+
+
+class _MachineByMovesBlockedTheLongWay(_Counted, _BlockedTheLongWay, MachineStation):
+    def start(self):
+        for machine in self.machines:
+            self.env.process(self._run_by_moves(machine))
+
+
+def test_the_assembly_batch_and_blocked_loops_give_the_results_of_their_moves_value_for_value(monkeypatch):
+    spec = _assembly_and_batch_line()
+    fast = json.loads(run_replication(spec, 0).model_dump_json())
+    _BUILT.clear()
+    for name, replacement in [("AssemblyStation", _AssemblyByMoves), ("BatchStation", _BatchByMoves),
+                              ("MachineStation", _MachineByMovesBlockedTheLongWay)]:
+        monkeypatch.setattr(twin.sim.build, name, replacement)
+    long_way = json.loads(run_replication(spec, 0).model_dump_json())
+    assert _BUILT == {"_AssemblyByMoves", "_BatchByMoves", "_MachineByMovesBlockedTheLongWay"}
+    assert fast == long_way
+    states = {name: station["states"] for name, station in fast["stations"].items()}
+    assert fast["line"]["good_cells"] > 0  # the comparison is about a run that made something
+    for name in ("winding", "oven"):  # each loop waited both idle and blocked
+        assert states[name]["blocked"] > 0.01 and states[name]["starved"] + states[name]["waiting_batch"] > 0.01
 
 
 class _MarkingEveryWaitingMachine(_Counted, BatchBuffer):
