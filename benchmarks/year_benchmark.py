@@ -162,7 +162,7 @@ def report(r: dict) -> str:
 
 
 def build_description(compiled_modules: int) -> str:
-    """Which build ran: a year of one line takes about 2x as long in plain Python (docs/benchmarks.md)."""
+    """Which build ran: a year of one line takes about 5x as long in plain Python (docs/benchmarks.md)."""
     if compiled_modules:
         return f"{compiled_modules} station modules compiled"
     return "plain Python (no compiled station modules: not built, edited since, or TWIN_PURE_PYTHON set)"
