@@ -151,22 +151,7 @@ class MachineClock:
         generator for this one: the same steps in the same order."""
         if not self.timed_idle:
             return (yield request)
-        idle_state = self.machine.state
-        while True:
-            step = self.arm(request, cancel)
-            if step == WAIT_PLAIN:
-                return (yield request)
-            if step == WAIT_ARMED:
-                value = yield request
-                self._waiting = None
-                if value is not DEADLINE:
-                    return value
-            elif request.triggered or not cancel(request):
-                return request.value
-            done, value = yield from self._pause_idle(idle_state, renew)
-            if done:
-                return value
-            request = value  # type: ignore[assignment]
+        return (yield from self._wait_from(request, cancel, renew, self.machine.state))
 
     def arm(self, request: Event, cancel: Callable[[Event], bool]) -> int:
         """One step of `wait` before it yields: WAIT_ARMED when the deadline (the shift end or a calendar
@@ -195,9 +180,13 @@ class MachineClock:
         done, value = yield from self._pause_idle(idle_state, renew)
         if done:
             return value
-        request = value
-        while True:  # `wait`'s loop, with the state it began in
-            step = self.arm(request, cancel)  # type: ignore[arg-type]
+        return (yield from self._wait_from(value, cancel, renew, idle_state))  # type: ignore[arg-type]
+
+    def _wait_from(self, request: Event, cancel: Callable[[Event], bool], renew: Callable[[], tuple[bool, object]],
+                   idle_state: int) -> Generator[Event, object, object]:
+        """`wait`'s loop, for a machine that began to wait in `idle_state`."""
+        while True:
+            step = self.arm(request, cancel)
             if step == WAIT_PLAIN:
                 return (yield request)
             if step == WAIT_ARMED:
@@ -205,12 +194,12 @@ class MachineClock:
                 self._waiting = None
                 if value is not DEADLINE:
                     return value
-            elif request.triggered or not cancel(request):  # type: ignore[union-attr]
-                return request.value  # type: ignore[union-attr]
+            elif request.triggered or not cancel(request):
+                return request.value
             done, value = yield from self._pause_idle(idle_state, renew)
             if done:
                 return value
-            request = value
+            request = value  # type: ignore[assignment]
 
     def _pause_idle(self, idle_state: int, renew: Callable[[], tuple[bool, object]]
                     ) -> Generator[Event, object, tuple[bool, object]]:
