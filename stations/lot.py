@@ -24,6 +24,7 @@ class Lot:
         self.source = source
         self.tag: Optional[int] = None  # its id in an event log (given by the log when it first sees the lot)
         self.grade = -1  # index into the line's grades once a grading station has sorted it
+        # (`make_lot` sets the same fields without this call: keep the two alike)
 
 
 def make_lot(cells: int, item: int, source: "ReleasePolicy | None") -> Lot:

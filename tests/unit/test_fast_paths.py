@@ -26,6 +26,7 @@ from stations.calendar import ShiftCalendar
 from stations.dwell import DwellStation
 from stations.event_queue import TwinEnvironment
 from stations.interruptions import MachineClock
+from stations.lot import Lot, ReleasePolicy, make_lot
 from stations.machine import MachineStation
 from tests.validation.theory import constant, exponential, scenario
 from twin.sim.engine import run_replication, simulate
@@ -166,6 +167,8 @@ class _BlockedTheLongWay:
                 else (False, destination.put_event(piece)),
             )
         self.monitor.depart(piece.cells, self.env._now)
+        if self.monitor.events is not None:
+            self.monitor.events.lot(self.name, piece, "leave", self.env._now)
 
 
 class _AssemblyByMoves(_Counted, _BlockedTheLongWay, AssemblyStation):
@@ -418,3 +421,11 @@ def test_a_waiter_that_is_not_a_simpy_event_is_asked_to_succeed_itself():
     loader = Loader()
     hand_over(loader, "lot")
     assert loader.got == "lot"
+
+
+@pytest.mark.parametrize("source", [None, ReleasePolicy()])
+def test_a_lot_made_without_its_init_is_the_lot_its_init_makes_in_every_field(source):
+    fields = ("cells", "item", "released_at", "counted_at", "queued_at", "source", "tag", "grade")
+    made, constructed = make_lot(229, 3, source), Lot(229, 3, source)
+    assert [getattr(made, f) for f in fields] == [getattr(constructed, f) for f in fields]
+    assert [type(getattr(made, f)) for f in fields] == [type(getattr(constructed, f)) for f in fields]
