@@ -13,7 +13,7 @@ from typing import Generator, Optional
 from simpy import Event
 
 from stations.base import WORKING, Buffer, Lot
-from stations.events import hand_over, new_event, timeout
+from stations.events import hand_over, new_event
 from stations.interruptions import DEADLINE, WAIT_ARMED
 from stations.lot import as_lot, make_lot
 from stations.process import StationProcess
@@ -178,15 +178,14 @@ class AssemblyStation(ProcessingStation):
                 seconds = duration * share
                 if self.changeover is not None:
                     yield from self.process(machine, seconds, piece.item)
-                else:  # `process` without a changeover, written out
-                    machine.set_state(WORKING)
-                    if clock is None:
-                        yield timeout(env, seconds)
-                    elif 0 < seconds <= clock.clear_ahead(env._now):
-                        yield timeout(env, seconds)
-                        clock.processed(seconds)
+                else:  # `process` without a changeover, with no generator
+                    timer = self.cycle_timer(machine, clock, seconds)
+                    if timer is None:
+                        yield from clock.work(seconds, WORKING)  # type: ignore[union-attr]
                     else:
-                        yield from clock.work(seconds, WORKING)
+                        yield timer
+                        if clock is not None:
+                            clock.processed(seconds)
                 monitor.ideal_work_s += ideal * share
                 rest = self.try_send(machine, piece, False)
                 if rest is not None:

@@ -8,7 +8,6 @@ from typing import Generator
 from simpy import Event
 
 from stations.base import STARVED, WAITING_BATCH, WORKING, BatchBuffer
-from stations.events import timeout
 from stations.interruptions import DEADLINE, WAIT_ARMED
 from stations.lot import as_lot
 from stations.process import StationProcess
@@ -74,15 +73,14 @@ class BatchStation(ProcessingStation):
             duration = cycle.draw(1)
             if self.changeover is not None:
                 yield from self.process(machine, duration, first.item)
-            else:  # `process` without a changeover, written out
-                machine.set_state(WORKING)
-                if clock is None:
-                    yield timeout(env, duration)
-                elif 0 < duration <= clock.clear_ahead(env._now):
-                    yield timeout(env, duration)
-                    clock.processed(duration)
+            else:  # `process` without a changeover, with no generator
+                timer = self.cycle_timer(machine, clock, duration)
+                if timer is None:
+                    yield from clock.work(duration, WORKING)  # type: ignore[union-attr]
                 else:
-                    yield from clock.work(duration, WORKING)
+                    yield timer
+                    if clock is not None:
+                        clock.processed(duration)
             monitor.ideal_work_s += cycle.mean_s * len(lots) / batch_max  # type: ignore[arg-type]
             for lot in lots:  # type: ignore[union-attr]
                 rest = self.try_send(machine, lot)

@@ -6,7 +6,7 @@ per lot at every station. A `Fifo` keeps its entries in a list from `head` on; t
 moves `head`, and the list is emptied when the last is taken (or cut when most of it is taken), so
 its memory follows what is waiting. Indexing, deleting and iterating see the waiting entries only.
 In plain Python a deque's C methods beat this class interpreted, so `new_line` gives a deque there
-(both first in, first out: the same numbers).
+(`PlainLine`, with `Fifo`'s `first` and `last`; both first in, first out: the same numbers).
 """
 
 from __future__ import annotations

@@ -33,3 +33,4 @@ cdef class ProcessingStation(StationRuntime):
     cpdef TypedMachineClock clock_at(self, index)
     @cython.locals(piece=TypedLot)
     cpdef split(self, TypedLot lot)
+    cpdef cycle_timer(self, TypedMachine machine, TypedMachineClock clock, seconds)

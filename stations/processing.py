@@ -198,14 +198,24 @@ class ProcessingStation(StationRuntime):
             self.last_item[machine.index] = item
             if previous is not None and previous != item:
                 yield from self.set_up(machine, self.changeover.time_s(previous, item))
-        machine.set_state(WORKING)
-        if clock is None:
-            yield timeout(self.env, duration)
-        elif 0 < duration <= clock.clear_ahead(self.env._now):  # `clock.work` in one step
-            yield timeout(self.env, duration)
-            clock.processed(duration)
+        timer = self.cycle_timer(machine, clock, duration)
+        if timer is None:
+            yield from clock.work(duration, WORKING)  # type: ignore[union-attr]
         else:
-            yield from clock.work(duration, WORKING)
+            yield timer
+            if clock is not None:
+                clock.processed(duration)
+
+    def cycle_timer(self, machine: Machine, clock: Optional[MachineClock], seconds: float):
+        """`process` without a changeover, as a call rather than a generator (the assembly and batch
+        loops use it for each tray and load): the machine set working, and the timer of the cycle when
+        one step does it (no clock, or the cycle ends before the shift end and the next failure:
+        `clock.work` in one step, to be followed by `clock.processed`); None when `clock.work` must
+        pace it."""
+        machine.set_state(WORKING)
+        if clock is None or 0 < seconds <= clock.clear_ahead(self.env._now):
+            return timeout(self.env, seconds)
+        return None
 
     def set_up(self, machine: Machine, seconds: float) -> Generator[Event, object, None]:
         """`seconds` of setup (a changeover, a roll change): the machine is in SETUP, not working."""
